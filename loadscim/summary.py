@@ -1,0 +1,121 @@
+"""What a run measured, as plain data: the input of the verdict and of every report.
+
+The recorder (and, in distributed runs, the master's merge of its workers) fills a
+:class:`RunSummary`; :mod:`loadscim.verdict` judges it against a gate; :mod:`loadscim.report`
+renders it. Nothing here imports locust or gevent, so a summary saved as JSON can be judged
+and rendered again offline.
+
+Latency histograms are HdrHistograms of integer microseconds with 3 significant digits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from loadscim.ops import Violation
+
+ALL = "*"
+"""The endpoint name that aggregates every endpoint."""
+
+HIST_LOWEST_US = 1
+HIST_HIGHEST_US = 3_600_000_000  # one hour
+HIST_DIGITS = 3
+
+
+def new_histogram() -> HdrHistogram:
+    """An empty latency histogram: 1 us to 1 h, 3 significant digits."""
+    return HdrHistogram(HIST_LOWEST_US, HIST_HIGHEST_US, HIST_DIGITS)
+
+
+def record_us(hist: HdrHistogram, value_us: int) -> None:
+    """Record one latency, clamped into the histogram's range."""
+    hist.record_value(min(max(int(value_us), HIST_LOWEST_US), HIST_HIGHEST_US))
+
+
+@dataclass
+class EndpointStats:
+    """Counts and latency of one endpoint (``POST /Users``) or of all of them (``*``)."""
+
+    name: str
+    requests: int = 0
+    """Completed calls (ok + fail + info)."""
+    failures: int = 0
+    """Calls Locust counted as failures (an unexpected status, a transport error)."""
+    hist: HdrHistogram = field(default_factory=new_histogram)
+    """Service time: from sending the request to the end of the answer."""
+    hist_corrected: HdrHistogram | None = None
+    """Time from the *intended* start (open model only): corrects coordinated omission."""
+
+    def merge(self, other: EndpointStats) -> None:
+        self.requests += other.requests
+        self.failures += other.failures
+        self.hist.add(other.hist)
+        if other.hist_corrected is not None:
+            if self.hist_corrected is None:
+                self.hist_corrected = new_histogram()
+            self.hist_corrected.add(other.hist_corrected)
+
+
+@dataclass
+class CheckerStats:
+    """What one checker saw over the run."""
+
+    name: str
+    trials: int = 0
+    """Trials (or reconciled resources) this checker judged."""
+    violations: int = 0
+    examples: list[Violation] = field(default_factory=list)
+    """The first few violations, kept as examples."""
+    errors: int = 0
+    """Times the checker itself raised: its result cannot be trusted."""
+    not_applicable: str | None = None
+    """Why the checker does not apply to this target (pre-flight), or None."""
+
+    def merge(self, other: CheckerStats, max_examples: int = 5) -> None:
+        self.trials += other.trials
+        self.violations += other.violations
+        self.errors += other.errors
+        room = max_examples - len(self.examples)
+        if room > 0:
+            self.examples.extend(other.examples[:room])
+        if other.not_applicable and not self.not_applicable:
+            self.not_applicable = other.not_applicable
+
+
+@dataclass
+class RunSummary:
+    """Everything a run measured, merged across workers."""
+
+    run_id: str = ""
+    scenario: str = ""
+    target: str = ""
+    duration_s: float = 0.0
+    """Length of the measured window."""
+    endpoints: dict[str, EndpointStats] = field(default_factory=dict)
+    """By endpoint name, plus :data:`ALL`."""
+    checkers: dict[str, CheckerStats] = field(default_factory=dict)
+    listener_errors: int = 0
+    """Exceptions raised in loadscim's event listeners: the run cannot vouch for itself."""
+    max_cpu_percent: float = 0.0
+    """Highest CPU use of a load-generating process during the measured window."""
+    workers_lost: int = 0
+    dropped_iterations: int = 0
+    """Open model: iterations that started late or were skipped."""
+    notes: list[str] = field(default_factory=list)
+    """Facts worth a line in the report (compatibility findings, cleanup results ...)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def endpoint(self, name: str) -> EndpointStats:
+        stats = self.endpoints.get(name)
+        if stats is None:
+            stats = self.endpoints[name] = EndpointStats(name)
+        return stats
+
+    def checker(self, name: str) -> CheckerStats:
+        stats = self.checkers.get(name)
+        if stats is None:
+            stats = self.checkers[name] = CheckerStats(name)
+        return stats
