@@ -1,0 +1,165 @@
+"""The plain-text report printed at the end of a run, readable in 100 columns.
+
+Sections: a header, one row per endpoint (``*`` last) with p50 / p95 / p99 / max in ms
+(3 significant digits, from the HdrHistograms), the gate lines with observed vs limit, the
+checkers with their first example, self-trust findings and notes, and last exactly one
+verdict line (:meth:`loadscim.verdict.Verdict.headline`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from hdrh.histogram import HdrHistogram
+
+from loadscim.ops import Violation
+from loadscim.summary import ALL, RunSummary
+from loadscim.verdict import LineResult, Status, Verdict, describe_violation, format_sig3
+
+WIDTH = 100
+_NAME_MAX = 34
+_PERCENTILES = (50.0, 95.0, 99.0)
+
+
+def render_text(summary: RunSummary, verdict: Verdict) -> str:
+    """The whole report as text, ending with the verdict line and a newline."""
+    out: list[str] = []
+    out += _header(summary)
+    out += _endpoints(summary)
+    gate_lines = [ln for ln in verdict.lines if ln.kind not in ("checker", "self")]
+    if gate_lines:
+        out += ["", "gate"]
+        for line in gate_lines:
+            out += _gate_row(line)
+    out += _checkers(summary, verdict)
+    trust = [ln for ln in verdict.lines if ln.kind == "self"]
+    if trust:
+        out += ["", "self-trust"]
+        for line in trust:
+            out += _wrap(f"  {line.label:<7} {line.reason}", "", " " * 10)
+    notes = list(summary.notes)
+    if summary.dropped_iterations:
+        notes.append(
+            f"{summary.dropped_iterations} iterations started late or were skipped (open model)"
+        )
+    if notes:
+        out += ["", "notes"]
+        for note in notes:
+            out += _wrap(note, "  - ", "    ")
+    out += ["", verdict.headline()]
+    return "\n".join(out) + "\n"
+
+
+def _header(summary: RunSummary) -> list[str]:
+    parts = []
+    if summary.run_id:
+        parts.append(f"run {summary.run_id}")
+    if summary.scenario:
+        parts.append(f"scenario {summary.scenario}")
+    if summary.target:
+        parts.append(f"target {summary.target}")
+    if summary.duration_s:
+        parts.append(f"{summary.duration_s:.1f} s")
+    return [_clip("loadscim " + ", ".join(parts))] if parts else ["loadscim"]
+
+
+def _endpoints(summary: RunSummary) -> list[str]:
+    names = sorted(n for n in summary.endpoints if n != ALL)
+    if ALL in summary.endpoints:
+        names.append(ALL)
+    if not names:
+        return ["", "no requests recorded"]
+    corrected = any(s.hist_corrected is not None for s in summary.endpoints.values())
+    width = min(_NAME_MAX, max(len("endpoint"), *(len(n) for n in names)))
+    columns = ["p50 ms", "p95 ms", "p99 ms", "max ms"] + (["p99c ms"] if corrected else [])
+    head = f"{'endpoint':<{width}} {'requests':>9} {'failures':>9}"
+    head += "".join(f" {c:>8}" for c in columns)
+    rows = ["", head]
+    for name in names:
+        stats = summary.endpoints[name]
+        cells = _latency_cells(stats.hist)
+        if corrected:
+            cells.append(_ms(stats.hist_corrected, 99.0))
+        rows.append(
+            f"{_fit(name, width):<{width}} {stats.requests:>9} {stats.failures:>9}"
+            + "".join(f" {c:>8}" for c in cells)
+        )
+    if corrected:
+        rows.append("(p99c: p99 from the intended start times, corrected for coordinated omission)")
+    return rows
+
+
+def _latency_cells(hist: HdrHistogram) -> list[str]:
+    cells = [_ms(hist, p) for p in _PERCENTILES]
+    cells.append(_ms(hist, None))
+    return cells
+
+
+def _ms(hist: HdrHistogram | None, percentile: float | None) -> str:
+    if hist is None or hist.get_total_count() == 0:
+        return "-"
+    value = hist.get_max_value() if percentile is None else hist.get_value_at_percentile(percentile)
+    return format_sig3(value / 1000)
+
+
+def _gate_row(line: LineResult) -> list[str]:
+    row = f"  {line.label:<7} {line.name}"
+    if line.observed:
+        row += f": observed {line.observed}, limit {line.limit}"
+    if line.samples is not None and line.kind == "latency":
+        row += f" ({line.samples} samples)"
+    out = _wrap(row, "", " " * 10)
+    if line.status is Status.UNKNOWN:
+        out += _wrap(_detail(line), " " * 10, " " * 10)
+    return out
+
+
+def _detail(line: LineResult) -> str:
+    """The reason without the line's own name in front of it."""
+    for prefix in (f"{line.name}: ", f"{line.endpoint}: "):
+        if line.reason.startswith(prefix):
+            return line.reason[len(prefix) :]
+    return line.reason
+
+
+def _checkers(summary: RunSummary, verdict: Verdict) -> list[str]:
+    lines = [ln for ln in verdict.lines if ln.kind == "checker"]
+    if not lines:
+        return []
+    width = min(30, max(len(ln.endpoint or "") for ln in lines))
+    out = ["", "checkers"]
+    for line in lines:
+        name = line.endpoint or ""
+        stats = summary.checkers.get(name)
+        trials = stats.trials if stats else 0
+        row = f"  {line.label:<7} {name:<{width}} {trials:>7} trials {line.observed:>6} violations"
+        if line.limit != "0":
+            row += f" (allowed {line.limit})"
+        out.append(_clip(row))
+        if line.not_applicable or (stats and stats.errors) or (stats and not stats.trials):
+            out += _wrap(_detail(line), " " * 10, " " * 10)
+        if stats and stats.violations and stats.examples:
+            out += _example(stats.examples[0])
+    return out
+
+
+def _example(violation: Violation) -> list[str]:
+    out = [f"          first: {describe_violation(violation, WIDTH - 17)}"]
+    if violation.trial:
+        out.append(_clip(f"          trial {violation.trial}"))
+    out += [_clip(f"            {op}") for op in violation.ops]
+    return out
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _clip(line: str) -> str:
+    return line if len(line) <= WIDTH else line[: WIDTH - 3] + "..."
+
+
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(
+        text, WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    ) or [first.rstrip()]
