@@ -1,0 +1,322 @@
+"""The ``loadscim`` command: run | serve | check | report | cleanup.
+
+This is the only module that knows both the harness and the embedded target. ``run`` starts
+the embedded target (unless ``--target`` is given) and runs the scenario headless through
+Locust in a child process, so that ``loadscim run`` and plain ``locust -f`` share every code
+path, verdict and exit code: 0 PASS, 1 FAIL, 2 UNKNOWN, 3 ERROR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn
+from urllib.parse import urlparse
+
+from loadscim.errors import EXIT_ERROR, LoadscimError, UsageError
+from loadscim.scim.namespace import new_run_id, valid_run_id
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SCENARIO_DIRS = (PACKAGE_DIR.parent / "scenarios", Path.cwd() / "scenarios")
+DEFAULT_SCENARIO = "lifecycle"
+VERDICT_FILE_ENV = "LOADSCIM_VERDICT_FILE"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit code 3 (ERROR)."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"loadscim: error: {message} (see: {self.prog} --help)\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="loadscim", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a scenario and print a verdict")
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help="scenario name (in scenarios/) or locustfile path (default: lifecycle)",
+    )
+    run.add_argument(
+        "--target", default="", help="SCIM base URL; without it, an embedded target is started"
+    )
+    run.add_argument(
+        "--target-fault",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="fault of the embedded target (repeatable), e.g. latency=300",
+    )
+    run.add_argument(
+        "--token-env",
+        default="LOADSCIM_TOKEN",
+        metavar="VAR",
+        help="environment variable holding the bearer token (default LOADSCIM_TOKEN)",
+    )
+    run.add_argument("--users", "-u", type=int, default=10, help="concurrent users (default 10)")
+    run.add_argument(
+        "--spawn-rate",
+        "-r",
+        type=float,
+        default=None,
+        help="users started per second (default: all in one second)",
+    )
+    run.add_argument(
+        "--duration", "-t", default="30s", help="run time, e.g. 30s, 2m, 1h (default 30s)"
+    )
+    run.add_argument("--gate", default="", metavar="FILE", help="gate file (TOML)")
+    run.add_argument("--seed", type=int, default=0, help="seed of the workload plan (default 0)")
+    run.add_argument("--run-id", default="", help="run id (default: a new one)")
+    run.add_argument("--history", default="", metavar="FILE", help="write checked trials (JSONL)")
+    run.add_argument("--no-cleanup", action="store_true", help="leave the run's resources behind")
+    run.add_argument(
+        "--stop-timeout",
+        type=float,
+        default=10.0,
+        help="seconds users get to finish their iteration at the end (default 10)",
+    )
+    run.add_argument(
+        "locust_args",
+        nargs=argparse.REMAINDER,
+        help="after --: more options for locust (and the scenario)",
+    )
+
+    serve = sub.add_parser("serve", help="serve the embedded SCIM target", add_help=False)
+    serve.add_argument("serve_args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "serve":
+        from loadscim.target.server import main as serve_main
+
+        return serve_main(argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        if args.command == "run":
+            return run(args)
+    except LoadscimError as e:
+        sys.stderr.write(f"loadscim: error: {e}\n")
+        return e.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("loadscim: interrupted\n")
+        return EXIT_ERROR
+    parser.error(f"unknown command {args.command!r}")
+
+
+# -- run -----------------------------------------------------------------------------
+
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in ``30``, ``30s``, ``2m``, ``1h30m``; UsageError otherwise."""
+    text = text.strip()
+    if text.isdigit():
+        seconds = int(text)
+    else:
+        match = _DURATION.match(text)
+        if not text or not match or not any(match.groups()):
+            raise UsageError(
+                f"--duration {text!r}: a duration is a number of seconds or h/m/s parts; "
+                "write e.g. 30s, 2m or 1h30m"
+            )
+        h, m, s = (int(g or 0) for g in match.groups())
+        seconds = h * 3600 + m * 60 + s
+    if seconds <= 0:
+        raise UsageError(f"--duration {text!r}: the run must last at least 1s; write e.g. 30s")
+    return seconds
+
+
+def resolve_scenario(name: str) -> Path:
+    """The locustfile for a scenario name or path."""
+    candidates = [Path(name)]
+    if not name.endswith(".py"):
+        candidates += [d / f"{name}.py" for d in SCENARIO_DIRS]
+    else:
+        candidates += [d / Path(name).name for d in SCENARIO_DIRS]
+    for path in candidates:
+        if path.is_file():
+            return path.resolve()
+    known = sorted(
+        {
+            p.stem
+            for d in SCENARIO_DIRS
+            if d.is_dir()
+            for p in d.glob("*.py")
+            if not p.name.startswith("_")
+        }
+    )
+    raise UsageError(
+        f"scenario {name!r}: no such scenario or file; known scenarios: "
+        f"{', '.join(known) or 'none found'}; or give the path of a locustfile"
+    )
+
+
+def _check_scenario_compiles(path: Path) -> None:
+    try:
+        compile(path.read_bytes(), str(path), "exec")
+    except SyntaxError as e:
+        raise UsageError(
+            f"scenario {path}: line {e.lineno}: {e.msg}; fix the Python syntax of the file"
+        ) from None
+
+
+def _check_target_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise UsageError(
+            f"--target {url!r}: a target is an http:// or https:// URL of the SCIM base, "
+            "e.g. https://scim.example.com/scim/v2"
+        )
+    return url.rstrip("/")
+
+
+def run(args: argparse.Namespace) -> int:
+    """``loadscim run``: validate everything, start the target if needed, run Locust."""
+    scenario = resolve_scenario(args.scenario)
+    _check_scenario_compiles(scenario)
+    duration = parse_duration(args.duration)
+    if args.users < 1:
+        raise UsageError(f"--users {args.users}: at least 1 user is needed; write e.g. --users 10")
+    spawn_rate = args.spawn_rate if args.spawn_rate is not None else float(args.users)
+    if spawn_rate <= 0:
+        raise UsageError(f"--spawn-rate {spawn_rate:g}: must be above 0; write e.g. --spawn-rate 5")
+    if args.gate:
+        from loadscim.config import load_gate
+
+        load_gate(args.gate)
+    run_id = args.run_id or new_run_id()
+    if not valid_run_id(run_id):
+        raise UsageError(
+            f"--run-id {run_id!r}: a run id is 4 to 32 lower-case letters and digits; "
+            "leave it out to get a new one"
+        )
+    if args.target and args.target_fault:
+        raise UsageError(
+            "--target-fault applies to the embedded target only; leave out --target, or "
+            "configure the faults on your own server"
+        )
+    extra = list(args.locust_args)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+
+    with contextlib.ExitStack() as stack:
+        if args.target:
+            url = _check_target_url(args.target)
+        else:
+            from loadscim.target.process import EmbeddedTarget
+
+            token = os.environ.get(args.token_env) or None
+            target = stack.enter_context(
+                EmbeddedTarget(faults=args.target_fault, token=token, seed=args.seed)
+            )
+            url = target.url
+            faults = f" with faults {', '.join(args.target_fault)}" if args.target_fault else ""
+            sys.stderr.write(f"[loadscim] embedded target at {url}{faults}\n")
+        sys.stderr.write(
+            f"[loadscim] run {run_id}: {scenario.stem}, {args.users} users, {duration}s\n"
+        )
+        sys.stderr.flush()
+        command = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(scenario),
+            "--headless",
+            "--users",
+            str(args.users),
+            "--spawn-rate",
+            f"{spawn_rate:g}",
+            "--run-time",
+            f"{duration}s",
+            "--host",
+            url,
+            "--stop-timeout",
+            f"{args.stop_timeout:g}",
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--run-id",
+            run_id,
+            "--seed",
+            str(args.seed),
+            "--token-env",
+            args.token_env,
+        ]
+        if args.gate:
+            command += ["--gate", str(Path(args.gate).resolve())]
+        if args.history:
+            command += ["--history", args.history]
+        if args.no_cleanup:
+            command += ["--no-cleanup"]
+        command += extra
+        return _run_locust(command)
+    return EXIT_ERROR  # pragma: no cover  (the with-block returns)
+
+
+def _run_locust(command: list[str]) -> int:
+    """Run Locust in its own session; forward Ctrl-C / SIGTERM once each; read the verdict."""
+    fd, verdict_path = tempfile.mkstemp(prefix="loadscim-verdict-")
+    os.close(fd)
+    os.unlink(verdict_path)
+    env = dict(os.environ, **{VERDICT_FILE_ENV: verdict_path})
+    child = subprocess.Popen(command, env=env, start_new_session=True)
+    signals_seen: list[int] = []
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        signals_seen.append(signum)
+        if len(signals_seen) == 1:
+            sys.stderr.write(
+                "\n[loadscim] stopping: cleaning up and judging what was seen "
+                "(press Ctrl-C twice more to kill)\n"
+            )
+            child.send_signal(signal.SIGTERM)
+        elif len(signals_seen) >= 3:
+            child.kill()
+
+    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = child.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    try:
+        status = Path(verdict_path).read_text().strip()
+    except OSError:
+        status = ""
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(verdict_path)
+    if status:
+        return code
+    if code == EXIT_ERROR:
+        return EXIT_ERROR  # the child already said why, in one line
+    sys.stderr.write(
+        f"loadscim: error: the scenario did not run to a verdict (locust exited with code "
+        f"{code}); see the messages above\n"
+    )
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,356 @@
+"""ScimClient: one SCIM call in, one invocation Op and one completion Op out.
+
+The client knows SCIM (paths, headers, bodies, ETags, Error bodies) and the op model; it
+does not know how bytes travel. That is the :class:`Transport`'s job: the Locust transport
+(in :mod:`loadscim.users.transport`) sends through geventhttpclient and reports to Locust's
+statistics, another one can send through anything else.
+
+Every call:
+
+1. builds an invocation Op and hands it to the sink (start time taken just before sending);
+2. sends through the transport;
+3. classifies the answer (:func:`loadscim.ops.classify_status`; no answer or an answer that
+   cannot be read is ``info``, a connection refused before sending is ``fail``);
+4. hands the completion Op to the sink and returns it.
+
+``expect`` lists statuses the scenario expects besides 2xx (a 404 after DELETE, a 409 in a
+duplicate race): the transport does not count them as failures in Locust's statistics.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote, urlencode
+
+import orjson
+
+from loadscim.ops import Op, Trial, classify_status
+from loadscim.scim.parse import endpoint_name, parse_error
+from loadscim.scim.payloads import SCIM_MEDIA_TYPE, dumps
+
+RESOURCE_PATHS = {"User": "/Users", "Group": "/Groups"}
+
+
+@dataclass
+class Response:
+    """What a transport got back.
+
+    ``status`` is None when no HTTP answer arrived; ``error`` then says why, and ``sent``
+    says whether the request may have reached the server (False only when the connection
+    could not even be opened).
+    """
+
+    status: int | None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    error: str | None = None
+    sent: bool = True
+    error_kind: str | None = None
+    """For a missing answer: ``refused``, ``dns``, ``tls``, ``timeout``, ``reset`` or ``other``."""
+    json: Any = None
+    """The parsed body, once :meth:`parse` ran."""
+    parsed: bool = False
+
+    def parse(self) -> Any:
+        """Parse the body as JSON once; an unreadable body sets ``error``."""
+        if not self.parsed:
+            self.parsed = True
+            if self.body:
+                try:
+                    self.json = orjson.loads(self.body)
+                except orjson.JSONDecodeError as e:
+                    ctype = _header(self.headers, "content-type") or "no content type"
+                    self.error = self.error or f"answer is not JSON ({ctype}): {e}"[:200]
+        return self.json
+
+
+class Transport(Protocol):
+    """Sends one HTTP request; never raises for network trouble (it returns a Response)."""
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        name: str,
+        expect: Collection[int],
+    ) -> Response: ...
+
+
+OpSink = Callable[[Op], None]
+
+
+def _now_us() -> int:
+    return time.perf_counter_ns() // 1000
+
+
+class ScimClient:
+    """SCIM calls that record themselves as Ops.
+
+    :param transport: how requests travel.
+    :param sink: receives every invocation and completion (a trial's ``ops.append``, the
+        recorder ...); a per-call ``sink`` overrides it.
+    :param process: the logical client name written into each Op.
+    :param headers: sent with every request (Authorization, User-Agent ...).
+    :param on_complete: called with every completion (latency recording, the model).
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        *,
+        sink: OpSink | None = None,
+        process: str = "",
+        headers: Mapping[str, str] | None = None,
+        on_complete: Callable[[Op], None] | None = None,
+        seq: Callable[[], int] | None = None,
+    ) -> None:
+        self.transport = transport
+        self.sink = sink
+        self.process = process
+        self.headers = {"Accept": SCIM_MEDIA_TYPE, **(headers or {})}
+        self.on_complete = on_complete
+        self.trial = ""
+        self._counter = 0
+        self._seq = seq or self._next_seq
+
+    def for_trial(self, trial: Trial, process: str | None = None) -> ScimClient:
+        """A client like this one whose ops go to ``trial`` (and carry its id)."""
+        clone = copy.copy(self)
+        clone.sink = trial.ops.append
+        clone.trial = trial.id
+        if process is not None:
+            clone.process = process
+        return clone
+
+    def _next_seq(self) -> int:
+        self._counter += 1
+        return self._counter
+
+    # -- resources ----------------------------------------------------------------------
+
+    def create(self, resource_type: str, body: Mapping[str, Any], **kw: Any) -> Op:
+        return self.call(
+            "POST",
+            RESOURCE_PATHS[resource_type],
+            "create",
+            resource_type,
+            body=body,
+            value=dict(body),
+            **kw,
+        )
+
+    def get(
+        self,
+        resource_type: str,
+        resource_id: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        **kw: Any,
+    ) -> Op:
+        path = f"{RESOURCE_PATHS[resource_type]}/{quote(resource_id, safe='')}"
+        return self.call(
+            "GET", path, "get", resource_type, resource_id=resource_id, params=params, **kw
+        )
+
+    def search(
+        self,
+        resource_type: str,
+        filter: str | None = None,
+        *,
+        start_index: int | None = None,
+        count: int | None = None,
+        params: Mapping[str, str] | None = None,
+        **kw: Any,
+    ) -> Op:
+        query: dict[str, str] = {}
+        if filter is not None:
+            query["filter"] = filter
+        if start_index is not None:
+            query["startIndex"] = str(start_index)
+        if count is not None:
+            query["count"] = str(count)
+        query.update(params or {})
+        return self.call(
+            "GET",
+            RESOURCE_PATHS[resource_type],
+            "search",
+            resource_type,
+            params=query,
+            value=query or None,
+            **kw,
+        )
+
+    def replace(
+        self,
+        resource_type: str,
+        resource_id: str,
+        body: Mapping[str, Any],
+        *,
+        if_match: str | None = None,
+        **kw: Any,
+    ) -> Op:
+        path = f"{RESOURCE_PATHS[resource_type]}/{quote(resource_id, safe='')}"
+        return self.call(
+            "PUT",
+            path,
+            "replace",
+            resource_type,
+            resource_id=resource_id,
+            body=body,
+            value=dict(body),
+            if_match=if_match,
+            **kw,
+        )
+
+    def patch(
+        self,
+        resource_type: str,
+        resource_id: str,
+        body: Mapping[str, Any],
+        *,
+        if_match: str | None = None,
+        **kw: Any,
+    ) -> Op:
+        """PATCH with a whole PatchOp body; the Op's value is its ``Operations`` list."""
+        path = f"{RESOURCE_PATHS[resource_type]}/{quote(resource_id, safe='')}"
+        return self.call(
+            "PATCH",
+            path,
+            "patch",
+            resource_type,
+            resource_id=resource_id,
+            body=body,
+            value=list(body.get("Operations") or ()),
+            if_match=if_match,
+            **kw,
+        )
+
+    def delete(
+        self, resource_type: str, resource_id: str, *, if_match: str | None = None, **kw: Any
+    ) -> Op:
+        path = f"{RESOURCE_PATHS[resource_type]}/{quote(resource_id, safe='')}"
+        return self.call(
+            "DELETE",
+            path,
+            "delete",
+            resource_type,
+            resource_id=resource_id,
+            if_match=if_match,
+            **kw,
+        )
+
+    def bulk(self, body: Mapping[str, Any], **kw: Any) -> Op:
+        return self.call(
+            "POST",
+            "/Bulk",
+            "bulk",
+            "",
+            body=body,
+            value={"operations": len(body.get("Operations") or ())},
+            **kw,
+        )
+
+    def discover(self, path: str, **kw: Any) -> Op:
+        """A discovery GET: ``/ServiceProviderConfig``, ``/ResourceTypes``, ``/Schemas``."""
+        return self.call("GET", path, "config", "", **kw)
+
+    # -- the one place that sends -------------------------------------------------------
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        kind: str,
+        resource_type: str,
+        *,
+        resource_id: str | None = None,
+        body: Any = None,
+        value: Any = None,
+        params: Mapping[str, str] | None = None,
+        if_match: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        expect: Collection[int] = (),
+        trial: str = "",
+        process: str | None = None,
+        sink: OpSink | None = None,
+        raw_body: bytes | None = None,
+    ) -> Op:
+        """Send one request and return its completion Op."""
+        sink = sink or self.sink
+        full_path = f"{path}?{urlencode(params, quote_via=quote)}" if params else path
+        name = endpoint_name(method, path)
+        request_headers = dict(self.headers)
+        if headers:
+            request_headers.update(headers)
+        if if_match is not None:
+            request_headers["If-Match"] = if_match
+        payload = raw_body if raw_body is not None else (None if body is None else dumps(body))
+        if payload is not None:
+            request_headers.setdefault("Content-Type", SCIM_MEDIA_TYPE)
+
+        invocation = Op(
+            type="invoke",
+            kind=kind,
+            seq=self._seq(),
+            trial=trial or self.trial,
+            process=self.process if process is None else process,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            value=value,
+            if_match=if_match,
+            endpoint=name,
+            start_us=_now_us(),
+        )
+        if sink is not None:
+            sink(invocation)
+        response = self.transport.send(method, full_path, payload, request_headers, name, expect)
+        end = _now_us()
+        completion = complete(invocation, response, end)
+        if sink is not None:
+            sink(completion)
+        if self.on_complete is not None:
+            self.on_complete(completion)
+        return completion
+
+
+def complete(invocation: Op, response: Response, end_us: int) -> Op:
+    """The completion Op of ``invocation`` given the transport's ``response``."""
+    fields = invocation.to_dict()
+    fields.update(end_us=end_us)
+    if response.status is None:
+        fields.update(type="info" if response.sent else "fail", error=response.error)
+        return Op(**fields)
+    status = response.status
+    fields["status"] = status
+    kind = classify_status(status)
+    # An unreadable body does not change what the status says happened; ``error`` records
+    # that the observation is missing (and the transport counted it as a failure).
+    observed = response.parse()
+    if response.error:
+        fields["error"] = response.error
+    error = parse_error(observed)
+    if error is not None:
+        fields["scim_type"] = error.scim_type
+    etag = _header(response.headers, "etag")
+    if etag is None and isinstance(observed, dict):
+        meta = observed.get("meta")
+        if isinstance(meta, dict) and isinstance(meta.get("version"), str):
+            etag = meta["version"]
+    fields.update(type=kind, observed=observed, etag=etag)
+    created_id = observed.get("id") if isinstance(observed, dict) else None
+    if invocation.kind == "create" and kind == "ok" and isinstance(created_id, str):
+        fields["resource_id"] = created_id
+    return Op(**fields)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None

@@ -1,0 +1,365 @@
+"""Locust glue: loadscim's options, the recorder's event wiring, reconciliation, verdict.
+
+Importing this module (every loadscim user class does) registers, on Locust's global events:
+
+- the command-line options ``--gate``, ``--run-id``, ``--seed``, ``--token-env``,
+  ``--history``, ``--no-cleanup`` (so ``locust -f scenarios/x.py --gate g.toml`` works);
+- ``init``: the per-process :class:`Runtime`; on the master (or a local run) the gate file is
+  read and the target pre-flighted: a problem ends the process with exit code 3 and one line;
+- ``request``: every request Locust reports goes into the HDR histograms;
+- ``test_start`` / ``test_stop``: progress lines; on processes that ran users, reconciliation
+  of the run's resources against the server, then cleanup;
+- ``report_to_master`` / ``worker_report``: workers hand their measurements to the master;
+- ``quitting``: the verdict and the exit code (0 / 1 / 2 / 3); ``quit``: the report.
+
+So ``loadscim run`` and plain ``locust`` give the same verdict and exit code.
+"""
+
+from __future__ import annotations
+
+from locust import events
+from locust.env import Environment
+from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import gevent
+
+from loadscim import checks
+from loadscim.client import ScimClient
+from loadscim.errors import LoadscimError
+from loadscim.preflight import Capabilities, check_target
+from loadscim.recorder import Recorder
+from loadscim.scim.namespace import Namespace, new_run_id, valid_run_id
+
+log = logging.getLogger("loadscim")
+
+PROGRESS_EVERY_S = 5.0
+VERDICT_FILE_ENV = "LOADSCIM_VERDICT_FILE"
+"""If set, the master writes the verdict's status there (``loadscim run`` reads it)."""
+
+
+@dataclass
+class Runtime:
+    """Everything loadscim keeps per Locust process, at ``environment.loadscim``."""
+
+    environment: Environment
+    recorder: Recorder
+    gate: Any = None
+    capabilities: Capabilities | None = None
+    started: float | None = None
+    stopped: float | None = None
+    cpu_samples: list[float] = field(default_factory=list)
+    summary_text: str | None = None
+    _user_index: int = 0
+
+    @property
+    def options(self) -> Any:
+        return self.environment.parsed_options
+
+    @property
+    def run_id(self) -> str:
+        run_id = getattr(self.options, "run_id", "") or self.recorder.run_id
+        return run_id
+
+    @property
+    def namespace(self) -> Namespace:
+        return Namespace(self.run_id)
+
+    @property
+    def seed(self) -> int:
+        return int(getattr(self.options, "seed", 0) or 0)
+
+    def next_user_index(self) -> int:
+        self._user_index += 1
+        return self._user_index
+
+    def auth_headers(self) -> dict[str, str]:
+        """The Authorization header from the token environment variable, if set."""
+        var = getattr(self.options, "token_env", "") or "LOADSCIM_TOKEN"
+        token = os.environ.get(var)
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+    def client(self, session: Any, process: str = "") -> ScimClient:
+        """A ScimClient over a FastHttpSession, wired to this process's recorder."""
+        from loadscim.users.transport import LocustTransport
+
+        return ScimClient(
+            LocustTransport(session),
+            process=process,
+            headers=self.auth_headers(),
+            on_complete=self.recorder.on_op,
+            seq=self.recorder.next_seq,
+        )
+
+    def listener_failed(self, where: str) -> None:
+        self.recorder.listener_errors += 1
+        log.exception("loadscim listener %s raised; the verdict cannot be PASS", where)
+
+
+def runtime(environment: Environment) -> Runtime:
+    """The process's Runtime (created on first use)."""
+    rt: Runtime | None = getattr(environment, "loadscim", None)
+    if rt is None:
+        run_id = getattr(environment.parsed_options, "run_id", "") or new_run_id()
+        rt = Runtime(environment, Recorder(run_id, checkers=dict(checks.CHECKERS)))
+        environment.loadscim = rt  # type: ignore[attr-defined]
+    return rt
+
+
+def _fatal(message: str, code: int = 3) -> None:
+    """End the process before the load starts: one line, no traceback."""
+    sys.stderr.write(f"loadscim: error: {message}\n")
+    sys.stderr.flush()
+    raise SystemExit(code)
+
+
+# -- options -------------------------------------------------------------------------
+
+
+@events.init_command_line_parser.add_listener
+def _add_options(parser: Any) -> None:
+    group = parser.add_argument_group("loadscim")
+    group.add_argument("--gate", default="", help="Gate file (TOML) that decides the verdict.")
+    group.add_argument(
+        "--run-id", default="", help="Run id for the namespace loadscim-<run id>- (default: new)."
+    )
+    group.add_argument("--seed", type=int, default=0, help="Seed of the workload plan.")
+    group.add_argument(
+        "--token-env",
+        default="LOADSCIM_TOKEN",
+        help="Environment variable holding the bearer token (default LOADSCIM_TOKEN).",
+    )
+    group.add_argument(
+        "--history", default="", help="Write every checked trial to this JSONL file."
+    )
+    group.add_argument(
+        "--no-cleanup",
+        action="store_true",
+        default=False,
+        help="Leave the run's resources on the target at the end.",
+    )
+
+
+# -- init ----------------------------------------------------------------------------
+
+
+@events.init.add_listener
+def _on_init(environment: Environment, **_kw: Any) -> None:
+    rt = runtime(environment)
+    options = environment.parsed_options
+    if options is None:
+        return
+    if options.run_id and not valid_run_id(options.run_id):
+        _fatal(
+            f"--run-id {options.run_id!r}: a run id is 4 to 32 lower-case letters and digits; "
+            "leave it out to get a new one"
+        )
+    if not options.run_id:
+        options.run_id = rt.recorder.run_id
+    if options.history:
+        rt.recorder.history = open(options.history, "ab")  # noqa: SIM115 (closed at quit)
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    if options.gate:
+        try:
+            from loadscim.config import load_gate
+
+            rt.gate = load_gate(options.gate)
+        except LoadscimError as e:
+            _fatal(str(e))
+    if not environment.host:
+        _fatal("no target: pass --host URL to locust, or use `loadscim run` (embedded target)")
+    if getattr(options, "list_commands", False):
+        return
+    try:
+        rt.capabilities = preflight(rt)
+    except LoadscimError as e:
+        _fatal(str(e))
+
+
+def preflight(rt: Runtime) -> Capabilities:
+    """Pre-flight the target through a quiet session (not in the statistics)."""
+    from loadscim.users.transport import LocustTransport, quiet_session
+
+    host = rt.environment.host or ""
+    session = quiet_session(host, connection_timeout=10.0, network_timeout=20.0)
+    return check_target(LocustTransport(session), host, rt.auth_headers())
+
+
+# -- measuring -----------------------------------------------------------------------
+
+
+@events.request.add_listener
+def _on_request(
+    name: str, response_time: float, exception: Any = None, context: Any = None, **kw: Any
+) -> None:
+    env = _current_env()
+    if env is None:
+        return
+    rt = runtime(env)
+    try:
+        intended = context.get("loadscim_intended_us") if isinstance(context, dict) else None
+        rt.recorder.record_request(name, response_time, exception is not None, intended)
+    except Exception:
+        rt.listener_failed("request")
+
+
+_ENV: list[Environment] = []
+
+
+def _current_env() -> Environment | None:
+    return _ENV[0] if _ENV else None
+
+
+@events.init.add_listener
+def _remember_env(environment: Environment, **_kw: Any) -> None:
+    _ENV[:] = [environment]
+
+
+@events.test_start.add_listener
+def _on_test_start(environment: Environment, **_kw: Any) -> None:
+    rt = runtime(environment)
+    rt.started = time.monotonic()
+    rt.stopped = None
+    if not isinstance(environment.runner, WorkerRunner):
+        gevent.spawn(_progress, rt)
+
+
+def _progress(rt: Runtime) -> None:
+    """A progress line every few seconds while the test runs, and CPU samples."""
+    env = rt.environment
+    last_requests = 0
+    while rt.started is not None and rt.stopped is None:
+        gevent.sleep(PROGRESS_EVERY_S)
+        if rt.stopped is not None or env.runner is None:
+            break
+        try:
+            cpu = env.runner.current_cpu_usage
+            if isinstance(env.runner, MasterRunner):
+                cpu = max([cpu, *(w.cpu_usage for w in env.runner.clients.values())])
+            rt.cpu_samples.append(cpu)
+            total = env.runner.stats.total
+            elapsed = time.monotonic() - (rt.started or time.monotonic())
+            rate = (total.num_requests - last_requests) / PROGRESS_EVERY_S
+            last_requests = total.num_requests
+            violations = sum(c.violations for c in rt.recorder.checker_stats.values())
+            trials = sum(c.trials for c in rt.recorder.checker_stats.values())
+            sys.stderr.write(
+                f"[loadscim] {elapsed:5.0f}s users={env.runner.user_count} "
+                f"requests={total.num_requests} ({rate:.0f}/s) failures={total.num_failures} "
+                f"checks={trials} violations={violations} cpu={cpu:.0f}%\n"
+            )
+            sys.stderr.flush()
+        except Exception:
+            rt.listener_failed("progress")
+
+
+@events.test_stop.add_listener
+def _on_test_stop(environment: Environment, **_kw: Any) -> None:
+    rt = runtime(environment)
+    if rt.stopped is None:
+        rt.stopped = time.monotonic()
+    if isinstance(environment.runner, MasterRunner):
+        return
+    try:
+        from loadscim.users.finish import finish_run
+
+        finish_run(rt)
+    except Exception:
+        rt.listener_failed("test_stop")
+
+
+# -- distribution ----------------------------------------------------------------------
+
+
+@events.report_to_master.add_listener
+def _on_report_to_master(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
+    env = _current_env()
+    if env is None:
+        return
+    rt = runtime(env)
+    try:
+        data["loadscim"] = rt.recorder.drain()
+    except Exception:
+        rt.listener_failed("report_to_master")
+
+
+@events.worker_report.add_listener
+def _on_worker_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
+    env = _current_env()
+    if env is None:
+        return
+    rt = runtime(env)
+    try:
+        if "loadscim" in data:
+            rt.recorder.absorb(data["loadscim"])
+    except Exception:
+        rt.listener_failed("worker_report")
+
+
+# -- verdict -------------------------------------------------------------------------
+
+
+@events.quitting.add_listener
+def _on_quitting(environment: Environment, **_kw: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        return
+    rt = runtime(environment)
+    if rt.started is None:
+        return  # never ran: nothing to judge
+    runner = environment.runner
+    if runner is not None and runner.state in (STATE_SPAWNING, STATE_RUNNING):
+        # Interrupted (Ctrl-C, SIGTERM): Locust fires quitting before stopping the users;
+        # stop them now so that reconciliation and cleanup run before the verdict.
+        try:
+            runner.stop()
+        except Exception:
+            rt.listener_failed("quitting/stop")
+    from loadscim.report.text import render_text
+    from loadscim.verdict import evaluate
+
+    try:
+        summary = build_summary(rt)
+        verdict = evaluate(rt.gate, summary)
+        rt.summary_text = render_text(summary, verdict)
+        environment.process_exit_code = verdict.status.exit_code
+        path = os.environ.get(VERDICT_FILE_ENV)
+        if path:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(verdict.status.name + "\n")
+    except Exception:
+        log.exception("loadscim could not reach a verdict")
+        rt.summary_text = "verdict: UNKNOWN (loadscim failed while judging the run; see above)"
+        environment.process_exit_code = 2
+    if rt.recorder.history is not None:
+        rt.recorder.history.close()
+
+
+@events.quit.add_listener
+def _on_quit(exit_code: int, **_kw: Any) -> None:
+    env = _current_env()
+    if env is None:
+        return
+    rt = getattr(env, "loadscim", None)
+    if rt is not None and rt.summary_text:
+        sys.stdout.write(rt.summary_text.rstrip("\n") + "\n")
+        sys.stdout.flush()
+
+
+def build_summary(rt: Runtime) -> Any:
+    """The RunSummary of this process's recorder (the master's holds every worker's)."""
+    started = rt.started or time.monotonic()
+    stopped = rt.stopped or time.monotonic()
+    summary = rt.recorder.summary(
+        scenario=str(getattr(rt.options, "locustfile", "") or ""),
+        target=rt.environment.host or "",
+        duration_s=max(stopped - started, 1e-9),
+    )
+    summary.max_cpu_percent = max(rt.cpu_samples, default=0.0)
+    return summary

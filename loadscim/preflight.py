@@ -1,0 +1,130 @@
+"""Pre-flight: before any load, make sure the target is a SCIM service we may talk to.
+
+Reads ``/ServiceProviderConfig`` (RFC 7644 4) and turns every way that can go wrong into one
+:class:`~loadscim.errors.TargetError` line that says which and how to fix it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from loadscim.client import Response, Transport
+from loadscim.errors import NotScimError, TargetAuthError, TargetTLSError, TargetUnreachable
+
+SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the target's ServiceProviderConfig announces (RFC 7643 5)."""
+
+    patch: bool = True
+    bulk: bool = False
+    bulk_max_operations: int = 0
+    bulk_max_payload: int = 0
+    filter: bool = True
+    filter_max_results: int = 0
+    etag: bool = False
+    sort: bool = False
+    change_password: bool = False
+    raw: dict[str, Any] | None = None
+
+    @classmethod
+    def from_config(cls, body: dict[str, Any]) -> Capabilities:
+        def section(name: str) -> dict[str, Any]:
+            value = body.get(name)
+            return value if isinstance(value, dict) else {}
+
+        def supported(name: str) -> bool:
+            return section(name).get("supported") is True
+
+        def number(name: str, key: str) -> int:
+            value = section(name).get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+        return cls(
+            patch=supported("patch"),
+            bulk=supported("bulk"),
+            bulk_max_operations=number("bulk", "maxOperations"),
+            bulk_max_payload=number("bulk", "maxPayloadSize"),
+            filter=supported("filter"),
+            filter_max_results=number("filter", "maxResults"),
+            etag=supported("etag"),
+            sort=supported("sort"),
+            change_password=supported("changePassword"),
+            raw=body,
+        )
+
+
+def check_target(transport: Transport, url: str, headers: dict[str, str]) -> Capabilities:
+    """GET /ServiceProviderConfig through ``transport`` and judge the answer.
+
+    :raises TargetError: with one line naming the problem and the fix.
+    """
+    response = transport.send(
+        "GET", "/ServiceProviderConfig", None, dict(headers), "GET /ServiceProviderConfig", ()
+    )
+    return judge(response, url)
+
+
+def judge(response: Response, url: str) -> Capabilities:
+    """The capabilities in a pre-flight answer, or the TargetError it amounts to."""
+    where = f"target {url}"
+    if response.status is None:
+        kind = response.error_kind
+        if kind == "refused":
+            raise TargetUnreachable(
+                f"{where}: connection refused, nothing listens there; start the SCIM "
+                "server or fix --target (leave --target out to use the embedded target)"
+            )
+        if kind == "dns":
+            raise TargetUnreachable(
+                f"{where}: the host name does not resolve; check the spelling of --target"
+            )
+        if kind == "tls":
+            raise TargetTLSError(
+                f"{where}: TLS handshake failed ({response.error}); pass --ca-bundle FILE for "
+                "a private CA, or --insecure to skip verification (not for production)"
+            )
+        if kind == "timeout":
+            raise TargetUnreachable(
+                f"{where}: no answer before the timeout; check that the URL and port are right "
+                "and that the server is up"
+            )
+        raise TargetUnreachable(f"{where}: no answer ({response.error}); check --target")
+    status = response.status
+    if status in (401, 403):
+        raise TargetAuthError(
+            f"{where}: credentials refused (HTTP {status} on /ServiceProviderConfig); set the "
+            "bearer token in the environment variable named by --token-env (default "
+            "LOADSCIM_TOKEN)"
+        )
+    if status == 404:
+        raise NotScimError(
+            f"{where}: no /ServiceProviderConfig there (HTTP 404); is the base URL right? "
+            "It is the URL under which /Users lives, often ending in /scim/v2"
+        )
+    if 300 <= status < 400:
+        raise NotScimError(
+            f"{where}: answered HTTP {status} (a redirect) to /ServiceProviderConfig; use the "
+            "URL it redirects to as --target"
+        )
+    if status >= 400:
+        raise NotScimError(
+            f"{where}: answered HTTP {status} to GET /ServiceProviderConfig; check that the "
+            "server is healthy and that --target is its SCIM base URL"
+        )
+    body = response.parse()
+    if response.error or not isinstance(body, dict):
+        raise NotScimError(
+            f"{where}: GET /ServiceProviderConfig did not answer SCIM JSON "
+            f"({response.error or 'not a JSON object'}); is --target a SCIM base URL?"
+        )
+    schemas = body.get("schemas")
+    if not isinstance(schemas, list) or SPC_SCHEMA not in schemas:
+        raise NotScimError(
+            f"{where}: the answer to GET /ServiceProviderConfig lacks the schema "
+            f"{SPC_SCHEMA}; is --target a SCIM base URL?"
+        )
+    return Capabilities.from_config(body)

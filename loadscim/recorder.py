@@ -1,0 +1,278 @@
+"""The recorder: what one load-generating process measured and saw.
+
+- latency and counts per endpoint, in HdrHistograms (fed from Locust's request event by the
+  plugin, so they cover exactly what Locust's statistics cover, but unrounded);
+- checker results: a finished trial is checked at once, counted, kept as an example if it
+  is among the first few, written to the JSONL history if asked, and dropped;
+- the resources this run created and has not deleted (for reconciliation and cleanup).
+
+In a distributed run every worker has its own recorder; :meth:`drain` hands what was
+recorded since the last call to the master, whose recorder :meth:`absorb` s it. Histograms
+merge exactly. Nothing here imports locust or gevent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from hdrh.histogram import HdrHistogram
+
+from loadscim.ops import Op, Trial, Violation, dumps_trial
+from loadscim.summary import (
+    ALL,
+    CheckerStats,
+    EndpointStats,
+    RunSummary,
+    new_histogram,
+    record_us,
+)
+
+log = logging.getLogger("loadscim")
+
+MAX_EXAMPLES = 5
+
+Checker = Callable[[Trial], list[Violation]]
+
+
+@dataclass
+class Tracked:
+    """A resource this run created, as the run believes it is now."""
+
+    resource_type: str
+    id: str
+    name: str
+    """userName (User) or displayName (Group)."""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    """Attributes as last written by an ok write, for reconciliation (when tracked)."""
+    active: bool | None = None
+    deactivated: bool = False
+    """An ok write set ``active`` false and no later write set it true."""
+    deleted: bool = False
+    """An ok DELETE (or a 404 to one) removed it."""
+    uncertain: bool = False
+    """An ``info`` write touched it: its state may be either."""
+
+
+class Recorder:
+    """Per-process measurements, trial checking and the run's model of its resources."""
+
+    def __init__(
+        self,
+        run_id: str,
+        checkers: dict[str, Checker] | None = None,
+        history: IO[bytes] | None = None,
+        max_examples: int = MAX_EXAMPLES,
+    ) -> None:
+        self.run_id = run_id
+        self.checkers: dict[str, Checker] = checkers if checkers is not None else {}
+        self.history = history
+        self.max_examples = max_examples
+        self.lock = threading.Lock()
+        self._seq = 0
+        self.endpoints: dict[str, EndpointStats] = {}
+        self.checker_stats: dict[str, CheckerStats] = {}
+        self.listener_errors = 0
+        self.notes: list[str] = []
+        self.tracked: dict[tuple[str, str], Tracked] = {}
+        self.uncertain_creates = 0
+
+    # -- sequence numbers shared by every client of the process --------------------------
+
+    def next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    # -- latency ----------------------------------------------------------------------
+
+    def record_request(
+        self, name: str, response_time_ms: float, failed: bool, intended_us: int | None = None
+    ) -> None:
+        """One request as Locust saw it: its name, time, and whether it counted as failed.
+
+        ``intended_us`` is the response time measured from the intended start (open model).
+        """
+        value_us = int(response_time_ms * 1000)
+        for key in (name, ALL):
+            stats = self.endpoints.get(key)
+            if stats is None:
+                stats = self.endpoints[key] = EndpointStats(key)
+            stats.requests += 1
+            if failed:
+                stats.failures += 1
+            record_us(stats.hist, value_us)
+            if intended_us is not None:
+                if stats.hist_corrected is None:
+                    stats.hist_corrected = new_histogram()
+                record_us(stats.hist_corrected, max(intended_us, value_us))
+
+    # -- trials -----------------------------------------------------------------------
+
+    def checker(self, name: str) -> CheckerStats:
+        stats = self.checker_stats.get(name)
+        if stats is None:
+            stats = self.checker_stats[name] = CheckerStats(name)
+        return stats
+
+    def finish_trial(self, trial: Trial) -> list[Violation]:
+        """Check a finished trial with the checkers it names, count, keep examples, drop it."""
+        found: list[Violation] = []
+        for name in trial.checks:
+            stats = self.checker(name)
+            stats.trials += 1
+            checker = self.checkers.get(name)
+            if checker is None:
+                stats.errors += 1
+                log.error("trial %s names an unknown checker %r", trial.id, name)
+                continue
+            try:
+                violations = checker(trial)
+            except Exception:
+                stats.errors += 1
+                log.exception("checker %s crashed on trial %s", name, trial.id)
+                continue
+            self.add_violations(name, violations)
+            found.extend(violations)
+        if self.history is not None:
+            self.history.write(dumps_trial(trial))
+        trial.ops.clear()
+        return found
+
+    def add_violations(self, name: str, violations: list[Violation]) -> None:
+        stats = self.checker(name)
+        stats.violations += len(violations)
+        room = self.max_examples - len(stats.examples)
+        if room > 0:
+            stats.examples.extend(violations[:room])
+
+    def not_applicable(self, name: str, reason: str) -> None:
+        self.checker(name).not_applicable = reason
+
+    # -- the run's resources ------------------------------------------------------------
+
+    def on_op(self, op: Op) -> None:
+        """Keep the registry of created resources up to date from every completion."""
+        if op.type == "invoke":
+            return
+        if op.kind == "create":
+            if op.type == "ok" and op.resource_id:
+                name = ""
+                if isinstance(op.observed, dict):
+                    name = op.observed.get("userName") or op.observed.get("displayName") or ""
+                self.track(op.resource_type, op.resource_id, str(name))
+            elif op.type == "info":
+                self.uncertain_creates += 1
+        elif op.kind == "delete" and op.resource_id:
+            item = self.tracked.get((op.resource_type, op.resource_id))
+            if item is not None and (op.type == "ok" or op.status == 404):
+                item.deleted = True
+
+    def track(self, resource_type: str, resource_id: str, name: str) -> Tracked:
+        key = (resource_type, resource_id)
+        item = self.tracked.get(key)
+        if item is None:
+            item = self.tracked[key] = Tracked(resource_type, resource_id, name)
+        return item
+
+    def forget(self, resource_type: str, resource_id: str) -> None:
+        """Drop a resource the run removed and verified, to keep memory flat."""
+        self.tracked.pop((resource_type, resource_id), None)
+
+    def live(self) -> list[Tracked]:
+        """Resources created by this run and not known to be deleted."""
+        return [t for t in self.tracked.values() if not t.deleted]
+
+    # -- worker -> master -------------------------------------------------------------
+
+    def drain(self) -> dict[str, Any]:
+        """What was recorded since the last drain, as plain data, and reset it."""
+        endpoints = {
+            name: {
+                "requests": s.requests,
+                "failures": s.failures,
+                "hist": _encode(s.hist),
+                "hist_corrected": _encode(s.hist_corrected) if s.hist_corrected else None,
+            }
+            for name, s in self.endpoints.items()
+        }
+        checkers = {
+            name: {
+                "trials": s.trials,
+                "violations": s.violations,
+                "errors": s.errors,
+                "examples": [v.to_dict() for v in s.examples],
+                "not_applicable": s.not_applicable,
+            }
+            for name, s in self.checker_stats.items()
+        }
+        data = {
+            "endpoints": endpoints,
+            "checkers": checkers,
+            "listener_errors": self.listener_errors,
+            "notes": list(self.notes),
+        }
+        self.endpoints = {}
+        # Examples already sent must not be sent again, but the master keeps only the
+        # first few, so a worker that already filled its examples sends none.
+        for s in self.checker_stats.values():
+            s.trials = s.violations = s.errors = 0
+            s.examples = []
+            s.not_applicable = None
+        self.listener_errors = 0
+        self.notes = []
+        return data
+
+    def absorb(self, data: dict[str, Any]) -> None:
+        """Merge what a worker drained."""
+        for name, e in data.get("endpoints", {}).items():
+            incoming = EndpointStats(
+                name,
+                requests=e["requests"],
+                failures=e["failures"],
+                hist=_decode(e["hist"]),
+                hist_corrected=_decode(e["hist_corrected"]) if e.get("hist_corrected") else None,
+            )
+            self.endpoint(name).merge(incoming)
+        for name, c in data.get("checkers", {}).items():
+            incoming_c = CheckerStats(
+                name,
+                trials=c["trials"],
+                violations=c["violations"],
+                errors=c["errors"],
+                examples=[Violation.from_dict(v) for v in c.get("examples", ())],
+                not_applicable=c.get("not_applicable"),
+            )
+            self.checker(name).merge(incoming_c, self.max_examples)
+        self.listener_errors += int(data.get("listener_errors", 0))
+        self.notes.extend(data.get("notes", ()))
+
+    def endpoint(self, name: str) -> EndpointStats:
+        stats = self.endpoints.get(name)
+        if stats is None:
+            stats = self.endpoints[name] = EndpointStats(name)
+        return stats
+
+    # -- summary ----------------------------------------------------------------------
+
+    def summary(self, **fields: Any) -> RunSummary:
+        """A RunSummary of everything recorded (and absorbed) so far."""
+        summary = RunSummary(run_id=self.run_id, **fields)
+        summary.endpoints = dict(self.endpoints)
+        summary.checkers = dict(self.checker_stats)
+        summary.listener_errors += self.listener_errors
+        summary.notes.extend(self.notes)
+        return summary
+
+
+def _encode(hist: HdrHistogram) -> str:
+    encoded = hist.encode()
+    return encoded.decode("ascii") if isinstance(encoded, bytes) else str(encoded)
+
+
+def _decode(text: str) -> HdrHistogram:
+    hist = new_histogram()
+    hist.decode_and_add(text.encode("ascii") if isinstance(text, str) else text)
+    return hist

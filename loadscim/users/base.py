@@ -1,0 +1,100 @@
+"""ScimUser: the base of loadscim's Locust user classes.
+
+It gives a scenario a :class:`~loadscim.client.ScimClient` (``self.scim``) wired to the
+recorder, the run namespace (``self.ns``), a seeded random generator (``self.rng``), trials
+(``self.new_trial`` / ``self.finish``) and racing clients whose requests really are in flight
+together (``self.racers``).
+"""
+
+from __future__ import annotations
+
+import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
+from locust import FastHttpUser
+from locust.contrib.fasthttp import FastHttpSession
+
+import random
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import gevent
+
+from loadscim.client import ScimClient
+from loadscim.ops import Trial, Violation
+from loadscim.plugin import Runtime, runtime
+
+T = TypeVar("T")
+
+
+class ScimUser(FastHttpUser):
+    """A simulated SCIM client (an identity provider's provisioning connector)."""
+
+    abstract = True
+    insecure = False
+    """Verify TLS certificates (Locust's FastHttpUser does not by default)."""
+    connection_timeout = 10.0
+    network_timeout = 30.0
+
+    rt: Runtime
+    scim: ScimClient
+    rng: random.Random
+
+    def on_start(self) -> None:
+        self.rt = runtime(self.environment)
+        self.index = self.rt.next_user_index()
+        worker = getattr(self.environment.runner, "worker_index", None)
+        self.process = f"u{self.index}" if worker in (None, -1) else f"w{worker}u{self.index}"
+        self.rng = random.Random(f"{self.rt.seed}:{self.process}")
+        self.ns = self.rt.namespace
+        self.scim = self.rt.client(self.client, process=self.process)
+        self._tags = 0
+        self._racer_sessions: dict[int, FastHttpSession] = {}
+
+    # -- names and trials -------------------------------------------------------------
+
+    def tag(self) -> str:
+        """A tag unique within the run, for the namespace: ``u3-17``."""
+        self._tags += 1
+        return f"{self.process}-{self._tags}"
+
+    def new_trial(self, kind: str, checks: Sequence[str], **meta: Any) -> Trial:
+        """Start a trial; its ops are recorded by ``self.scim.for_trial(trial)``."""
+        return Trial(id=self.tag(), kind=kind, checks=tuple(checks), meta=meta)
+
+    def finish(self, trial: Trial) -> list[Violation]:
+        """Check the trial now, count its violations, drop its ops."""
+        return self.rt.recorder.finish_trial(trial)
+
+    # -- racing -----------------------------------------------------------------------
+
+    def racing_session(self, fan_out: int) -> FastHttpSession:
+        """A session that holds ``fan_out`` connections, reporting to Locust's statistics.
+
+        One FastHttpSession caps concurrent connections (10 by default), so requests that
+        must race need a session sized to the fan-out.
+        """
+        session = self._racer_sessions.get(fan_out)
+        if session is None:
+            session = FastHttpSession(
+                self.host,
+                request_event=self.environment.events.request,
+                user=self,
+                insecure=self.insecure,
+                concurrency=fan_out,
+                connection_timeout=self.connection_timeout,
+                network_timeout=self.network_timeout,
+            )
+            self._racer_sessions[fan_out] = session
+        return session
+
+    def racers(self, trial: Trial, fan_out: int) -> list[ScimClient]:
+        """``fan_out`` clients for ``trial``, sharing one session with enough connections."""
+        session = self.racing_session(fan_out)
+        base = self.rt.client(session)
+        return [base.for_trial(trial, process=f"{self.process}.r{i}") for i in range(fan_out)]
+
+    @staticmethod
+    def race(calls: Sequence[Callable[[], T]]) -> list[T]:
+        """Run the calls in greenlets started together; return their results in order."""
+        greenlets = [gevent.spawn(call) for call in calls]
+        gevent.joinall(greenlets, raise_error=True)
+        return [g.value for g in greenlets]

@@ -1,0 +1,109 @@
+"""LifecycleUser: the provisioning lifecycle of Okta's SCIM CRUD test, as concurrent load.
+
+Each iteration is one trial on one namespaced account of its own::
+
+    GET /Users?filter=userName eq "..."   (expect none)
+    POST /Users                           create
+    GET /Users/{id}                       verify
+    PUT /Users/{id}                       profile update
+    GET /Users/{id}                       verify
+    PATCH /Users/{id}  active=false       deactivate
+    GET /Users/{id}                       verify inactive
+    PATCH /Users/{id}  active=true        reactivate
+    GET /Users/{id}                       verify
+    PATCH active=false, or DELETE         deprovision (seeded choice)
+    GET /Users/{id}                       verify (inactive, or 404)
+
+The checker ``read_your_writes`` judges each trial: a verify read that started after an ok
+write completed must show that write. The run's model (``Tracked``) of each account feeds
+the end-of-run reconciliation.
+"""
+
+from __future__ import annotations
+
+import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
+from locust import between, task
+
+from typing import Any
+
+from loadscim.ops import Op
+from loadscim.scim import payloads
+from loadscim.users.base import ScimUser
+
+
+class LifecycleUser(ScimUser):
+    """Walks namespaced accounts through create, update, deactivate, reactivate, deprovision."""
+
+    wait_time = between(0.05, 0.3)
+    delete_ratio = 0.5
+    """Share of iterations that deprovision by DELETE (the rest by PATCH active=false)."""
+
+    @task
+    def lifecycle(self) -> None:
+        tag = self.tag()
+        user_name = self.ns.user_name(tag)
+        delete = self.rng.random() < self.delete_ratio
+        trial = self.new_trial(
+            "lifecycle",
+            ("read_your_writes",),
+            user_name=user_name,
+            deprovision=("delete" if delete else "deactivate"),
+        )
+        scim = self.scim.for_trial(trial)
+
+        scim.search("User", payloads.eq_filter("userName", user_name), expect=(404,))
+        body = payloads.user(
+            user_name,
+            external_id=self.ns.external_id(tag),
+            given_name="Ada",
+            family_name=f"Lovelace{self.rng.randrange(1000)}",
+            title="Engineer",
+        )
+        created = scim.create("User", body, expect=(409,))
+        if created.type != "ok" or not created.resource_id:
+            self.finish(trial)
+            return
+        uid = created.resource_id
+        tracked = self.rt.recorder.track("User", uid, user_name)
+        tracked.active = True
+        tracked.attributes = {"title": "Engineer", "name.givenName": "Ada"}
+
+        def write(
+            op: Op, attributes: dict[str, Any] | None = None, active: bool | None = None
+        ) -> bool:
+            """Fold a write's outcome into the model; True if it definitely happened."""
+            if op.type == "info":
+                tracked.uncertain = True
+            if op.type != "ok":
+                return False
+            if attributes:
+                tracked.attributes.update(attributes)
+            if active is not None:
+                tracked.active = active
+                tracked.deactivated = not active
+            return True
+
+        scim.get("User", uid)
+        replacement = dict(body)
+        replacement["id"] = uid
+        replacement["name"] = {"givenName": "Grace", "familyName": body["name"]["familyName"]}
+        replacement["title"] = "Admiral"
+        write(
+            scim.replace("User", uid, replacement), {"title": "Admiral", "name.givenName": "Grace"}
+        )
+        scim.get("User", uid)
+        write(scim.patch("User", uid, payloads.patch([payloads.set_active(False)])), active=False)
+        scim.get("User", uid)
+        write(scim.patch("User", uid, payloads.patch([payloads.set_active(True)])), active=True)
+        scim.get("User", uid)
+        if delete:
+            op = scim.delete("User", uid)
+            if op.type == "info":
+                tracked.uncertain = True
+            scim.get("User", uid, expect=(404,))
+        else:
+            write(
+                scim.patch("User", uid, payloads.patch([payloads.set_active(False)])), active=False
+            )
+            scim.get("User", uid)
+        self.finish(trial)

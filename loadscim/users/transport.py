@@ -1,0 +1,123 @@
+"""The Locust transport: ScimClient requests through Locust's FastHttpSession.
+
+Requests appear in Locust's statistics under their normalised endpoint name; a status the
+scenario expects (``expect``) is reported as a success, every other non-2xx and every
+transport error as a failure.
+"""
+
+from __future__ import annotations
+
+import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
+from locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
+from locust.event import EventHook
+
+import socket
+import ssl
+from collections.abc import Collection
+
+import gevent
+
+from loadscim.client import Response
+
+
+def error_kind(error: object) -> str:
+    """What kind of network trouble ``error`` is: refused, dns, tls, timeout, reset, other."""
+    if isinstance(error, ConnectionRefusedError):
+        return "refused"
+    if isinstance(error, socket.gaierror):
+        return "dns"
+    if isinstance(error, ssl.SSLError | ssl.CertificateError):
+        return "tls"
+    if isinstance(error, TimeoutError | socket.timeout | gevent.Timeout):
+        return "timeout"
+    if isinstance(error, ConnectionResetError | BrokenPipeError):
+        return "reset"
+    text = str(error).lower()
+    if "timed out" in text or "timeout" in text:
+        return "timeout"
+    if "certificate" in text or "ssl" in text:
+        return "tls"
+    return "other"
+
+
+class LocustTransport:
+    """Send through a FastHttpSession (geventhttpclient), reporting to Locust's statistics."""
+
+    def __init__(self, session: FastHttpSession) -> None:
+        self.session = session
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None,
+        headers: dict[str, str],
+        name: str,
+        expect: Collection[int],
+    ) -> Response:
+        with self.session.request(
+            method,
+            path,
+            data=body,
+            headers=headers,
+            name=name,
+            catch_response=True,
+            allow_redirects=False,
+        ) as r:
+            status = r.status_code
+            error = getattr(r, "error", None)
+            if not status:
+                error = error or r.request_meta.get("exception")
+                r.failure(f"no answer: {_describe(error)}")
+                kind = error_kind(error)
+                return Response(
+                    None,
+                    error=_describe(error),
+                    sent=kind not in ("refused", "dns", "tls"),
+                    error_kind=kind,
+                )
+            problem = r.request_meta.get("exception")
+            if isinstance(problem, LocustBadStatusCode):
+                problem = None  # only says the status is not 2xx: we judge statuses ourselves
+            content = b""
+            try:
+                content = r.content or b""
+            except Exception as e:  # a truncated or undecodable body
+                problem = problem or e
+            headers_out = dict(r.headers.items()) if r.headers is not None else {}
+            if problem is not None:
+                r.failure(f"HTTP {status}, unreadable answer: {_describe(problem)}")
+                return Response(status, headers_out, content, error=_describe(problem))
+            response = Response(status, headers_out, content)
+            response.parse()
+            if response.error is not None:
+                r.failure(f"HTTP {status}, {response.error}")
+            elif 200 <= status < 300 or status in expect:
+                r.success()
+            else:
+                r.failure(f"HTTP {status}")
+            return response
+
+
+def _describe(error: object) -> str:
+    if error is None:
+        return "unknown error"
+    text = str(error) or type(error).__name__
+    return f"{type(error).__name__}: {text}"[:200]
+
+
+def quiet_session(
+    base_url: str, *, concurrency: int = 10, insecure: bool = False, **kwargs: object
+) -> FastHttpSession:
+    """A FastHttpSession whose requests do not appear in Locust's statistics.
+
+    For work outside the measured load: pre-flight, reconciliation, cleanup.
+    """
+    return FastHttpSession(
+        base_url,
+        request_event=EventHook(),
+        user=None,
+        insecure=insecure,
+        concurrency=concurrency,
+        **kwargs,
+    )

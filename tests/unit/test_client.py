@@ -1,0 +1,94 @@
+"""ScimClient on a hand-written transport: one call -> invoke + completion, classified."""
+
+from loadscim.client import Response, ScimClient
+from loadscim.ops import Op, Trial, completions
+from loadscim.scim import payloads
+
+
+class ScriptedTransport:
+    """Answers each request with the next scripted Response and remembers what was sent."""
+
+    def __init__(self, *responses: Response) -> None:
+        self.responses = list(responses)
+        self.sent: list[tuple[str, str, bytes | None, dict[str, str], str]] = []
+
+    def send(self, method, path, body, headers, name, expect):
+        self.sent.append((method, path, body, headers, name))
+        return self.responses.pop(0)
+
+
+def body(obj) -> bytes:
+    return payloads.dumps(obj)
+
+
+def test_create_records_invoke_and_ok_completion_with_the_new_id():
+    transport = ScriptedTransport(
+        Response(201, {"ETag": 'W/"1"'}, body({"id": "u1", "userName": "n"}))
+    )
+    ops: list[Op] = []
+    client = ScimClient(
+        transport, sink=ops.append, process="p1", headers={"Authorization": "Bearer t"}
+    )
+    done = client.create("User", payloads.user("n"))
+    assert [op.type for op in ops] == ["invoke", "ok"]
+    assert ops[0].seq == ops[1].seq
+    assert done.resource_id == "u1" and done.etag == 'W/"1"' and done.status == 201
+    assert done.endpoint == "POST /Users" and done.process == "p1"
+    assert done.end_us is not None and done.end_us >= done.start_us
+    method, path, _sent, headers, name = transport.sent[0]
+    assert (method, path, name) == ("POST", "/Users", "POST /Users")
+    assert headers["Content-Type"] == "application/scim+json"
+    assert headers["Authorization"] == "Bearer t"
+
+
+def test_conflict_is_fail_with_scim_type_and_5xx_is_info():
+    error = {"schemas": [payloads.ERROR_SCHEMA], "status": "409", "scimType": "uniqueness"}
+    transport = ScriptedTransport(Response(409, {}, body(error)), Response(503, {}, b""))
+    client = ScimClient(transport)
+    first = client.create("User", payloads.user("n"), expect=(409,))
+    assert first.type == "fail" and first.scim_type == "uniqueness"
+    assert client.create("User", payloads.user("n")).type == "info"
+
+
+def test_no_answer_is_info_unless_nothing_was_sent():
+    transport = ScriptedTransport(
+        Response(None, error="ConnectionResetError: reset", error_kind="reset"),
+        Response(None, error="ConnectionRefusedError: refused", sent=False, error_kind="refused"),
+    )
+    client = ScimClient(transport)
+    reset = client.patch("User", "u1", payloads.patch([payloads.set_active(False)]))
+    assert reset.type == "info" and reset.status is None and "reset" in (reset.error or "")
+    assert reset.value == [{"op": "replace", "path": "active", "value": False}]
+    assert client.delete("User", "u1").type == "fail"
+
+
+def test_unreadable_2xx_stays_ok_but_records_the_problem():
+    transport = ScriptedTransport(Response(200, {"Content-Type": "text/html"}, b"<html>"))
+    op = ScimClient(transport).get("User", "u1")
+    assert op.type == "ok" and op.observed is None and "not JSON" in (op.error or "")
+
+
+def test_search_builds_query_and_if_match_header():
+    transport = ScriptedTransport(Response(200, {}, b"{}"), Response(200, {}, b"{}"))
+    client = ScimClient(transport)
+    client.search("User", payloads.eq_filter("userName", "a b"), start_index=1, count=100)
+    assert (
+        transport.sent[0][1] == "/Users?filter=userName%20eq%20%22a%20b%22&startIndex=1&count=100"
+    )
+    client.replace("User", "u1", {"userName": "x"}, if_match='W/"3"')
+    assert transport.sent[1][3]["If-Match"] == 'W/"3"'
+    assert transport.sent[1][1] == "/Users/u1"
+
+
+def test_for_trial_routes_ops_into_the_trial():
+    transport = ScriptedTransport(Response(200, {}, b"{}"))
+    background: list[Op] = []
+    client = ScimClient(transport, sink=background.append)
+    trial = Trial("t1", "demo")
+    client.for_trial(trial, process="r1").get("Group", "g1")
+    assert background == []
+    assert [(op.type, op.trial, op.process) for op in trial.ops] == [
+        ("invoke", "t1", "r1"),
+        ("ok", "t1", "r1"),
+    ]
+    assert completions(trial.ops)[0].type == "ok"

@@ -1,0 +1,111 @@
+"""The op model, the JSONL codec, and the recorder's counting and worker->master merge."""
+
+from loadscim.ops import (
+    Op,
+    Trial,
+    Violation,
+    classify_status,
+    completions,
+    describe,
+    dumps_trial,
+    loads_trial,
+)
+from loadscim.recorder import Recorder
+
+
+def test_classify_status():
+    assert [classify_status(s) for s in (200, 201, 204)] == ["ok"] * 3
+    assert [classify_status(s) for s in (302, 400, 404, 409, 412, 413, 429, 501)] == ["fail"] * 8
+    assert [classify_status(s) for s in (500, 502, 503, 504)] == ["info"] * 4
+
+
+def test_completions_pairs_and_turns_missing_completion_into_info():
+    ops = [
+        Op("invoke", "patch", seq=1, start_us=0),
+        Op("invoke", "patch", seq=2, start_us=5),
+        Op("ok", "patch", seq=1, start_us=0, end_us=10, status=200),
+    ]
+    done = completions(ops)
+    assert [(op.seq, op.type) for op in done] == [(1, "ok"), (2, "info")]
+    assert done[1].end_us is None and done[1].error == "no completion"
+
+
+def test_overlap():
+    a = Op("ok", "patch", start_us=0, end_us=10)
+    b = Op("ok", "patch", start_us=10, end_us=20)
+    c = Op("info", "patch", start_us=5, end_us=None)
+    assert not a.overlaps(b)
+    assert a.overlaps(c) and b.overlaps(c)
+
+
+def test_trial_jsonl_round_trip_and_describe():
+    op = Op(
+        "ok",
+        "patch",
+        seq=3,
+        trial="t",
+        process="u1",
+        resource_type="Group",
+        resource_id="g",
+        value=[{"op": "add"}],
+        status=204,
+        start_us=1000,
+        end_us=2500,
+        endpoint="PATCH /Groups/{id}",
+    )
+    trial = Trial("t", "membership", ("lost_update",), {"k": 1}, [op])
+    again = loads_trial(dumps_trial(trial))
+    assert again == trial
+    text = describe(op, t0_us=1000)
+    assert text.startswith('#3 u1 PATCH /Groups/{id} [{"op":"add"}] -> 204 ok @0.0-1.5ms')
+
+
+def flaky_checker(trial: Trial) -> list[Violation]:
+    if trial.meta.get("crash"):
+        raise RuntimeError("boom")
+    return [Violation("demo", "k", trial.id, "r", "e", "o")] * trial.meta.get("n", 0)
+
+
+def test_finish_trial_counts_keeps_examples_and_counts_crashes():
+    recorder = Recorder("run1", checkers={"demo": flaky_checker}, max_examples=2)
+    for n in (0, 3, 1):
+        recorder.finish_trial(Trial(f"t{n}", "k", ("demo",), {"n": n}))
+    recorder.finish_trial(Trial("tc", "k", ("demo",), {"crash": True}))
+    recorder.finish_trial(Trial("tu", "k", ("nosuch",)))
+    demo = recorder.checker_stats["demo"]
+    assert (demo.trials, demo.violations, demo.errors, len(demo.examples)) == (4, 4, 1, 2)
+    assert recorder.checker_stats["nosuch"].errors == 1
+
+
+def test_drain_and_absorb_merge_histograms_exactly():
+    workers = [Recorder("r"), Recorder("r")]
+    for i, w in enumerate(workers):
+        for ms in range(1, 101):
+            w.record_request("GET /Users/{id}", ms + i * 100, failed=(ms == 1))
+        w.finish_trial(Trial("t", "k", ()))
+    master = Recorder("r")
+    for w in workers:
+        master.absorb(w.drain())
+        master.absorb(w.drain())  # a second drain carries nothing new
+    stats = master.summary().endpoints["GET /Users/{id}"]
+    assert (stats.requests, stats.failures) == (200, 2)
+    assert abs(stats.hist.get_value_at_percentile(50) - 100_000) <= 100
+    assert stats.hist.get_max_value() >= 200_000 * 0.999
+    assert master.summary().endpoints["*"].requests == 200
+
+
+def test_registry_of_created_resources():
+    recorder = Recorder("r")
+    recorder.on_op(
+        Op(
+            "ok",
+            "create",
+            resource_type="User",
+            resource_id="u1",
+            observed={"id": "u1", "userName": "loadscim-r-1"},
+        )
+    )
+    recorder.on_op(Op("info", "create", resource_type="User"))
+    assert [t.id for t in recorder.live()] == ["u1"] and recorder.uncertain_creates == 1
+    recorder.on_op(Op("fail", "delete", resource_type="User", resource_id="u1", status=404))
+    assert recorder.live() == []

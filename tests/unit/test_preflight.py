@@ -1,0 +1,64 @@
+"""Pre-flight judgement of the answer to GET /ServiceProviderConfig."""
+
+import pytest
+
+from loadscim.client import Response
+from loadscim.errors import NotScimError, TargetAuthError, TargetTLSError, TargetUnreachable
+from loadscim.preflight import SPC_SCHEMA, judge
+from loadscim.scim.payloads import dumps
+
+URL = "http://127.0.0.1:1/v2"
+
+
+@pytest.mark.parametrize(
+    ("response", "error", "words"),
+    [
+        (
+            Response(None, error="refused", sent=False, error_kind="refused"),
+            TargetUnreachable,
+            "connection refused",
+        ),
+        (
+            Response(None, error="gaierror", sent=False, error_kind="dns"),
+            TargetUnreachable,
+            "does not resolve",
+        ),
+        (
+            Response(None, error="bad cert", sent=False, error_kind="tls"),
+            TargetTLSError,
+            "--ca-bundle",
+        ),
+        (Response(None, error="timed out", error_kind="timeout"), TargetUnreachable, "timeout"),
+        (Response(401), TargetAuthError, "--token-env"),
+        (Response(403), TargetAuthError, "credentials refused"),
+        (Response(404), NotScimError, "base URL"),
+        (Response(302), NotScimError, "redirect"),
+        (Response(500), NotScimError, "HTTP 500"),
+        (
+            Response(200, {"Content-Type": "text/html"}, b"<html>hi</html>"),
+            NotScimError,
+            "not answer SCIM JSON",
+        ),
+        (Response(200, {}, b'{"hello": 1}'), NotScimError, SPC_SCHEMA),
+    ],
+)
+def test_every_problem_is_one_line_naming_the_target_and_the_fix(response, error, words):
+    with pytest.raises(error) as info:
+        judge(response, URL)
+    message = str(info.value)
+    assert URL in message and words in message and "\n" not in message
+
+
+def test_capabilities_are_read():
+    body = {
+        "schemas": [SPC_SCHEMA],
+        "patch": {"supported": True},
+        "bulk": {"supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576},
+        "filter": {"supported": True, "maxResults": 200},
+        "etag": {"supported": False},
+        "sort": {"supported": True},
+        "changePassword": {"supported": False},
+    }
+    caps = judge(Response(200, {}, dumps(body)), URL)
+    assert caps.patch and caps.bulk and caps.bulk_max_operations == 1000
+    assert caps.filter_max_results == 200 and not caps.etag and caps.sort
