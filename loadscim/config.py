@@ -595,6 +595,8 @@ def _parse_latency(text: str, fail: _Fail) -> LatencyRule:
     if not match or not match.group("stat"):
         fail(f"is not a latency rule; {example}")
     stat, op, num, unit = match.group("stat", "op", "num", "unit")
+    if op is None and num is None:
+        fail(f"is not a latency rule; {example}")
     num = num.lstrip("+") if num else num
     corrected = stat.endswith("_corrected")
     base = stat.removesuffix("_corrected")
@@ -608,7 +610,7 @@ def _parse_latency(text: str, fail: _Fail) -> LatencyRule:
         guess = _STAT_ALIASES.get(lower) or next(
             iter(difflib.get_close_matches(lower, COMMON_STATS, 1, 0.5)), None
         )
-        fix = f"; write {_show(guess + suffix + rest)}" if guess else ""
+        fix = f"; write {_show((guess or 'p95') + suffix + rest)}"
         bad = re.fullmatch(r"p(\d+(?:\.\d+)?)", lower)
         if bad:
             fail(f"asks for percentile {bad.group(1)}, outside (0, 100]; use p50 ... p99.99 or max")
