@@ -350,6 +350,11 @@ def _checker_line(gate: Gate | None, stats: CheckerStats) -> LineResult:
 
 def _self_trust_lines(summary: RunSummary) -> list[LineResult]:
     lines = []
+    requests = sum(s.requests for s in summary.endpoints.values())
+    trials = sum(c.trials for c in summary.checkers.values())
+    if requests == 0 and trials == 0:
+        why = "the run recorded no requests and judged no trials: nothing to vouch for"
+        lines.append(LineResult("self", "requests > 0", None, Status.UNKNOWN, "0", "", why))
     if summary.listener_errors > 0:
         n = summary.listener_errors
         why = (f"{_count(n, 'exception')} in loadscim's event listeners: "

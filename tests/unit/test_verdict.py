@@ -18,6 +18,7 @@ from loadscim.verdict import (
 
 MS = 1000
 ONE_TO_100_MS = [i * MS for i in range(1, 101)]  # p50 50ms, p95 95ms, p99 99ms, max 100ms
+BUSY = {"GET /Users": [MS] * 30}
 
 
 def run(
@@ -167,8 +168,19 @@ def test_endpoint_never_seen_lists_the_seen_ones() -> None:
 
 
 def test_no_requests_at_all() -> None:
-    line = only_line(evaluate(latency_gate("*", "p95 < 1s"), RunSummary()))
-    assert line.status is Status.UNKNOWN and "no requests were recorded" in line.reason
+    verdict = evaluate(latency_gate("*", "p95 < 1s"), RunSummary())
+    assert [ln.status for ln in verdict.lines] == [Status.UNKNOWN, Status.UNKNOWN]
+    assert "no requests were recorded" in verdict.lines[0].reason
+
+
+def test_a_run_that_did_nothing_is_unknown_even_without_a_gate() -> None:
+    verdict = evaluate(None, RunSummary())
+    assert verdict.status is Status.UNKNOWN
+    assert verdict.reasons == [
+        "the run recorded no requests and judged no trials: nothing to vouch for"
+    ]
+    checked_offline = with_checker(RunSummary())  # `loadscim check`: trials, no requests
+    assert evaluate(None, checked_offline).status is Status.PASS
 
 
 # ---------------------------------------------------------------------------------- rates
@@ -275,7 +287,7 @@ def with_checker(summary: RunSummary, name: str = "lost_update", **fields: objec
 
 
 def test_checker_violation_fails_without_a_gate() -> None:
-    summary = with_checker(run(), violations=3, examples=[example()])
+    summary = with_checker(run(BUSY), violations=3, examples=[example()])
     verdict = evaluate(None, summary)
     line = only_line(verdict)
     assert line.status is Status.FAIL and verdict.status is Status.FAIL
@@ -286,29 +298,29 @@ def test_checker_violation_fails_without_a_gate() -> None:
 
 
 def test_allowed_violations_from_the_gate() -> None:
-    summary = with_checker(run(), violations=2)
+    summary = with_checker(run(BUSY), violations=2)
     assert evaluate(gate("[violations]\nlost_update = 2"), summary).status is Status.PASS
     assert evaluate(gate("[violations]\nlost_update = 1"), summary).status is Status.FAIL
     assert evaluate(gate("[violations]\nother = 5"), summary).status is Status.FAIL
 
 
 def test_clean_checker_passes() -> None:
-    verdict = evaluate(None, with_checker(run()))
+    verdict = evaluate(None, with_checker(run(BUSY)))
     assert verdict.status is Status.PASS and only_line(verdict).status is Status.PASS
 
 
 def test_crashed_checker_is_unknown() -> None:
-    line = only_line(evaluate(None, with_checker(run(), errors=2)))
+    line = only_line(evaluate(None, with_checker(run(BUSY), errors=2)))
     assert line.status is Status.UNKNOWN and "raised 2 times" in line.reason
 
 
 def test_checker_that_judged_nothing_is_unknown() -> None:
-    line = only_line(evaluate(None, with_checker(run(), trials=0)))
+    line = only_line(evaluate(None, with_checker(run(BUSY), trials=0)))
     assert line.status is Status.UNKNOWN and "judged no trials" in line.reason
 
 
 def test_not_applicable_checker_is_neither_fail_nor_unknown() -> None:
-    summary = with_checker(run(), "bulk", trials=0, not_applicable="bulk.supported is false")
+    summary = with_checker(run(BUSY), "bulk", trials=0, not_applicable="bulk.supported is false")
     verdict = evaluate(None, summary)
     line = only_line(verdict)
     assert line.not_applicable and line.label == "N/A"
@@ -321,7 +333,7 @@ def test_not_applicable_checker_is_neither_fail_nor_unknown() -> None:
 
 
 def test_listener_errors_make_it_unknown() -> None:
-    summary = run()
+    summary = run(BUSY)
     summary.listener_errors = 2
     verdict = evaluate(None, summary)
     assert verdict.status is Status.UNKNOWN and verdict.exit_code == 2
@@ -329,7 +341,7 @@ def test_listener_errors_make_it_unknown() -> None:
 
 
 def test_saturated_cpu_makes_it_unknown() -> None:
-    summary = run()
+    summary = run(BUSY)
     summary.max_cpu_percent = 97.0
     verdict = evaluate(None, summary)
     assert verdict.status is Status.UNKNOWN
@@ -339,13 +351,13 @@ def test_saturated_cpu_makes_it_unknown() -> None:
 
 
 def test_cpu_at_90_percent_is_trusted() -> None:
-    summary = run()
+    summary = run(BUSY)
     summary.max_cpu_percent = 90.0
     assert evaluate(None, summary).status is Status.PASS
 
 
 def test_lost_worker_makes_it_unknown() -> None:
-    summary = run()
+    summary = run(BUSY)
     summary.workers_lost = 1
     verdict = evaluate(None, summary)
     assert verdict.status is Status.UNKNOWN and "1 worker lost" in verdict.reasons[0]
