@@ -1,0 +1,324 @@
+"""Fault specs of the embedded target: ``--fault NAME[=VALUE]``, parsed into frozen dataclasses.
+
+Grammar (one spec per ``--fault``; several faults combine)::
+
+    latency=MS                 every response MS milliseconds later (integer >= 0)
+    error-rate=F               a fraction F of resource requests: SCIM 500, not applied
+    stall=MS/EVERY_S           the whole process freezes MS ms every EVERY_S seconds
+    lost-update[=F]            PATCH / PUT read-modify-write, no lock, no version check
+    duplicate-create[=F]       uniqueness check and insert not atomic
+    500-on-conflict[=F]        a uniqueness conflict answers 500 instead of 409
+    ignore-deactivate[=F]      active=false answered as done, not applied
+    ignore-if-match[=F]        If-Match ignored on writes, never 412
+    stale-read[=SECONDS]       GET / search serve the state SECONDS ago (default 1)
+    drop-after-commit[=F]      a write is applied, then the connection is closed (default F 0.2)
+    bulk-partial[=F]           every second operation of a /Bulk skipped, reported ok
+    timeout=F | reset=F | non-json=F | truncated-json=F | wrong-content-type=F
+    redirect=F | huge-body=F | throttle=F
+                               robustness faults on a fraction F of resource requests
+
+``F`` is a number from 0 to 1: a probability per eligible request (or operation), drawn
+from a ``random.Random`` seeded per fault, so a run is repeatable given ``--seed``.
+
+This module imports neither gevent nor scim2-server: the harness may validate specs with it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from loadscim.errors import UsageError
+
+#: Faults that misbehave with a probability, and their default probability (None: required).
+SEMANTIC_FAULTS: dict[str, float] = {
+    "lost-update": 1.0,
+    "duplicate-create": 1.0,
+    "500-on-conflict": 1.0,
+    "ignore-deactivate": 1.0,
+    "ignore-if-match": 1.0,
+    "drop-after-commit": 0.2,
+    "bulk-partial": 1.0,
+}
+
+#: Robustness faults: NAME=F, F required.
+ROBUSTNESS_FAULTS: tuple[str, ...] = (
+    "timeout",
+    "reset",
+    "non-json",
+    "truncated-json",
+    "wrong-content-type",
+    "redirect",
+    "huge-body",
+    "throttle",
+)
+
+KNOWN_FAULTS: tuple[str, ...] = tuple(
+    sorted({"latency", "error-rate", "stall", "stale-read", *SEMANTIC_FAULTS, *ROBUSTNESS_FAULTS})
+)
+
+DEFAULT_STALE_SECONDS = 1.0
+
+_DESCRIPTIONS: dict[str, str] = {
+    "error-rate": "resource requests answered 500 without being applied",
+    "lost-update": "PATCH/PUT read-modify-write without the lock or a version check",
+    "duplicate-create": "uniqueness check and insert not atomic (duplicate userName)",
+    "500-on-conflict": "uniqueness conflicts answered 500 instead of 409",
+    "ignore-deactivate": "active=false answered as done but not applied",
+    "ignore-if-match": "If-Match ignored on writes, never 412",
+    "drop-after-commit": "writes applied, then the connection closed without an answer",
+    "bulk-partial": "every second /Bulk operation skipped but reported ok",
+    "timeout": "resource requests held 60 s without an answer, not applied",
+    "reset": "resource requests reset without an answer, not applied",
+    "non-json": "resource requests answered 200 with an HTML page, not applied",
+    "truncated-json": "answers cut in half (applied)",
+    "wrong-content-type": "answers labelled text/plain (applied)",
+    "redirect": "resource requests redirected (302) to another path, not applied",
+    "huge-body": "answers padded to about 5 MB (applied)",
+    "throttle": "resource requests answered 429 with Retry-After: 1, not applied",
+}
+
+
+@dataclass(frozen=True)
+class Latency:
+    """``latency=MS``: every response is MS milliseconds late."""
+
+    milliseconds: int
+    name: str = "latency"
+
+    @property
+    def spec(self) -> str:
+        return f"latency={self.milliseconds}"
+
+    def describe(self) -> str:
+        return f"every response delayed {self.milliseconds} ms"
+
+
+@dataclass(frozen=True)
+class Stall:
+    """``stall=MS/EVERY_S``: the whole process freezes MS milliseconds every EVERY_S seconds."""
+
+    milliseconds: int
+    every_seconds: float
+    name: str = "stall"
+
+    @property
+    def spec(self) -> str:
+        return f"stall={self.milliseconds}/{_number(self.every_seconds)}"
+
+    def describe(self) -> str:
+        return (
+            f"the whole process freezes {self.milliseconds} ms "
+            f"every {_number(self.every_seconds)} s"
+        )
+
+
+@dataclass(frozen=True)
+class StaleRead:
+    """``stale-read[=SECONDS]``: GET by id and searches serve the state of SECONDS ago."""
+
+    seconds: float = DEFAULT_STALE_SECONDS
+    name: str = "stale-read"
+
+    @property
+    def spec(self) -> str:
+        return f"stale-read={_number(self.seconds)}"
+
+    def describe(self) -> str:
+        return f"GET by id and searches serve the state of {_number(self.seconds)} s ago"
+
+
+@dataclass(frozen=True)
+class Chance:
+    """A fault that misbehaves on a fraction (probability) of the eligible requests."""
+
+    name: str
+    probability: float
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}={_number(self.probability)}"
+
+    def describe(self) -> str:
+        return f"{_DESCRIPTIONS[self.name]} (probability {_number(self.probability)})"
+
+
+Fault = Latency | Stall | StaleRead | Chance
+
+
+def _number(value: float) -> str:
+    """A float as written by a person: 1 not 1.0, 0.25 stays 0.25."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _fail(spec: str, rule: str, fix: str) -> UsageError:
+    return UsageError(f"--fault {spec!r}: {rule}; write {fix}")
+
+
+def _fraction(spec: str, name: str, text: str, optional: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        what = "an optional probability" if optional else "a fraction of requests"
+        fix = f"--fault {name} or --fault {name}=0.5" if optional else f"--fault {name}=0.1"
+        raise _fail(spec, f"{name} takes {what}, a number from 0 to 1", fix)
+    return value
+
+
+def _milliseconds(spec: str, text: str, rule: str, fix: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise _fail(spec, rule, fix) from None
+    if value < minimum:
+        raise _fail(spec, rule, fix)
+    return value
+
+
+def _seconds(spec: str, text: str, rule: str, fix: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise _fail(spec, rule, fix)
+    return value
+
+
+def parse_fault(spec: str) -> Fault:
+    """Parse one ``--fault`` spec.
+
+    :raises UsageError: with a one-line message naming the spec, the rule and the fix.
+    """
+    text = spec.strip()
+    name, has_value, value = text.partition("=")
+    name = name.strip().lower()
+    value = value.strip()
+    if not name:
+        raise UsageError(
+            f"--fault {spec!r}: a fault spec is NAME or NAME=VALUE; known faults: "
+            f"{', '.join(KNOWN_FAULTS)}; write e.g. --fault latency=300"
+        )
+    if name not in KNOWN_FAULTS:
+        close = difflib.get_close_matches(name, KNOWN_FAULTS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(
+            f"--fault {spec!r}: unknown fault {name!r}; known faults: "
+            f"{', '.join(KNOWN_FAULTS)}{hint}"
+        )
+    if name == "latency":
+        return Latency(
+            _milliseconds(
+                spec,
+                value,
+                "latency takes milliseconds, an integer >= 0",
+                "--fault latency=300",
+                0,
+            )
+        )
+    if name == "stall":
+        rule = (
+            "stall takes MS/EVERY_S: the freeze in milliseconds (an integer > 0) "
+            "and its period in seconds (a number > 0)"
+        )
+        fix = "--fault stall=500/5"
+        ms_text, slash, every_text = value.partition("/")
+        if not slash:
+            raise _fail(spec, rule, fix)
+        return Stall(
+            _milliseconds(spec, ms_text.strip(), rule, fix, 1),
+            _seconds(spec, every_text.strip(), rule, fix),
+        )
+    if name == "stale-read":
+        if not has_value:
+            return StaleRead()
+        return StaleRead(
+            _seconds(
+                spec,
+                value,
+                "stale-read takes an optional lag in seconds, a number > 0",
+                "--fault stale-read or --fault stale-read=2",
+            )
+        )
+    if name in SEMANTIC_FAULTS:
+        if not has_value:
+            return Chance(name, SEMANTIC_FAULTS[name])
+        return Chance(name, _fraction(spec, name, value, optional=True))
+    # error-rate and the robustness faults: the fraction is required
+    return Chance(name, _fraction(spec, name, value, optional=False))
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """The faults a target runs with, and the seed of their random choices."""
+
+    faults: tuple[Fault, ...] = ()
+    seed: int = 0
+
+    @classmethod
+    def parse(cls, specs: Iterable[str], seed: int = 0) -> FaultPlan:
+        """Parse several specs; a fault given twice is an error."""
+        faults: list[Fault] = []
+        seen: dict[str, str] = {}
+        for spec in specs:
+            fault = parse_fault(spec)
+            if fault.name in seen:
+                raise UsageError(
+                    f"--fault {spec!r}: fault {fault.name!r} is already given as "
+                    f"--fault {seen[fault.name]!r}; give each fault once"
+                )
+            seen[fault.name] = spec
+            faults.append(fault)
+        return cls(tuple(faults), seed)
+
+    def get(self, name: str) -> Fault | None:
+        for fault in self.faults:
+            if fault.name == name:
+                return fault
+        return None
+
+    def probability(self, name: str) -> float | None:
+        """The probability of a Chance fault, or None when it is not enabled."""
+        fault = self.get(name)
+        return fault.probability if isinstance(fault, Chance) else None
+
+    def __contains__(self, name: object) -> bool:
+        return any(fault.name == name for fault in self.faults)
+
+    def __bool__(self) -> bool:
+        return bool(self.faults)
+
+
+class Dice:
+    """One random stream per fault, seeded from the plan's seed and the fault's name.
+
+    Separate streams keep a fault's choices the same whichever other faults are on.
+    """
+
+    def __init__(self, plan: FaultPlan) -> None:
+        self.plan = plan
+        self._streams: dict[str, random.Random] = {}
+
+    def stream(self, name: str) -> random.Random:
+        stream = self._streams.get(name)
+        if stream is None:
+            stream = self._streams[name] = random.Random(f"{self.plan.seed}:{name}")
+        return stream
+
+    def roll(self, name: str) -> bool:
+        """True when fault ``name`` misbehaves on this request (False when it is off)."""
+        probability = self.plan.probability(name)
+        if probability is None or probability <= 0.0:
+            return False
+        if probability >= 1.0:
+            return True
+        return self.stream(name).random() < probability
+
+    def pause(self, name: str, low: float = 0.001, high: float = 0.010) -> float:
+        """A random pause in seconds, from the fault's stream (1 to 10 ms by default)."""
+        return self.stream(name).uniform(low, high)

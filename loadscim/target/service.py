@@ -1,0 +1,119 @@
+"""The service and handler of the embedded target, for the faults the storage cannot see.
+
+- ``ignore-if-match``: :class:`FaultyService` skips the conditional headers of writes
+  (PATCH, PUT, DELETE, and the ``version`` of bulk operations), and tells the storage to
+  skip its version check for the write that follows.
+- ``bulk-partial``: :class:`FaultyHandler` skips every second operation (by position in the
+  request) of a misbehaving /Bulk request, and reports it as done: a POST gets a made-up
+  id, a PUT or PATCH the resource as it would have become, a DELETE its 204.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import gevent.local
+from scim2_models import BulkOperation, PatchOp, Resource, ResourceType, ScimProvider
+from scim2_server.bulk import BulkPlan, BulkStep
+from scim2_server.conditions import Conditions
+from scim2_server.handler import ScimHandler
+from scim2_server.requests import ScimRequest
+from scim2_server.responses import ScimResponse
+from scim2_server.service import ScimService
+
+from loadscim.target.faults import Dice
+from loadscim.target.storage import FaultyStorage
+
+
+class FaultyService(ScimService):
+    """ScimService, with ``ignore-if-match``."""
+
+    def __init__(
+        self,
+        provider: ScimProvider,
+        storage: FaultyStorage,
+        dice: Dice,
+        *,
+        secret: str | bytes | None = None,
+    ) -> None:
+        super().__init__(provider, secret=secret)
+        self.storage = storage
+        self.dice = dice
+        self._ignore_if_match = "ignore-if-match" in dice.plan
+
+    def check_preconditions(
+        self, resource: Resource[Any], method: str, conditions: Conditions
+    ) -> bool:
+        if self._ignore_if_match and method != "GET":
+            # Every write passes here once, just before the storage writes.
+            ignore = self.dice.roll("ignore-if-match")
+            self.storage.skip_next_version_check(ignore)
+            if ignore:
+                return True
+        return super().check_preconditions(resource, method, conditions)
+
+
+class FaultyHandler(ScimHandler):
+    """ScimHandler, with ``bulk-partial``."""
+
+    def __init__(self, service: ScimService, storage: FaultyStorage, dice: Dice) -> None:
+        super().__init__(service, storage)
+        self.faulty_storage = storage
+        self.dice = dice
+        self._local = gevent.local.local()
+
+    def bulk(self, request: ScimRequest) -> ScimResponse:
+        self._local.partial = self.dice.roll("bulk-partial")
+        try:
+            return super().bulk(request)
+        finally:
+            self._local.partial = False
+            self._local.pretend = False
+
+    def run_bulk_step(
+        self, request: ScimRequest, plan: BulkPlan, step: BulkStep
+    ) -> tuple[dict[str, Any], Resource[Any] | None]:
+        self._local.pretend = bool(getattr(self._local, "partial", False)) and step.index % 2 == 1
+        try:
+            return super().run_bulk_step(request, plan, step)
+        finally:
+            self._local.pretend = False
+
+    def apply_bulk_operation(
+        self, resource_type: ResourceType, operation: BulkOperation[Resource[Any]]
+    ) -> Resource[Any] | None:
+        if not getattr(self._local, "pretend", False):
+            return super().apply_bulk_operation(resource_type, operation)
+        return self._pretend(resource_type, operation)
+
+    def _pretend(
+        self, resource_type: ResourceType, operation: BulkOperation[Resource[Any]]
+    ) -> Resource[Any] | None:
+        """What the operation would have returned, without writing anything."""
+        storage = self.faulty_storage
+        if operation.method == BulkOperation.Method.post:
+            return storage.pretend_created(resource_type, cast(Resource[Any], operation.data))
+        resource_id = cast(str, operation.resource_id)
+        current = storage.get(resource_type, resource_id)
+        conditions = Conditions(if_match=operation.version)
+        changed: Resource[Any] | None
+        match operation.method:
+            case BulkOperation.Method.put:
+                changed = self.service.apply_replacement(
+                    current, cast(Resource[Any], operation.data), conditions
+                )
+            case BulkOperation.Method.patch:
+                self.service.ensure_patch_supported()
+                changed = self.service.apply_patch(
+                    current, cast("PatchOp[Any]", operation.data), conditions
+                )
+            case _:  # DELETE
+                self.service.check_deletion(current, conditions)
+                return None
+        if changed is None:
+            return current
+        assert current.meta is not None
+        changed.meta = current.meta.model_copy(
+            update={"last_modified": storage.clock(), "version": storage.next_version()}
+        )
+        return changed

@@ -1,0 +1,331 @@
+"""The storage of the embedded target: scim2-server's InMemoryStorage, with semantic faults.
+
+With no fault it behaves as InMemoryStorage, except that its lock is gevent's (the target
+serves every request from one OS thread, in greenlets). The faults it carries:
+
+- ``lost-update``: :meth:`operation` no longer holds the lock for a whole request, and a
+  misbehaving update sleeps 1-10 ms between the handler's read and its own write, then
+  writes without a version check: the last writer wins. scim2-server's service still checks
+  ``If-Match`` against the (possibly stale) read, as such servers do.
+- ``duplicate-create``: a misbehaving create checks uniqueness, sleeps 1-10 ms without the
+  lock, then inserts without checking again. The indexes keep both owners of a value.
+- ``500-on-conflict``: a uniqueness conflict raises a SCIM 500 instead of 409.
+- ``ignore-deactivate``: an update that turns ``active`` to false returns the resource as
+  if it had been written, and writes nothing.
+- ``ignore-if-match``: :class:`loadscim.target.service.FaultyService` tells the storage to
+  skip the version check of the write that follows.
+- ``stale-read``: GET by id and searches see every resource as it was SECONDS ago, like a
+  lagging read replica. The handler's own reads (before a PATCH, PUT or DELETE) are fresh.
+
+Without ``lost-update`` and ``duplicate-create``, nothing yields while the lock is held, and
+the whole-request lock keeps the clean semantics. With them, the requests that do not
+misbehave stay atomic all the same: nothing yields between their read and their write.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import deque
+from collections.abc import Generator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import gevent
+import gevent.local
+import gevent.lock
+from scim2_models import (
+    Meta,
+    NotFoundException,
+    Resource,
+    ResourceType,
+    ResponseParameters,
+    SCIMException,
+    ScimFilter,
+    UniquenessException,
+)
+from scim2_server.memory import InMemoryStorage, Key, _key
+
+from loadscim.target.faults import Dice, FaultPlan, StaleRead
+
+
+class InternalServerError(SCIMException):
+    """A SCIM 500, raised where a faulty server crashes on a conflict."""
+
+    status = 500
+    _default_detail = "Internal server error"
+
+
+@dataclass
+class _Lag:
+    """What a lagging reader sees of one resource: the state before the recent writes."""
+
+    base: Resource[Any] | None
+    writes: deque[tuple[float, Resource[Any] | None]] = field(default_factory=deque)
+
+
+_CURRENT = object()
+
+
+class FaultyStorage(InMemoryStorage):
+    """InMemoryStorage with the semantic faults of a plan (none: the clean behaviour)."""
+
+    def __init__(self, plan: FaultPlan | None = None, dice: Dice | None = None) -> None:
+        super().__init__()
+        self.plan = plan if plan is not None else FaultPlan()
+        self.dice = dice if dice is not None else Dice(self.plan)
+        self.lock = gevent.lock.RLock()
+        self._local = gevent.local.local()
+        self._unlocked = "lost-update" in self.plan or "duplicate-create" in self.plan
+        stale = self.plan.get("stale-read")
+        self._lag_seconds = stale.seconds if isinstance(stale, StaleRead) else None
+        self._lags: dict[Key, _Lag] = {}
+        self._last_purge = 0.0
+        self._duplicated: set[tuple[str, Any]] = set()
+
+    # -- the request hooks ------------------------------------------------------------
+
+    @contextmanager
+    def operation(self) -> Generator[None]:
+        """Hold the lock for the whole operation, unless a fault needs to interleave."""
+        if self._unlocked:
+            yield
+        else:
+            with self.lock:
+                yield
+
+    def skip_next_version_check(self, skip: bool) -> None:
+        """Tell the next update or delete of this greenlet to ignore its expected version."""
+        self._local.skip_version = skip
+
+    def _take_skip_version(self) -> bool:
+        skip = bool(getattr(self._local, "skip_version", False))
+        self._local.skip_version = False
+        return skip
+
+    # -- reads ------------------------------------------------------------------------
+
+    def get(
+        self,
+        resource_type: ResourceType,
+        resource_id: str,
+        *,
+        response_parameters: ResponseParameters[Any] | None = None,
+    ) -> Resource[Any]:
+        # scim2-server passes response_parameters only when the resource goes back to the
+        # client (a GET): the reads before a write stay fresh.
+        if self._lag_seconds is None or response_parameters is None:
+            return super().get(resource_type, resource_id)
+        with self.lock:
+            view = self._lagged((resource_type.name, resource_id), time.monotonic())
+            if view is _CURRENT:
+                return super().get(resource_type, resource_id)
+            if view is None:
+                raise NotFoundException(detail=f"{resource_type.name} {resource_id!r} not found")
+            return cast(Resource[Any], view).model_copy(deep=True)
+
+    def _candidates(
+        self, names: list[str | None], scim_filter: ScimFilter[Any] | None
+    ) -> list[Resource[Any]]:
+        found = super()._candidates(names, scim_filter)
+        if self._lag_seconds is None or not self._lags:
+            return found
+        now = time.monotonic()
+        lagging: dict[Key, Any] = {}
+        for key in list(self._lags):
+            if key[0] in names:
+                view = self._lagged(key, now)
+                if view is not _CURRENT:
+                    lagging[key] = view
+        if not lagging:
+            return found
+        result = [resource for resource in found if _key(resource) not in lagging]
+        result.extend(view for view in lagging.values() if view is not None)
+        return result
+
+    # -- writes -----------------------------------------------------------------------
+
+    def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
+        duplicate = self.dice.roll("duplicate-create")
+        with self.lock:
+            resource = resource.model_copy(deep=True)
+            resource.id = self.generate_id(resource_type, resource)
+            now = self.clock()
+            resource.meta = Meta(
+                resource_type=resource_type.name,
+                created=now,
+                last_modified=now,
+                version=self.next_version(),
+            )
+            values = self._values_of(resource)
+            self._check_uniqueness(resource, values)
+            if not duplicate:
+                return self._commit(resource, values, None)
+        # The faulty part: the check above and the insert below are not atomic.
+        gevent.sleep(self.dice.pause("duplicate-create"))
+        with self.lock:
+            key = _key(resource)
+            for urn, value in values.items():
+                owner = self._owners.get(urn, {}).get(value)
+                if owner is not None and owner != key:
+                    self._duplicated.add((urn, value))
+            return self._commit(resource, values, None)
+
+    def update(
+        self,
+        resource_type: ResourceType,
+        resource: Resource[Any],
+        *,
+        expected_version: str | None = None,
+    ) -> Resource[Any]:
+        if self._take_skip_version():
+            expected_version = None
+        if self.dice.roll("lost-update"):
+            # The read happened in the handler; yield, then write whatever is there.
+            gevent.sleep(self.dice.pause("lost-update"))
+            expected_version = None
+        with self.lock:
+            stored = self._stored(resource_type, resource.id)
+            self._check_version(stored, expected_version)
+            updated = type(resource).model_validate(resource.model_dump())
+            assert stored.meta is not None
+            if self._ignores_deactivation(stored, updated):
+                updated.meta = stored.meta.model_copy(update={"location": None})
+                return updated
+            updated.meta = stored.meta.model_copy(
+                update={
+                    "location": None,
+                    "last_modified": self.clock(),
+                    "version": self.next_version(),
+                }
+            )
+            values = self._values_of(updated)
+            self._check_uniqueness(updated, values)
+            return self._commit(updated, values, stored)
+
+    def delete(
+        self,
+        resource_type: ResourceType,
+        resource_id: str,
+        *,
+        expected_version: str | None = None,
+    ) -> None:
+        if self._take_skip_version():
+            expected_version = None
+        with self.lock:
+            stored = self._stored(resource_type, resource_id)
+            self._check_version(stored, expected_version)
+            key = _key(stored)
+            self._remember(key, stored, None)
+            self._remove(key)
+
+    def _commit(
+        self, resource: Resource[Any], values: dict[str, Any], previous: Resource[Any] | None
+    ) -> Resource[Any]:
+        """Store a resource (the lock is held) and return a copy."""
+        self._remember(_key(resource), previous, resource)
+        self._store(resource, values)
+        return resource.model_copy(deep=True)
+
+    def _ignores_deactivation(self, stored: Resource[Any], updated: Resource[Any]) -> bool:
+        if getattr(updated, "active", None) is not False:
+            return False
+        if getattr(stored, "active", None) is False:
+            return False
+        return self.dice.roll("ignore-deactivate")
+
+    # -- uniqueness, with room for duplicates -----------------------------------------
+
+    def _check_uniqueness(self, resource: Resource[Any], values: dict[str, Any]) -> None:
+        # A value the resource already holds is not a new conflict (it matters once
+        # duplicate-create has given a value two owners).
+        previous = self._unique_values.get(_key(resource), {})
+        changed = {urn: value for urn, value in values.items() if previous.get(urn) != value}
+        try:
+            super()._check_uniqueness(resource, changed)
+        except UniquenessException:
+            if self.dice.roll("500-on-conflict"):
+                raise InternalServerError(
+                    detail="Internal server error (unique constraint violated)"
+                ) from None
+            raise
+
+    def _remove(self, key: Key) -> None:
+        """Forget a resource; a value it shares with a duplicate stays owned by the other."""
+        self._resources.get(key[0], {}).pop(key[1], None)
+        for urn, value in self._unique_values.pop(key, {}).items():
+            owners = self._owners.get(urn, {})
+            if owners.get(value) != key:
+                continue
+            del owners[value]
+            if (urn, value) in self._duplicated:
+                heir = next(
+                    (k for k, held in self._unique_values.items() if held.get(urn) == value),
+                    None,
+                )
+                if heir is None:
+                    self._duplicated.discard((urn, value))
+                else:
+                    owners[value] = heir
+        for binding, value in self._equal_values.pop(key, {}).items():
+            self._equalities[key[0]][binding][value].discard(key[1])
+
+    # -- stale reads ------------------------------------------------------------------
+
+    def _remember(
+        self, key: Key, before: Resource[Any] | None, after: Resource[Any] | None
+    ) -> None:
+        """Record a write for the lagging readers (the lock is held).
+
+        Stored resources are never changed in place (every write stores a new object), so
+        the history keeps references, and readers copy.
+        """
+        if self._lag_seconds is None:
+            return
+        now = time.monotonic()
+        lag = self._lags.get(key)
+        if lag is not None:
+            self._expire(lag, now)
+        if lag is None or not lag.writes:
+            lag = self._lags[key] = _Lag(before)
+        lag.writes.append((now, after))
+        if now - self._last_purge > self._lag_seconds:
+            self._last_purge = now
+            for old_key in [k for k, old in self._lags.items() if not self._expire(old, now)]:
+                del self._lags[old_key]
+
+    def _expire(self, lag: _Lag, now: float) -> bool:
+        """Fold the writes old enough to be seen into the base; True if any stay hidden."""
+        assert self._lag_seconds is not None
+        horizon = now - self._lag_seconds
+        while lag.writes and lag.writes[0][0] <= horizon:
+            lag.base = lag.writes.popleft()[1]
+        return bool(lag.writes)
+
+    def _lagged(self, key: Key, now: float) -> Any:
+        """What a lagging reader sees: _CURRENT, None (absent) or an older resource."""
+        lag = self._lags.get(key)
+        if lag is None:
+            return _CURRENT
+        if not self._expire(lag, now):
+            del self._lags[key]
+            return _CURRENT
+        return lag.base
+
+    # -- pretend writes (bulk-partial) -------------------------------------------------
+
+    def pretend_created(
+        self, resource_type: ResourceType, resource: Resource[Any]
+    ) -> Resource[Any]:
+        """A resource as create would return it, stored nowhere."""
+        resource = resource.model_copy(deep=True)
+        resource.id = uuid.uuid4().hex
+        now = self.clock()
+        resource.meta = Meta(
+            resource_type=resource_type.name,
+            created=now,
+            last_modified=now,
+            version=self.next_version(),
+        )
+        return resource

@@ -1,0 +1,152 @@
+"""Unit tests of the embedded target's fault specs, plan, dice and storage (no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadscim.errors import UsageError
+from loadscim.target.faults import (
+    KNOWN_FAULTS,
+    Chance,
+    Dice,
+    FaultPlan,
+    Latency,
+    Stall,
+    StaleRead,
+    parse_fault,
+)
+
+
+@pytest.mark.parametrize(
+    ("spec", "fault"),
+    [
+        ("latency=300", Latency(300)),
+        ("latency=0", Latency(0)),
+        (" Latency = 25 ", Latency(25)),
+        ("error-rate=0.1", Chance("error-rate", 0.1)),
+        ("error-rate=1", Chance("error-rate", 1.0)),
+        ("stall=500/5", Stall(500, 5.0)),
+        ("stall=250/0.5", Stall(250, 0.5)),
+        ("lost-update", Chance("lost-update", 1.0)),
+        ("lost-update=0.5", Chance("lost-update", 0.5)),
+        ("duplicate-create", Chance("duplicate-create", 1.0)),
+        ("500-on-conflict", Chance("500-on-conflict", 1.0)),
+        ("ignore-deactivate=0", Chance("ignore-deactivate", 0.0)),
+        ("ignore-if-match", Chance("ignore-if-match", 1.0)),
+        ("drop-after-commit", Chance("drop-after-commit", 0.2)),
+        ("drop-after-commit=1", Chance("drop-after-commit", 1.0)),
+        ("bulk-partial", Chance("bulk-partial", 1.0)),
+        ("stale-read", StaleRead(1.0)),
+        ("stale-read=2.5", StaleRead(2.5)),
+        ("timeout=0.01", Chance("timeout", 0.01)),
+        ("reset=0.2", Chance("reset", 0.2)),
+        ("non-json=1", Chance("non-json", 1.0)),
+        ("truncated-json=0.3", Chance("truncated-json", 0.3)),
+        ("wrong-content-type=0.3", Chance("wrong-content-type", 0.3)),
+        ("redirect=0.3", Chance("redirect", 0.3)),
+        ("huge-body=0.3", Chance("huge-body", 0.3)),
+        ("throttle=0.5", Chance("throttle", 0.5)),
+    ],
+)
+def test_good_specs(spec: str, fault: object) -> None:
+    assert parse_fault(spec) == fault
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            "latency=abc",
+            "--fault 'latency=abc': latency takes milliseconds, an integer >= 0; "
+            "write --fault latency=300",
+        ),
+        ("latency=-5", "latency takes milliseconds, an integer >= 0"),
+        ("latency", "latency takes milliseconds, an integer >= 0"),
+        ("latency=1.5", "latency takes milliseconds, an integer >= 0"),
+        (
+            "error-rate=2",
+            "--fault 'error-rate=2': error-rate takes a fraction of requests, a number from "
+            "0 to 1; write --fault error-rate=0.1",
+        ),
+        ("error-rate", "error-rate takes a fraction of requests"),
+        ("error-rate=nan", "error-rate takes a fraction of requests"),
+        ("reset=-0.1", "reset takes a fraction of requests"),
+        ("throttle", "write --fault throttle=0.1"),
+        (
+            "lost-update=yes",
+            "--fault 'lost-update=yes': lost-update takes an optional probability, a number "
+            "from 0 to 1; write --fault lost-update or --fault lost-update=0.5",
+        ),
+        ("lost-update=", "lost-update takes an optional probability"),
+        ("stall=500", "stall takes MS/EVERY_S"),
+        ("stall=0/5", "stall takes MS/EVERY_S"),
+        ("stall=500/0", "write --fault stall=500/5"),
+        ("stall=a/b", "stall takes MS/EVERY_S"),
+        ("stale-read=0", "stale-read takes an optional lag in seconds, a number > 0"),
+        ("stale-read=inf", "stale-read takes an optional lag in seconds"),
+        ("laterncy=5", "unknown fault 'laterncy'; known faults: 500-on-conflict"),
+        ("laterncy=5", "did you mean 'latency'?"),
+        ("", "a fault spec is NAME or NAME=VALUE"),
+        ("=3", "a fault spec is NAME or NAME=VALUE"),
+    ],
+)
+def test_bad_specs(spec: str, message: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_fault(spec)
+    text = str(raised.value)
+    assert message in text
+    assert "\n" not in text
+    assert text.startswith(f"--fault {spec!r}: ")
+
+
+def test_unknown_fault_lists_every_known_fault() -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_fault("bogus")
+    for name in KNOWN_FAULTS:
+        assert name in str(raised.value)
+
+
+def test_every_known_fault_parses_with_a_value() -> None:
+    for name in KNOWN_FAULTS:
+        value = {"latency": "10", "stall": "10/1", "stale-read": "1"}.get(name, "0.5")
+        assert parse_fault(f"{name}={value}").name == name
+
+
+def test_spec_round_trips() -> None:
+    for spec in ["latency=300", "stall=500/5", "stale-read=2", "lost-update=0.5", "reset=1"]:
+        assert parse_fault(parse_fault(spec).spec) == parse_fault(spec)
+
+
+def test_plan_refuses_a_fault_given_twice() -> None:
+    with pytest.raises(UsageError, match="already given as --fault 'latency=1'"):
+        FaultPlan.parse(["latency=1", "latency=2"])
+
+
+def test_plan_lookup() -> None:
+    plan = FaultPlan.parse(["latency=5", "lost-update=0.5"], seed=3)
+    assert "lost-update" in plan and "reset" not in plan
+    assert plan.probability("lost-update") == 0.5
+    assert plan.probability("latency") is None
+    assert plan.probability("reset") is None
+    assert bool(plan) and not FaultPlan()
+
+
+def test_dice_are_deterministic_per_seed_and_fault() -> None:
+    def rolls(seed: int, specs: list[str]) -> list[bool]:
+        dice = Dice(FaultPlan.parse(specs, seed=seed))
+        return [dice.roll("reset") for _ in range(200)]
+
+    first = rolls(7, ["reset=0.3"])
+    assert first == rolls(7, ["reset=0.3"])
+    # another fault on the side does not shift the stream of this one
+    assert first == rolls(7, ["reset=0.3", "throttle=0.5"])
+    assert first != rolls(8, ["reset=0.3"])
+    assert 30 < sum(first) < 90
+
+
+def test_dice_extremes_and_off() -> None:
+    dice = Dice(FaultPlan.parse(["reset=1", "throttle=0"]))
+    assert all(dice.roll("reset") for _ in range(50))
+    assert not any(dice.roll("throttle") for _ in range(50))
+    assert not dice.roll("timeout")  # not enabled
+    assert all(0.001 <= dice.pause("reset") <= 0.010 for _ in range(50))

@@ -1,0 +1,167 @@
+"""Unit tests of the embedded target's storage faults, on the storage itself (no server)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import gevent
+import pytest
+from scim2_models import (
+    NotFoundException,
+    PreconditionFailedException,
+    ResponseParameters,
+    ScimProvider,
+    SearchRequest,
+    UniquenessException,
+)
+from scim2_server.service import ScimService
+from scim2_server.utils import (
+    load_default_resource_types,
+    load_default_schemas,
+    load_default_service_provider_config,
+)
+
+from loadscim.target.faults import FaultPlan
+from loadscim.target.storage import FaultyStorage, InternalServerError
+
+PROVIDER = ScimProvider.from_discovery(
+    load_default_schemas().values(),
+    load_default_resource_types().values(),
+    config=load_default_service_provider_config(),
+)
+SERVICE = ScimService(PROVIDER)
+USER = SERVICE.get_resource_type("User")
+GROUP = SERVICE.get_resource_type("Group")
+UserModel = SERVICE.get_model(USER)
+GroupModel = SERVICE.get_model(GROUP)
+SHOWN = ResponseParameters()  # what the handler passes for a client's GET
+
+
+def storage(*specs: str) -> FaultyStorage:
+    return FaultyStorage(FaultPlan.parse(specs, seed=1))
+
+
+def user(name: str, **extra: Any) -> Any:
+    return UserModel.model_validate(
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, **extra}
+    )
+
+
+def search(store: FaultyStorage, scim_filter: str) -> list[Any]:
+    request = SearchRequest.model_validate({"filter": scim_filter})
+    return store.search([USER], request).resources
+
+
+def race_creates(store: FaultyStorage, name: str, n: int) -> tuple[list[Any], int]:
+    def create() -> Any:
+        try:
+            return store.create(USER, user(name))
+        except UniquenessException:
+            return None
+
+    greenlets = [gevent.spawn(create) for _ in range(n)]
+    gevent.joinall(greenlets, raise_error=True)
+    created = [g.value for g in greenlets if g.value is not None]
+    return created, n - len(created)
+
+
+def test_clean_storage_creates_one_of_racing_duplicates() -> None:
+    store = storage()
+    created, refused = race_creates(store, "alice", 5)
+    assert len(created) == 1 and refused == 4
+
+
+def test_duplicate_create_keeps_both_and_survives_their_deletion() -> None:
+    store = storage("duplicate-create")
+    created, _ = race_creates(store, "alice", 5)
+    assert len(created) == 5
+    assert len(search(store, 'userName eq "alice"')) == 5
+    assert len(search(store, 'userName eq "ALICE"')) == 5  # userName is caseExact false
+    # a duplicate can still be updated (its userName is not a new conflict) ...
+    first = created[0]
+    first.display_name = "first"
+    store.update(USER, first)
+    # ... and every one can be deleted, in any order, without breaking the indexes
+    for resource in [created[2], created[0], created[4], created[1], created[3]]:
+        store.delete(USER, resource.id)
+    assert search(store, 'userName eq "alice"') == []
+    again = store.create(USER, user("alice"))
+    assert again.id
+    # a create that does not race still sees the value taken, fault or not
+    with pytest.raises(UniquenessException):
+        store.create(USER, user("Alice"))
+
+
+def test_duplicate_create_leaves_external_id_alone() -> None:
+    store = storage()
+    store.create(USER, user("a", externalId="x"))
+    store.create(USER, user("b", externalId="x"))  # externalId is not unique (RFC 7643)
+    assert len(search(store, 'externalId eq "x"')) == 2
+
+
+def test_500_on_conflict() -> None:
+    store = storage("500-on-conflict")
+    store.create(USER, user("alice"))
+    with pytest.raises(InternalServerError) as raised:
+        store.create(USER, user("alice"))
+    assert raised.value.to_error().status == 500
+
+
+def test_ignore_deactivate_answers_but_does_not_write() -> None:
+    store = storage("ignore-deactivate")
+    created = store.create(USER, user("alice", active=True))
+    changed = store.get(USER, created.id)
+    changed.active = False
+    answered = store.update(USER, changed, expected_version=created.meta.version)
+    assert answered.active is False
+    assert store.get(USER, created.id).active is True
+    # other changes still apply
+    changed = store.get(USER, created.id)
+    changed.display_name = "Alice"
+    store.update(USER, changed)
+    assert store.get(USER, created.id).display_name == "Alice"
+
+
+def test_lost_update_skips_the_version_check() -> None:
+    clean, faulty = storage(), storage("lost-update")
+    for store in (clean, faulty):
+        created = store.create(USER, user("alice"))
+        stale = store.get(USER, created.id)
+        fresh = store.get(USER, created.id)
+        fresh.display_name = "first"
+        store.update(USER, fresh, expected_version=created.meta.version)
+        stale.display_name = "second"
+        if store is clean:
+            with pytest.raises(PreconditionFailedException):
+                store.update(USER, stale, expected_version=created.meta.version)
+        else:
+            store.update(USER, stale, expected_version=created.meta.version)
+            assert store.get(USER, created.id).display_name == "second"
+
+
+def test_stale_read_serves_the_past_to_clients_only() -> None:
+    store = storage("stale-read=0.3")
+    created = store.create(USER, user("alice", displayName="v1"))
+    with pytest.raises(NotFoundException):
+        store.get(USER, created.id, response_parameters=SHOWN)
+    assert search(store, 'userName eq "alice"') == []
+    assert store.get(USER, created.id).display_name == "v1"  # the handler's own read
+    time.sleep(0.35)
+    assert store.get(USER, created.id, response_parameters=SHOWN).display_name == "v1"
+
+    changed = store.get(USER, created.id)
+    changed.display_name = "v2"
+    store.update(USER, changed)
+    assert store.get(USER, created.id, response_parameters=SHOWN).display_name == "v1"
+    assert [r.display_name for r in search(store, 'userName eq "alice"')] == ["v1"]
+    time.sleep(0.35)
+    assert store.get(USER, created.id, response_parameters=SHOWN).display_name == "v2"
+
+    store.delete(USER, created.id)
+    assert store.get(USER, created.id, response_parameters=SHOWN).display_name == "v2"
+    assert len(search(store, 'userName eq "alice"')) == 1
+    time.sleep(0.35)
+    with pytest.raises(NotFoundException):
+        store.get(USER, created.id, response_parameters=SHOWN)
+    assert search(store, 'userName eq "alice"') == []
