@@ -11,8 +11,8 @@ from loadscim.target.faults import (
     Dice,
     FaultPlan,
     Latency,
-    Stall,
     StaleRead,
+    Stall,
     parse_fault,
 )
 
