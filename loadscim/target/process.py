@@ -7,8 +7,9 @@
 
 The child is ``python -m loadscim.target --port 0 ...`` in its own session, so a Ctrl-C in
 the parent's terminal does not reach it: the parent stops it (SIGTERM, then SIGKILL after a
-timeout). The token goes to the child in the environment (``LOADSCIM_TARGET_TOKEN``), never
-on its command line, which any user can read with ``ps``.
+timeout), and the child stops by itself when the parent dies first
+(``LOADSCIM_TARGET_PARENT_PID``). The token goes to the child in the environment
+(``LOADSCIM_TARGET_TOKEN``), never on its command line, which any user can read with ``ps``.
 
 This module imports neither gevent nor scim2-server, and works with or without gevent's
 monkey-patching in the parent.
@@ -30,6 +31,7 @@ from loadscim.errors import EXIT_ERROR, TargetError, UsageError
 from loadscim.target.faults import FaultPlan
 
 TOKEN_ENV = "LOADSCIM_TARGET_TOKEN"
+PARENT_ENV = "LOADSCIM_TARGET_PARENT_PID"
 START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 _POLL = 0.02
@@ -100,6 +102,7 @@ class EmbeddedTarget:
         if self.token is not None:
             env[TOKEN_ENV] = self.token
         env["PYTHONUNBUFFERED"] = "1"
+        env[PARENT_ENV] = str(os.getpid())  # the child stops if this process dies
         # Files, not pipes: nobody has to drain them, and they outlive the child.
         self._stdout = tempfile.TemporaryFile(prefix="loadscim-target-out-")  # noqa: SIM115
         self._stderr = tempfile.TemporaryFile(prefix="loadscim-target-err-")  # noqa: SIM115

@@ -27,6 +27,7 @@ from loadscim.errors import EXIT_ERROR, UsageError
 from loadscim.target.faults import Dice, FaultPlan
 
 TOKEN_ENV = "LOADSCIM_TARGET_TOKEN"
+PARENT_ENV = "LOADSCIM_TARGET_PARENT_PID"
 LISTEN_BACKLOG = 1024
 STOP_TIMEOUT = 2.0
 PROG = "loadscim serve"
@@ -327,13 +328,36 @@ def serve(options: Options) -> int:
             file=sys.stderr,
         )
     sys.stderr.flush()
-    staller = start_stall(options.plan)
+    helpers = [start_stall(options.plan), _watch_parent(stop)]
     try:
         server.serve_forever()
     finally:
-        if staller is not None:
-            staller.kill()
+        for helper in helpers:
+            if helper is not None:
+                helper.kill()
     return 0
+
+
+def _watch_parent(stop: Any) -> Any:
+    """Stop when the process named by $LOADSCIM_TARGET_PARENT_PID is no longer our parent.
+
+    EmbeddedTarget sets it: a parent killed without a chance to stop its target (SIGKILL,
+    a crash) does not leave the target running forever.
+    """
+    import gevent
+
+    try:
+        parent = int(os.environ.get(PARENT_ENV, ""))
+    except ValueError:
+        return None
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            gevent.sleep(0.5)
+        print(f"{PROG}: parent process {parent} is gone; stopping", file=sys.stderr)
+        stop()
+
+    return gevent.spawn(watch)
 
 
 def main(argv: list[str] | None = None) -> int:

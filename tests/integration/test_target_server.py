@@ -460,3 +460,33 @@ def test_environment_is_untouched_by_embedded_target() -> None:
     with EmbeddedTarget(token="t"):
         pass
     assert dict(os.environ) == before
+
+
+def test_the_target_stops_when_its_parent_dies() -> None:
+    parent = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os\n"
+            "from loadscim.target.process import EmbeddedTarget\n"
+            "target = EmbeddedTarget()\n"
+            "target.start()\n"
+            "print(target.pid, flush=True)\n"
+            "os._exit(9)  # dies without stopping its target\n",
+        ],
+        capture_output=True,
+        timeout=30,
+        start_new_session=True,
+    )
+    assert parent.returncode == 9, parent.stderr
+    child = int(parent.stdout.split()[0])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+        stat = Path(f"/proc/{child}/stat").read_text().split()
+        if stat[2] == "Z":  # a zombie waiting for its new parent: it has exited
+            break
+        time.sleep(0.1)
+    else:
+        if Path(f"/proc/{child}").exists():
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the orphaned target kept running")
