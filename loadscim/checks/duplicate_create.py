@@ -1,0 +1,189 @@
+"""duplicate_create: racing creates of one userName make one account, and the losers hear 409.
+
+RFC 7644 3.3: "If the service provider determines that the creation of the requested
+resource conflicts with existing resources (e.g., a "User" resource with a duplicate
+"userName"), the service provider MUST return HTTP status code 409 (Conflict) with a
+"scimType" error code of "uniqueness", as per Section 3.12." RFC 7643 4.1.1 makes
+``userName`` unique for the server, and case-insensitive ("Alice" and "alice" are one).
+
+What is enforced, per contested value:
+
+- unique attribute (``userName`` by default): at most one create is ok (201); every
+  refused create is a 409 whose body is a SCIM Error with ``scimType`` ``uniqueness``; and
+  the lookup finds exactly one resource once a create was ok (or a 409 proved one exists),
+  the one the ok create was given. A create that is ``info`` may have made the one.
+- non-unique attribute (``externalId``, a group's ``displayName``: RFC 7643 requires no
+  uniqueness for them, so several 201 are distinct resources): the lookup finds every ok
+  create, and at most one more per ``info`` create; a 409, if the server gives one, still
+  carries the ``uniqueness`` Error. Make ``externalId`` unique with
+  ``meta["unique"] = True``.
+- in a race (more than one create), a 5xx is its own violation: RFC 7644 answers contention
+  with 409, and an ``info`` create leaves the count uncertain.
+
+Trial contract (any ``trial.kind``):
+
+- ops: ``create`` ops (``value`` the body sent, ``resource_type`` User or Group) racing
+  for one value of ``meta["attribute"]``; creates with different values are separate
+  races in one trial. Then a lookup: an ok ``search`` whose ``value["filter"]`` is
+  ``<attribute> eq "<value>"`` (what ``ScimClient.search`` records); the last one is judged,
+  counting what ok creates completed before it started and what creates started before it
+  ended.
+- ``meta["attribute"]`` (optional): ``userName`` (default), ``externalId`` or
+  ``displayName``; ``meta["unique"]`` (optional bool): default true for ``userName`` only.
+
+Violation kinds: ``duplicate-201`` (more than one ok create of a unique value),
+``no-uniqueness-scimtype`` (a 409 without an Error body or without scimType uniqueness),
+``wrong-status`` (a refused create of a taken unique value answered with another 4xx than
+409; 429 is not judged), ``5xx-on-conflict``, ``lookup-count`` (the lookup found too many or
+too few), ``lookup-missing`` (an ok create's id is not among the resources found).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loadscim.checks.common import (
+    OVERLOAD_STATUSES,
+    Report,
+    error_problem,
+    filter_value,
+    found_count,
+    is_5xx,
+    last,
+    listed,
+    precedes,
+    same_text,
+)
+from loadscim.ops import Op, Trial, Violation, completions
+from loadscim.scim.patch import read_attribute
+
+NAME = "duplicate_create"
+
+
+def check(trial: Trial) -> list[Violation]:
+    """At most one 201 per unique value; losers get 409 uniqueness; the lookup finds one.
+
+    "At most one 201 per userName / externalId in a race; the losers get 409 with
+    ``scimType`` "uniqueness" and the Error schema (RFC 7644 3.3); a 5xx in place of a 409
+    is its own violation class; the lookup finds exactly one."
+    """
+    report = Report(NAME, trial)
+    ops = completions(trial.ops)
+    attribute = str(trial.meta.get("attribute") or "userName")
+    unique = bool(trial.meta.get("unique", attribute.lower() == "username"))
+    for race in races([op for op in ops if op.kind == "create"], attribute).values():
+        judge_race(report, race, ops, attribute, unique)
+    return report.violations
+
+
+def races(creates: list[Op], attribute: str) -> dict[str, list[Op]]:
+    """Creates grouped by the value of ``attribute`` they send (userName case-folded)."""
+    groups: dict[str, list[Op]] = {}
+    for op in creates:
+        value = read_attribute(op.value, attribute)
+        if isinstance(value, str):
+            key = value.lower() if attribute.lower() == "username" else value
+            groups.setdefault(key, []).append(op)
+    return groups
+
+
+def judge_race(report: Report, race: list[Op], ops: list[Op], attribute: str, unique: bool) -> None:
+    """Report what is wrong with one race of creates for one value and its lookup."""
+    value: Any = read_attribute(race[0].value, attribute)
+    resource = value if attribute.lower() == "username" else f"{attribute} {value}"
+    oks = [op for op in race if op.type == "ok"]
+    if unique and len(oks) > 1:
+        report.add(
+            "duplicate-201",
+            resource,
+            f"at most one create of {attribute} {value!r} ok, the others 409 (RFC 7644 3.3)",
+            f"{len(oks)} creates ok",
+            oks,
+        )
+    for op in race:
+        if op.type == "fail" and op.status == 409:
+            problem = error_problem(op, "uniqueness")
+            if problem:
+                report.add(
+                    "no-uniqueness-scimtype",
+                    resource,
+                    '409 with a SCIM Error body and scimType "uniqueness" (RFC 7644 3.3, 3.12)',
+                    f"409 with {problem}",
+                    [op],
+                )
+        elif (
+            unique
+            and op.type == "fail"
+            and op.status is not None
+            and 400 <= op.status < 500
+            and op.status not in OVERLOAD_STATUSES
+            and any(other.type != "fail" and other is not op for other in race)
+        ):
+            report.add(
+                "wrong-status",
+                resource,
+                f'409 "uniqueness" for a create of a taken {attribute} (RFC 7644 3.3)',
+                f"{op.status} {op.scim_type or ''}".strip(),
+                [op],
+            )
+        elif len(race) > 1 and is_5xx(op):
+            report.add(
+                "5xx-on-conflict",
+                resource,
+                "201 or 409 for racing creates (RFC 7644 3.3)",
+                f"{op.status}",
+                [op],
+            )
+    _lookup(report, race, ops, attribute, unique, value, resource)
+
+
+def _lookup(
+    report: Report,
+    race: list[Op],
+    ops: list[Op],
+    attribute: str,
+    unique: bool,
+    value: Any,
+    resource: str,
+) -> None:
+    lookup = last(
+        op
+        for op in ops
+        if op.kind == "search"
+        and op.type == "ok"
+        and same_text(attribute, filter_value(op, attribute), value)
+    )
+    if lookup is None:
+        return
+    done = [op for op in race if op.type == "ok" and precedes(op, lookup)]
+    end = lookup.end_us if lookup.end_us is not None else 1 << 62
+    may = [op for op in race if op.type != "fail" and op.start_us < end]
+    if unique:
+        taken = any(op.status == 409 and precedes(op, lookup) for op in race)
+        low = 1 if done or taken else 0
+        high = max(low, min(1, len(may)))
+    else:
+        low, high = len(done), len(may)
+    found = found_count(lookup)
+    if not low <= found <= high:
+        span = str(low) if low == high else f"{low} to {high}"
+        report.add(
+            "lookup-count",
+            resource,
+            f"filter {attribute} eq {value!r} finds {span} "
+            f"({len(done)} ok creates before it, {len(may) - len(done)} that may have applied)",
+            f"it finds {found}",
+            [*done[:2], *[op for op in may if op not in done][:2], lookup],
+        )
+        return
+    ids = {r.get("id") for r in listed(lookup)}
+    missing = [op for op in done if op.resource_id not in ids]
+    if missing and (ids or found == 0):
+        report.add(
+            "lookup-missing",
+            resource,
+            f"filter {attribute} eq {value!r} finds the ok create's id "
+            + ", ".join(str(op.resource_id) for op in missing[:3]),
+            f"it finds {sorted(str(i) for i in ids)[:3]}",
+            [*missing[:3], lookup],
+        )

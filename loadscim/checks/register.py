@@ -1,0 +1,319 @@
+"""Can some order of the writes explain what a read saw? One register at a time.
+
+A resource is cut into independent *registers*: its existence, each attribute path, and,
+for a group, each member's presence. Every write has, for each register, an *effect*: a
+value it leaves there, :data:`ANY` (it wrote the register, but what it leaves is not
+known: a PUT that omits the attribute, which RFC 7644 3.5.1 lets the server clear or
+default), or :data:`NO_EFFECT`.
+
+:func:`judge` decides whether a value read is explainable, Jepsen style:
+
+- an ``ok`` write happened, a ``fail`` write did not, an ``info`` write may have;
+- a write that completed before another started precedes it in every order (real time);
+- the read sees every ``ok`` write that completed before it started, may see a write
+  that was in flight while it was, and sees nothing that started after it ended.
+
+So a value ``v`` is explained iff some ok or info write ``w`` of ``v`` (or the initial
+value, when no completed ok write changed it) can be ordered after every ok write that
+completed before the read and left another value, i.e. ``w`` did not complete before such a
+write started. Reads are judged one at a time, which never reports a violation that an
+order of the writes could explain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from loadscim.checks.common import precedes, short
+from loadscim.ops import Op
+from loadscim.scim.patch import (
+    REPLACE_ALL,
+    attribute_writes,
+    base_attribute,
+    member_changes,
+    read_attribute,
+    resource_members,
+    resource_writes,
+)
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+UNKNOWN: Any = _Marker("unknown")
+"""An initial value nobody knows."""
+ANY: Any = _Marker("any value")
+"""The effect of a write that touched a register in a way that cannot be predicted."""
+NO_EFFECT: Any = _Marker("no effect")
+"""The effect of a write that does not touch a register."""
+
+Same = Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """One write's effect on one register."""
+
+    op: Op
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """Whether a read is explained, and the writes that tell why not."""
+
+    explained: bool
+    allowed: tuple[Write, ...]
+    """Writes that could be the last one before the read: their values are what it may show."""
+    overwritten: tuple[Write, ...]
+    """Writes of the value read that an ok write, completed before the read, overwrote."""
+    required: tuple[Write, ...]
+    """Ok writes completed before the read, with another value, that it should show: those
+    that came after the value read, or the last ones if that value was never written."""
+    initial_allowed: bool
+    """Whether the initial value is still a value the read may show."""
+
+
+def judge(
+    read: Op,
+    observed: Any,
+    writes: Iterable[Write],
+    *,
+    initial: Any = UNKNOWN,
+    same: Same | None = None,
+) -> Judgement:
+    """Judge ``observed``, the value ``read`` saw in one register written by ``writes``."""
+    same = same or same_value
+    relevant = [
+        w
+        for w in writes
+        if w.op.type != "fail"
+        and w.op is not read
+        and (read.end_us is None or w.op.start_us < read.end_us)
+    ]
+    mandatory = [w for w in relevant if w.op.type == "ok" and precedes(w.op, read)]
+
+    def can_be_last(w: Write, value: Any) -> bool:
+        return not any(not same(x.value, value) and precedes(w.op, x.op) for x in mandatory)
+
+    explaining = [w for w in relevant if same(w.value, observed) and can_be_last(w, observed)]
+    initial_allowed = initial is not UNKNOWN and all(same(x.value, initial) for x in mandatory)
+    explained = (
+        bool(explaining)
+        or (initial_allowed and same(initial, observed))
+        or (initial is UNKNOWN and not mandatory)
+    )
+    if explained:
+        return Judgement(True, (), (), (), initial_allowed)
+    overwritten = [w for w in relevant if same(w.value, observed)]
+    others = [x for x in mandatory if not same(x.value, observed)]
+    if overwritten:  # the writes that came after the value read
+        required = [x for x in others if any(precedes(w.op, x.op) for w in overwritten)]
+    else:  # the last writes, which the read should show
+        required = [x for x in others if not any(precedes(x.op, y.op) for y in others)]
+    return Judgement(
+        explained=False,
+        allowed=tuple(w for w in relevant if can_be_last(w, w.value)),
+        overwritten=tuple(overwritten),
+        required=tuple(sorted(required, key=lambda x: x.op.end_us or 0)),
+        initial_allowed=initial_allowed,
+    )
+
+
+def same_value(written: Any, observed: Any, *, case_insensitive: bool = False) -> bool:
+    """Whether a value read shows a value written.
+
+    Lenient where servers legitimately add to what was sent: a written object matches an
+    object holding at least its keys (names case-insensitive), a written list matches a list
+    holding a match for each of its items, and an absent value (None, "", [], {}) matches
+    any absent value.
+    """
+    if written is ANY or observed is ANY:
+        return True
+    if written is UNKNOWN or observed is UNKNOWN:
+        return False
+    if _absent(written) or _absent(observed):
+        return _absent(written) and _absent(observed)
+    if isinstance(written, bool) or isinstance(observed, bool):
+        return written is observed
+    if isinstance(written, str) and isinstance(observed, str):
+        return written.lower() == observed.lower() if case_insensitive else written == observed
+    if isinstance(written, list):
+        items = observed if isinstance(observed, list) else [observed]
+        return all(any(same_value(w, o) for o in items) for w in written)
+    if isinstance(written, dict):
+        if not isinstance(observed, dict):
+            return False
+        lowered = {str(k).lower(): v for k, v in observed.items()}
+        return all(same_value(v, lowered.get(str(k).lower())) for k, v in written.items())
+    return bool(written == observed)
+
+
+def same_for(attribute: str) -> Same:
+    """The comparison for one attribute path: userName is case-insensitive (RFC 7643 4.1.1)."""
+    if attribute.lower() in ("username", "urn:ietf:params:scim:schemas:core:2.0:user:username"):
+        return lambda w, o: same_value(w, o, case_insensitive=True)
+    return same_value
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What one write does to each register of the resource it addresses."""
+
+    exists: Any = NO_EFFECT
+    """True for a create, False for a delete."""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    """Lower-cased attribute path -> value written."""
+    spelled: dict[str, str] = field(default_factory=dict)
+    """Lower-cased path -> the path as the client wrote it."""
+    omitted: Any = NO_EFFECT
+    """The effect on attributes a write leaves out: ANY for a POST or PUT body."""
+    members: dict[str, bool] = field(default_factory=dict)
+    """Member id -> whether the write leaves it a member."""
+    other_members: Any = NO_EFFECT
+    """The effect on members the write does not name: False after a wholesale replace."""
+
+    def attribute(self, path: str) -> Any:
+        key = path.lower()
+        if key in self.attributes:
+            return self.attributes[key]
+        base = base_attribute(key)
+        if any(base_attribute(k) == base for k in self.attributes):
+            return ANY  # a write to another part of the same attribute
+        return self.omitted
+
+    def member(self, member: str) -> Any:
+        return self.members.get(member, self.other_members)
+
+
+def effect_of(op: Op) -> Effect:
+    """The effect of a create, replace, patch or delete (NO_EFFECT everywhere for a read)."""
+    if op.kind == "delete":
+        return Effect(exists=False)
+    if op.kind in ("create", "replace"):
+        body = resource_writes(op.value)
+        listed = resource_members(op.value)
+        if listed is None:
+            # a new resource has no members; a PUT without members may keep or clear them
+            other = False if op.kind == "create" else ANY
+            members: dict[str, bool] = {}
+        else:
+            other, members = False, dict.fromkeys(listed, True)
+        return Effect(
+            exists=True if op.kind == "create" else NO_EFFECT,
+            attributes={k.lower(): v for k, v in body.items()},
+            spelled={k.lower(): k for k in body},
+            omitted=ANY,
+            members=members,
+            other_members=other,
+        )
+    if op.kind == "patch":
+        writes = attribute_writes(op.value)
+        state: dict[str, bool] = {}
+        other = NO_EFFECT
+        for change, member in member_changes(op.value):
+            if change == REPLACE_ALL:
+                state = dict.fromkeys(state, False)
+                other = False
+            else:
+                state[member] = change != "remove"
+        return Effect(
+            attributes={k.lower(): v for k, v in writes.items()},
+            spelled={k.lower(): k for k in writes},
+            members=state,
+            other_members=other,
+        )
+    return Effect()
+
+
+class History:
+    """The writes of one trial, by resource, with their effects computed once."""
+
+    def __init__(self, ops: Iterable[Op]) -> None:
+        self.ops = list(ops)
+        self.writes: dict[tuple[str, str], list[Op]] = {}
+        self.effects: dict[int, Effect] = {}
+        for op in self.ops:
+            if op.kind in ("create", "replace", "patch", "delete") and op.resource_id:
+                key = (op.resource_type, op.resource_id)
+                self.writes.setdefault(key, []).append(op)
+                self.effects[id(op)] = effect_of(op)
+
+    def effect(self, op: Op) -> Effect:
+        return self.effects[id(op)]
+
+    def register(
+        self, key: tuple[str, str], pick: Callable[[Effect], Any], among: Iterable[Op] | None = None
+    ) -> list[Write]:
+        """The writes of one register of resource ``key`` (optionally only ``among`` ops)."""
+        ops = self.writes.get(key, []) if among is None else among
+        result = []
+        for op in ops:
+            value = pick(self.effects[id(op)])
+            if value is not NO_EFFECT:
+                result.append(Write(op, value))
+        return result
+
+    def attribute(self, key: tuple[str, str], path: str) -> list[Write]:
+        """The writes of attribute ``path`` of resource ``key``."""
+        return self.register(key, lambda effect: effect.attribute(path))
+
+    def member(self, key: tuple[str, str], member: str) -> list[Write]:
+        """The writes of ``member``'s presence in group ``key``."""
+        return self.register(key, lambda effect: effect.member(member))
+
+    def existence(self, key: tuple[str, str]) -> list[Write]:
+        """The creates and deletes of resource ``key``."""
+        return self.register(key, lambda effect: effect.exists)
+
+    def attribute_paths(self, key: tuple[str, str], kinds: Iterable[str]) -> dict[str, str]:
+        """Lower-cased path -> spelling, of every attribute written by ops of ``kinds``."""
+        wanted = set(kinds)
+        paths: dict[str, str] = {}
+        for op in self.writes.get(key, []):
+            if op.kind in wanted:
+                for lower, spelled in self.effects[id(op)].spelled.items():
+                    paths.setdefault(lower, spelled)
+        return paths
+
+    def member_universe(self, key: tuple[str, str]) -> set[str]:
+        """Every member id a write of the resource names."""
+        members: set[str] = set()
+        for op in self.writes.get(key, []):
+            members.update(self.effects[id(op)].members)
+        return members
+
+
+def observed_members(resource: Any) -> list[str]:
+    """The member ids a Group as read lists (``"members": null`` or absent -> none)."""
+    members = read_attribute(resource, "members")
+    if not isinstance(members, list):
+        return []
+    return [m["value"] for m in members if isinstance(m, dict) and isinstance(m.get("value"), str)]
+
+
+def describe_values(writes: Iterable[Write], initial: Any = UNKNOWN, limit: int = 4) -> str:
+    """``'a', 'b' or the initial value``: what a read was allowed to show."""
+    texts: list[str] = []
+    for w in writes:
+        text = "(unknown: " + w.op.kind + ")" if w.value is ANY else short(w.value, 40)
+        if text not in texts:
+            texts.append(text)
+    if initial is not UNKNOWN:
+        texts.append(f"{short(initial, 40)} (initial)")
+    if not texts:
+        return "nothing"
+    if len(texts) > limit:
+        texts = [*texts[:limit], f"... ({len(texts) - limit} more)"]
+    return texts[0] if len(texts) == 1 else "one of " + ", ".join(texts)
