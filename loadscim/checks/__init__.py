@@ -15,10 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from loadscim.checks import (
+    bulk,
     conflict_status,
     duplicate_create,
+    idempotency,
     lost_update,
     read_your_writes,
+    reconcile,
     zombie,
 )
 from loadscim.ops import Trial, Violation
@@ -29,8 +32,11 @@ CHECKERS: dict[str, Checker] = {
     "lost_update": lost_update.check,
     "duplicate_create": duplicate_create.check,
     "conflict_status": conflict_status.check,
+    "idempotency": idempotency.check,
     "zombie": zombie.check,
+    "bulk": bulk.check,
     "read_your_writes": read_your_writes.check,
+    "reconcile": reconcile.check,
 }
 
 

@@ -47,7 +47,9 @@ def _invocation(kind: str, start: int, on: str | None, fields: dict[str, Any]) -
     return Op(type="invoke", kind=kind, seq=next(_seq), start_us=start, **sent)
 
 
-def _call(type_: str, kind: str, start: int, end: int | None, on: str | None, **fields: Any) -> list[Op]:
+def _call(
+    type_: str, kind: str, start: int, end: int | None, on: str | None, **fields: Any
+) -> list[Op]:
     invocation = _invocation(kind, start, on, dict(fields))
     done = {k: v for k, v in fields.items() if k in COMPLETION_FIELDS}
     if "scim_type" not in done and isinstance(done.get("observed"), dict):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from histories import add, error, fail, info, kinds, ok, replace, trial, user
+
 from loadscim.checks.conflict_status import check
 
 G = "Group/g1"
@@ -13,10 +14,20 @@ ETAG = 'W/"3"'
 def test_clean_contention() -> None:
     t = trial(
         ok("create", 0, 50, on="User", resource_id="u1", value=user("ada")),
-        fail("create", 10, 40, 409, on="User", value=user("ADA"), observed=error(409, "uniqueness")),
+        fail(
+            "create", 10, 40, 409, on="User", value=user("ADA"), observed=error(409, "uniqueness")
+        ),
         ok("patch", 100, 150, on=U, if_match=ETAG, value=[replace("title", "a")]),
-        fail("patch", 110, 140, 412, on=U, if_match=ETAG, value=[replace("title", "b")],
-             observed=error(412)),
+        fail(
+            "patch",
+            110,
+            140,
+            412,
+            on=U,
+            if_match=ETAG,
+            value=[replace("title", "b")],
+            observed=error(412),
+        ),
         ok("patch", 200, 250, on=G, value=[add("u1")]),
         fail("patch", 210, 240, 412, on=G, value=[add("u2")], observed=error(412)),
     )
@@ -53,8 +64,16 @@ def test_412_without_if_match_is_allowed() -> None:
 def test_if_match_loser_must_get_412() -> None:
     t = trial(
         ok("replace", 0, 30, on=U, if_match=ETAG, value=user("ada", title="a")),
-        fail("replace", 10, 40, 409, on=U, if_match=ETAG, value=user("ada", title="b"),
-             observed=error(409, "uniqueness")),
+        fail(
+            "replace",
+            10,
+            40,
+            409,
+            on=U,
+            if_match=ETAG,
+            value=user("ada", title="b"),
+            observed=error(409, "uniqueness"),
+        ),
         fail("replace", 15, 45, 429, on=U, if_match=ETAG, value=user("ada", title="c")),
     )
     [v] = check(t)
@@ -62,8 +81,18 @@ def test_if_match_loser_must_get_412() -> None:
 
 
 def test_all_losers_without_a_winner_are_not_judged() -> None:
-    t = trial(fail("patch", 10, 40, 400, on=U, if_match=ETAG, value=[replace("title", "b")],
-                   observed=error(400, "invalidValue")))
+    t = trial(
+        fail(
+            "patch",
+            10,
+            40,
+            400,
+            on=U,
+            if_match=ETAG,
+            value=[replace("title", "b")],
+            observed=error(400, "invalidValue"),
+        )
+    )
     assert check(t) == []
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from histories import error, fail, info, kinds, listing, ok, search, trial, user
+
 from loadscim.checks.duplicate_create import check
 
 ADA = user("ada@x")
@@ -10,17 +11,32 @@ LOOKUP = search('userName eq "ada@x"')
 
 
 def created(rid, start, end, body=ADA):
-    return ok("create", start, end, on="User", resource_id=rid, value=body, observed={**body, "id": rid})
+    return ok(
+        "create", start, end, on="User", resource_id=rid, value=body, observed={**body, "id": rid}
+    )
 
 
 def taken(start, end, body=ADA, status=409, observed=None):
-    return fail("create", start, end, status, on="User", value=body,
-                observed=error(409, "uniqueness") if observed is None else observed)
+    return fail(
+        "create",
+        start,
+        end,
+        status,
+        on="User",
+        value=body,
+        observed=error(409, "uniqueness") if observed is None else observed,
+    )
 
 
 def lookup(*ids, start=1000, end=1010, value=LOOKUP):
-    return ok("search", start, end, on="User", value=value,
-              observed=listing(*({"id": i, "userName": "ada@x"} for i in ids)))
+    return ok(
+        "search",
+        start,
+        end,
+        on="User",
+        value=value,
+        observed=listing(*({"id": i, "userName": "ada@x"} for i in ids)),
+    )
 
 
 def test_one_201_and_409_uniqueness_losers_is_clean() -> None:
@@ -45,7 +61,9 @@ def test_409_needs_error_body_and_uniqueness() -> None:
     no_type = trial(created("u1", 0, 100), taken(10, 90, observed=error(409)), lookup("u1"))
     [v] = check(no_type)
     assert v.kind == "no-uniqueness-scimtype" and "scimType None" in v.observed
-    not_scim = trial(created("u1", 0, 100), taken(10, 90, observed={"message": "dup"}), lookup("u1"))
+    not_scim = trial(
+        created("u1", 0, 100), taken(10, 90, observed={"message": "dup"}), lookup("u1")
+    )
     [v] = check(not_scim)
     assert v.kind == "no-uniqueness-scimtype" and "no SCIM Error body" in v.observed
 
@@ -66,8 +84,11 @@ def test_lone_5xx_is_not_contention() -> None:
 
 
 def test_other_4xx_for_a_loser_is_a_wrong_status_but_429_is_not_judged() -> None:
-    t = trial(created("u1", 0, 100), taken(10, 90, status=400, observed=error(400, "invalidValue")),
-              lookup("u1"))
+    t = trial(
+        created("u1", 0, 100),
+        taken(10, 90, status=400, observed=error(400, "invalidValue")),
+        lookup("u1"),
+    )
     assert kinds(check(t)) == ["wrong-status"]
     t = trial(created("u1", 0, 100), taken(10, 90, status=429, observed=error(429)), lookup("u1"))
     assert check(t) == []
@@ -78,8 +99,11 @@ def test_info_create_may_have_made_the_one() -> None:
         t = trial(info("create", 0, 100, on="User", value=ADA), taken(10, 90), lookup(*found))
         # the 409 says one exists: the info create made it, so the lookup must find it
         assert kinds(check(t)) == ([] if found else ["lookup-count"]), found
-    t = trial(info("create", 0, 100, on="User", value=ADA), info("create", 5, on="User", value=ADA),
-              lookup("u8", "u9"))
+    t = trial(
+        info("create", 0, 100, on="User", value=ADA),
+        info("create", 5, on="User", value=ADA),
+        lookup("u8", "u9"),
+    )
     assert kinds(check(t)) == ["lookup-count"]  # unique: never two
 
 
@@ -110,8 +134,14 @@ def test_races_for_different_values_are_separate() -> None:
         created("u1", 0, 100),
         created("u2", 10, 90, body=user("bob@x")),
         lookup("u1"),
-        ok("search", 1000, 1010, on="User", value=search('userName eq "bob@x"'),
-           observed=listing({"id": "u2"})),
+        ok(
+            "search",
+            1000,
+            1010,
+            on="User",
+            value=search('userName eq "bob@x"'),
+            observed=listing({"id": "u2"}),
+        ),
     )
     assert check(t) == []
 
@@ -121,18 +151,31 @@ def test_external_id_is_not_unique_by_default() -> None:
         return created(rid, start, end, body=user(f"{rid}@x", externalId="e1"))
 
     by_ext = search('externalId eq "e1"')
-    t = trial(ext("u1", 0, 100), ext("u2", 10, 90), lookup("u1", "u2", value=by_ext),
-              attribute="externalId")
+    t = trial(
+        ext("u1", 0, 100),
+        ext("u2", 10, 90),
+        lookup("u1", "u2", value=by_ext),
+        attribute="externalId",
+    )
     assert check(t) == []
-    t = trial(ext("u1", 0, 100), ext("u2", 10, 90), lookup("u1", value=by_ext),
-              attribute="externalId")
+    t = trial(
+        ext("u1", 0, 100), ext("u2", 10, 90), lookup("u1", value=by_ext), attribute="externalId"
+    )
     assert kinds(check(t)) == ["lookup-count"]
-    with_info = trial(ext("u1", 0, 100), info("create", 10, 90, status=504, on="User",
-                      value=user("u3@x", externalId="e1")), lookup("u1", "u3", value=by_ext),
-                      attribute="externalId")
+    with_info = trial(
+        ext("u1", 0, 100),
+        info("create", 10, 90, status=504, on="User", value=user("u3@x", externalId="e1")),
+        lookup("u1", "u3", value=by_ext),
+        attribute="externalId",
+    )
     assert kinds(check(with_info)) == ["5xx-on-conflict"]
-    unique = trial(ext("u1", 0, 100), ext("u2", 10, 90), lookup("u1", "u2", value=by_ext),
-                   attribute="externalId", unique=True)
+    unique = trial(
+        ext("u1", 0, 100),
+        ext("u2", 10, 90),
+        lookup("u1", "u2", value=by_ext),
+        attribute="externalId",
+        unique=True,
+    )
     assert kinds(check(unique)) == ["duplicate-201", "lookup-count"]
 
 

@@ -16,6 +16,7 @@ from histories import (
     trial,
     user,
 )
+
 from loadscim.checks.lost_update import check
 
 G = "Group/g1"

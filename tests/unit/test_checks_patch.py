@@ -96,9 +96,7 @@ def test_wholesale_member_replace_and_remove_all() -> None:
     assert member_changes([{"op": "remove", "path": "members"}]) == [("replace-all", "")]
     path_less = member_changes([{"op": "replace", "value": {"members": [{"value": "b"}]}}])
     assert path_less == [("replace-all", ""), ("replace", "b")]
-    assert member_changes([{"op": "add", "value": {"members": [{"value": "c"}]}}]) == [
-        ("add", "c")
-    ]
+    assert member_changes([{"op": "add", "value": {"members": [{"value": "c"}]}}]) == [("add", "c")]
 
 
 def test_member_filter_with_or_and_replace_of_filtered_member() -> None:
@@ -149,7 +147,7 @@ def test_attribute_writes_flatten_complex_and_extension_values() -> None:
             {"op": "add", "value": {enterprise: {"department": "R&D", "manager": {"value": "m"}}}},
             {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "a@x"},
             {"op": "remove", "path": "title"},
-            {"op": "replace", "path": "emails[type eq \"work\"].primary", "value": "True"},
+            {"op": "replace", "path": 'emails[type eq "work"].primary', "value": "True"},
         ]
     )
     assert writes == {

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from histories import add, fail, group, info, kinds, ok, remove, replace, trial, user
+
 from loadscim.checks.read_your_writes import check
 
 U = "User/u1"
-BODY = user("ada", name={"givenName": "Ada", "familyName": "L"}, title="Engineer", active=True,
-            emails=[{"value": "ada@x", "type": "work", "primary": True}], password="pw")
-UPDATED = {**BODY, "id": "u1", "name": {"givenName": "Grace", "familyName": "L"},
-           "title": "Admiral"}
+BODY = user(
+    "ada",
+    name={"givenName": "Ada", "familyName": "L"},
+    title="Engineer",
+    active=True,
+    emails=[{"value": "ada@x", "type": "work", "primary": True}],
+    password="pw",
+)
+UPDATED = {
+    **BODY,
+    "id": "u1",
+    "name": {"givenName": "Grace", "familyName": "L"},
+    "title": "Admiral",
+}
 OFF = [replace("active", False)]
 ON = [replace("active", True)]
 
@@ -20,8 +31,16 @@ def shown(**changes):
     return {**body, "id": "u1", "meta": {"resourceType": "User", "version": 'W/"1"'}}
 
 
-def lifecycle(*, after_create=None, after_put=None, after_off=None, after_on=None, deprovision=None,
-              last=None, put=None):
+def lifecycle(
+    *,
+    after_create=None,
+    after_put=None,
+    after_off=None,
+    after_on=None,
+    deprovision=None,
+    last=None,
+    put=None,
+):
     """The lifecycle user's trial, with each verify read overridable."""
     return trial(
         ok("create", 0, 10, on=U, value=BODY),
@@ -29,11 +48,21 @@ def lifecycle(*, after_create=None, after_put=None, after_off=None, after_on=Non
         put or ok("replace", 40, 50, on=U, value=UPDATED),
         ok("get", 60, 70, on=U, observed=after_put or shown(name=UPDATED["name"], title="Admiral")),
         ok("patch", 80, 90, on=U, value=OFF),
-        ok("get", 100, 110, on=U,
-           observed=after_off or shown(name=UPDATED["name"], title="Admiral", active=False)),
+        ok(
+            "get",
+            100,
+            110,
+            on=U,
+            observed=after_off or shown(name=UPDATED["name"], title="Admiral", active=False),
+        ),
         ok("patch", 120, 130, on=U, value=ON),
-        ok("get", 140, 150, on=U,
-           observed=after_on or shown(name=UPDATED["name"], title="Admiral", active=True)),
+        ok(
+            "get",
+            140,
+            150,
+            on=U,
+            observed=after_on or shown(name=UPDATED["name"], title="Admiral", active=True),
+        ),
         deprovision or ok("delete", 160, 170, on=U),
         last or fail("get", 180, 190, 404, on=U),
         kind="lifecycle",
@@ -47,9 +76,16 @@ def test_clean_lifecycle() -> None:
 
 def test_deactivate_deprovision_variant() -> None:
     t = lifecycle(
-        deprovision=ok("patch", 160, 170, on=U, value=[{"op": "replace", "value": {"active": False}}]),
-        last=ok("get", 180, 190, on=U, observed=shown(name=UPDATED["name"], title="Admiral",
-                                                     active=False)),
+        deprovision=ok(
+            "patch", 160, 170, on=U, value=[{"op": "replace", "value": {"active": False}}]
+        ),
+        last=ok(
+            "get",
+            180,
+            190,
+            on=U,
+            observed=shown(name=UPDATED["name"], title="Admiral", active=False),
+        ),
     )
     assert check(t) == []
 

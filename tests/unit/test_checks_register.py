@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from histories import fail, info, ok
+
 from loadscim.checks.register import ANY, UNKNOWN, Write, effect_of, judge, same_value
 from loadscim.ops import Op, completions
 
@@ -84,9 +85,16 @@ def test_same_value_is_lenient_where_servers_add() -> None:
 
 def test_effects() -> None:
     patch = completions(
-        ok("patch", 0, 1, on="Group/g", value=[{"op": "remove", "path": "members"},
-                                                 {"op": "add", "path": "members",
-                                                  "value": [{"value": "u1"}]}])
+        ok(
+            "patch",
+            0,
+            1,
+            on="Group/g",
+            value=[
+                {"op": "remove", "path": "members"},
+                {"op": "add", "path": "members", "value": [{"value": "u1"}]},
+            ],
+        )
     )[0]
     effect = effect_of(patch)
     assert effect.member("u1") is True and effect.member("u2") is False
@@ -96,7 +104,12 @@ def test_effects() -> None:
     assert effect.attribute("title") is ANY  # a PUT may clear what it omits
     assert effect.member("x") is ANY
     entra = completions(
-        ok("patch", 0, 1, on="User/u", value=[{"op": "Replace", "path": 'emails[type eq "work"].value',
-                                                "value": "w@x"}])
+        ok(
+            "patch",
+            0,
+            1,
+            on="User/u",
+            value=[{"op": "Replace", "path": 'emails[type eq "work"].value', "value": "w@x"}],
+        )
     )[0]
     assert effect_of(entra).attribute("emails") is ANY  # part of the list changed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from histories import fail, info, kinds, listing, ok, replace, search, trial, user
+
 from loadscim.checks.zombie import check
 
 U = "User/u1"
@@ -35,50 +36,82 @@ def test_read_overlapping_the_deactivation_may_still_see_active() -> None:
 
 
 def test_reactivation_that_may_come_between_excuses_the_read() -> None:
-    ok_later = trial(created(), ok("patch", 20, 30, on=U, value=OKTA_OFF),
-                     ok("patch", 40, 50, on=U, value=ON), read(60, 70, True))
+    ok_later = trial(
+        created(),
+        ok("patch", 20, 30, on=U, value=OKTA_OFF),
+        ok("patch", 40, 50, on=U, value=ON),
+        read(60, 70, True),
+    )
     assert check(ok_later) == []
-    info_later = trial(created(), ok("patch", 20, 30, on=U, value=OKTA_OFF),
-                       info("patch", 40, 50, status=500, on=U, value=ON), read(60, 70, True))
+    info_later = trial(
+        created(),
+        ok("patch", 20, 30, on=U, value=OKTA_OFF),
+        info("patch", 40, 50, status=500, on=U, value=ON),
+        read(60, 70, True),
+    )
     assert check(info_later) == []
-    concurrent = trial(created(), ok("patch", 20, 30, on=U, value=OKTA_OFF),
-                       info("patch", 25, on=U, value=ON), read(60, 70, True))
+    concurrent = trial(
+        created(),
+        ok("patch", 20, 30, on=U, value=OKTA_OFF),
+        info("patch", 25, on=U, value=ON),
+        read(60, 70, True),
+    )
     assert check(concurrent) == []
-    put_without_active = trial(created(), ok("patch", 20, 30, on=U, value=OKTA_OFF),
-                               ok("replace", 40, 50, on=U, value=user("ada")), read(60, 70, True))
+    put_without_active = trial(
+        created(),
+        ok("patch", 20, 30, on=U, value=OKTA_OFF),
+        ok("replace", 40, 50, on=U, value=user("ada")),
+        read(60, 70, True),
+    )
     assert check(put_without_active) == []
 
 
 def test_reactivation_before_the_deactivation_does_not_excuse() -> None:
-    t = trial(created(), info("patch", 10, 15, status=500, on=U, value=ON),
-              ok("patch", 20, 30, on=U, value=OKTA_OFF), read(60, 70, True))
+    t = trial(
+        created(),
+        info("patch", 10, 15, status=500, on=U, value=ON),
+        ok("patch", 20, 30, on=U, value=OKTA_OFF),
+        read(60, 70, True),
+    )
     assert kinds(check(t)) == ["zombie-active"]
 
 
 def test_failed_deactivation_or_reactivation_changes_nothing() -> None:
-    failed_off = trial(created(), fail("patch", 20, 30, 412, on=U, value=OKTA_OFF),
-                       read(60, 70, True))
+    failed_off = trial(
+        created(), fail("patch", 20, 30, 412, on=U, value=OKTA_OFF), read(60, 70, True)
+    )
     assert check(failed_off) == []
-    failed_on = trial(created(), ok("patch", 20, 30, on=U, value=OKTA_OFF),
-                      fail("patch", 40, 50, 412, on=U, value=ON), read(60, 70, True))
+    failed_on = trial(
+        created(),
+        ok("patch", 20, 30, on=U, value=OKTA_OFF),
+        fail("patch", 40, 50, 412, on=U, value=ON),
+        read(60, 70, True),
+    )
     assert kinds(check(failed_on)) == ["zombie-active"]
 
 
 def test_search_after_deactivation_must_show_inactive() -> None:
     found = listing({**user("ada", active=True), "id": "u1"})
-    t = trial(created(), ok("patch", 20, 30, on=U, value=ENTRA_OFF),
-              ok("search", 40, 50, on="User", value=BY_NAME, observed=found))
+    t = trial(
+        created(),
+        ok("patch", 20, 30, on=U, value=ENTRA_OFF),
+        ok("search", 40, 50, on="User", value=BY_NAME, observed=found),
+    )
     [v] = check(t)
     assert v.kind == "zombie-active" and "search" in v.observed
     still_listed = listing({**user("ada", active=False), "id": "u1"})
-    t = trial(created(), ok("patch", 20, 30, on=U, value=ENTRA_OFF),
-              ok("search", 40, 50, on="User", value=BY_NAME, observed=still_listed))
+    t = trial(
+        created(),
+        ok("patch", 20, 30, on=U, value=ENTRA_OFF),
+        ok("search", 40, 50, on="User", value=BY_NAME, observed=still_listed),
+    )
     assert check(t) == []  # Entra: deactivated users are still returned by filters
 
 
 def test_deactivation_by_put() -> None:
-    t = trial(created(), ok("replace", 20, 30, on=U, value=user("ada", active=False)),
-              read(40, 50, True))
+    t = trial(
+        created(), ok("replace", 20, 30, on=U, value=user("ada", active=False)), read(40, 50, True)
+    )
     assert kinds(check(t)) == ["zombie-active"]
 
 
@@ -105,9 +138,18 @@ def test_write_after_delete_succeeds() -> None:
 
 
 def test_search_after_delete_lists_it() -> None:
-    t = trial(created(), ok("delete", 20, 30, on=U),
-              ok("search", 40, 50, on="User", value=BY_NAME,
-                 observed=listing({**user("ada"), "id": "u1"})))
+    t = trial(
+        created(),
+        ok("delete", 20, 30, on=U),
+        ok(
+            "search",
+            40,
+            50,
+            on="User",
+            value=BY_NAME,
+            observed=listing({**user("ada"), "id": "u1"}),
+        ),
+    )
     assert kinds(check(t)) == ["zombie-listed"]
 
 

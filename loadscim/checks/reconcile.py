@@ -1,0 +1,173 @@
+"""reconcile: at the end of a run, the server holds what the run's model says it wrote.
+
+Background traffic is not checked trial by trial; at the end, the run's model of each
+resource it created (DESIGN.md, "Trials") is compared with the server, by id (RFC 7644
+3.4.2.4: offset paging "is not stateful", so never by paging alone) and by a
+``userName eq`` filter, which is how identity providers match accounts (REFERENCE.md: Okta's
+existence check and Entra's matching query). The rules:
+
+- RFC 7643 4.1.1: ``userName`` is unique: the filter finds one account, never two.
+- RFC 7644 3.6: a deleted resource gets "404 (Not Found) ... for all operations" and is
+  omitted "from future query results"; a resource the model says exists is found, by id
+  and by filter.
+- Deprovisioning by ``active=false`` (Okta, Entra ID) holds: not active again.
+- The attributes are those of the last ok write (unless an ``info`` write made them
+  uncertain).
+
+Trial contract: ``trial.kind`` ``reconcile``;
+
+- ``meta["expected"]``: a list, one entry per resource::
+
+      {"resource_type": "User", "id": "<id>", "userName": "<userName>" or None,
+       "attributes": {"<path>": <value as last written by an ok write>, ...},
+       "active": true | false | None,      # as last written by an ok write, None unknown
+       "deactivated": bool,                # an ok write set active false, none set it true
+       "deleted": bool,                    # an ok DELETE (or a 404 to one) removed it
+       "uncertain": bool}                  # an info write touched it: its state may be either
+
+  (the shape ``loadscim.users.finish.reconcile`` builds from ``recorder.Tracked``);
+- ops: a ``get`` of each ``id`` (ok, or 404) and a ``search`` whose ``value["filter"]`` is
+  ``userName eq "<userName>"``; the last of each is judged. A resource without them is not
+  judged.
+
+Violation kinds (one of each at most per resource): ``missing`` (the model says it exists:
+GET 404, or the filter finds nothing while GET finds it), ``duplicate`` (the filter finds
+more than one), ``stale`` (attributes or ``active`` differ from the last ok write, unless
+uncertain), ``zombie-active`` (active after an ok deactivation, unless uncertain),
+``zombie-present`` (GET finds, or the filter lists, a deleted resource).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loadscim.checks.common import (
+    Report,
+    filter_value,
+    found_count,
+    last,
+    listed,
+    resource_key,
+    same_text,
+    short,
+)
+from loadscim.checks.register import same_for
+from loadscim.ops import Op, Trial, Violation, completions
+from loadscim.scim.patch import normalise, read_attribute
+
+NAME = "reconcile"
+
+
+def check(trial: Trial) -> list[Violation]:
+    """Count missing, duplicate, stale and zombie resources against the run's model.
+
+    "The end-of-run comparison of the run's model with the server ... Count classes:
+    ``missing`` (model says it exists, GET 404), ``duplicate`` (filter by userName finds more
+    than one), ``stale`` (server attributes differ from the last ok write, unless uncertain),
+    ``zombie`` (active after ok deactivation / present after ok DELETE)."
+    """
+    report = Report(NAME, trial)
+    ops = completions(trial.ops)
+    for entry in trial.meta.get("expected") or ():
+        _judge(report, entry, ops)
+    return report.violations
+
+
+def _judge(report: Report, entry: dict[str, Any], ops: list[Op]) -> None:
+    key = (str(entry.get("resource_type") or "User"), str(entry["id"]))
+    user_name = entry.get("userName")
+    resource = f"{key[0]}/{key[1]}" + (f" ({user_name})" if user_name else "")
+    get = last(
+        op
+        for op in ops
+        if op.kind == "get" and resource_key(op) == key and (op.type == "ok" or op.status == 404)
+    )
+    search = None
+    if user_name:
+        search = last(
+            op
+            for op in ops
+            if op.kind == "search"
+            and op.type == "ok"
+            and op.resource_type == key[0]
+            and same_text("userName", filter_value(op, "userName"), user_name)
+        )
+    listing = (
+        None if search is None else next((r for r in listed(search) if r.get("id") == key[1]), None)
+    )
+    if entry.get("deleted"):
+        if get is not None and get.type == "ok":
+            report.add(
+                "zombie-present",
+                resource,
+                "404 after the ok DELETE (RFC 7644 3.6)",
+                f"GET answered {get.status}",
+                [get],
+            )
+        elif search is not None and listing is not None:
+            report.add(
+                "zombie-present",
+                resource,
+                "omitted from query results after the ok DELETE (RFC 7644 3.6)",
+                "the userName filter lists it",
+                [search],
+            )
+        return
+    found = get is not None and get.type == "ok"
+    if search is not None and found_count(search) > 1:
+        report.add(
+            "duplicate",
+            resource,
+            "the userName filter finds one (RFC 7643 4.1.1)",
+            f"it finds {found_count(search)}",
+            [search],
+        )
+    if entry.get("uncertain"):
+        return
+    if get is not None and not found:
+        report.add(
+            "missing",
+            resource,
+            "the resource the run created and did not delete",
+            "GET answered 404",
+            [get],
+        )
+        return
+    if found and search is not None and found_count(search) == 0:
+        report.add(
+            "missing",
+            resource,
+            "found by the userName filter too",
+            "GET finds it, the filter finds nothing",
+            [get, search] if get else [search],
+        )
+    if found and get is not None:
+        _state(report, resource, entry, get)
+
+
+def _state(report: Report, resource: str, entry: dict[str, Any], get: Op) -> None:
+    active = normalise("active", read_attribute(get.observed, "active"))
+    if entry.get("deactivated") and active is True:
+        report.add(
+            "zombie-active",
+            resource,
+            "active false after the ok deactivation",
+            "active true",
+            [get],
+        )
+        expected_active = None
+    else:
+        expected_active = entry.get("active")
+    differ = []
+    if expected_active is not None and active is not None and active is not expected_active:
+        differ.append(f"active: wrote {short(expected_active)}, read {short(active)}")
+    for path, value in (entry.get("attributes") or {}).items():
+        if path.lower() == "active":
+            continue
+        seen = read_attribute(get.observed, path)
+        if not same_for(path)(value, seen):
+            differ.append(f"{path}: wrote {short(value, 30)}, read {short(seen, 30)}")
+    if differ:
+        report.add(
+            "stale", resource, "the attributes of the last ok write", "; ".join(differ[:3]), [get]
+        )
