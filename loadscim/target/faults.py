@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from loadscim.errors import UsageError
 
-#: Faults that misbehave with a probability, and their default probability (None: required).
+#: Faults whose probability is optional, and its default.
 SEMANTIC_FAULTS: dict[str, float] = {
     "lost-update": 1.0,
     "duplicate-create": 1.0,
@@ -44,7 +44,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "bulk-partial": 1.0,
 }
 
-#: Robustness faults: NAME=F, F required.
+#: Robustness faults: NAME=F, F required (error-rate=F too).
 ROBUSTNESS_FAULTS: tuple[str, ...] = (
     "timeout",
     "reset",

@@ -362,7 +362,6 @@ def _watch_parent(stop: Any) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``loadscim serve``; return the exit code (0, or 3 for a usage error)."""
-    _ensure_gevent()
     try:
         options = parse_options(argv)
     except SystemExit as exit_:  # --help
@@ -370,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return EXIT_ERROR
+    _ensure_gevent()  # after the options: --help and usage errors leave the caller unpatched
     try:
         return serve(options)
     except UsageError as error:
