@@ -99,28 +99,27 @@ def judge(
         and (read.end_us is None or w.op.start_us < read.end_us)
     ]
     mandatory = [w for w in relevant if w.op.type == "ok" and precedes(w.op, read)]
-
-    def can_be_last(w: Write, value: Any) -> bool:
-        return not any(not same(x.value, value) and precedes(w.op, x.op) for x in mandatory)
-
-    explaining = [w for w in relevant if same(w.value, observed) and can_be_last(w, observed)]
+    overwritten = [w for w in relevant if same(w.value, observed)]
+    others = [x for x in mandatory if not same(x.value, observed)]
     initial_allowed = initial is not UNKNOWN and all(same(x.value, initial) for x in mandatory)
     explained = (
-        bool(explaining)
+        any(not any(precedes(w.op, x.op) for x in others) for w in overwritten)
         or (initial_allowed and same(initial, observed))
         or (initial is UNKNOWN and not mandatory)
     )
     if explained:
         return Judgement(True, (), (), (), initial_allowed)
-    overwritten = [w for w in relevant if same(w.value, observed)]
-    others = [x for x in mandatory if not same(x.value, observed)]
+
+    def can_be_last(w: Write) -> bool:
+        return not any(not same(x.value, w.value) and precedes(w.op, x.op) for x in mandatory)
+
     if overwritten:  # the writes that came after the value read
         required = [x for x in others if any(precedes(w.op, x.op) for w in overwritten)]
     else:  # the last writes, which the read should show
         required = [x for x in others if not any(precedes(x.op, y.op) for y in others)]
     return Judgement(
         explained=False,
-        allowed=tuple(w for w in relevant if can_be_last(w, w.value)),
+        allowed=tuple(w for w in relevant if can_be_last(w)),
         overwritten=tuple(overwritten),
         required=tuple(sorted(required, key=lambda x: x.op.end_us or 0)),
         initial_allowed=initial_allowed,
@@ -183,13 +182,14 @@ class Effect:
     """Member id -> whether the write leaves it a member."""
     other_members: Any = NO_EFFECT
     """The effect on members the write does not name: False after a wholesale replace."""
+    bases: frozenset[str] = frozenset()
+    """The top-level attributes of ``attributes``."""
 
     def attribute(self, path: str) -> Any:
         key = path.lower()
         if key in self.attributes:
             return self.attributes[key]
-        base = base_attribute(key)
-        if any(base_attribute(k) == base for k in self.attributes):
+        if base_attribute(key) in self.bases:
             return ANY  # a write to another part of the same attribute
         return self.omitted
 
@@ -217,6 +217,7 @@ def effect_of(op: Op) -> Effect:
             omitted=ANY,
             members=members,
             other_members=other,
+            bases=frozenset(base_attribute(k) for k in body),
         )
     if op.kind == "patch":
         writes = attribute_writes(op.value)
@@ -233,6 +234,7 @@ def effect_of(op: Op) -> Effect:
             spelled={k.lower(): k for k in writes},
             members=state,
             other_members=other,
+            bases=frozenset(base_attribute(k) for k in writes),
         )
     return Effect()
 
@@ -244,6 +246,7 @@ class History:
         self.ops = list(ops)
         self.writes: dict[tuple[str, str], list[Op]] = {}
         self.effects: dict[int, Effect] = {}
+        self._registers: dict[tuple[str, str, str, str], list[Write]] = {}
         for op in self.ops:
             if op.kind in ("create", "replace", "patch", "delete") and op.resource_id:
                 key = (op.resource_type, op.resource_id)
@@ -267,15 +270,24 @@ class History:
 
     def attribute(self, key: tuple[str, str], path: str) -> list[Write]:
         """The writes of attribute ``path`` of resource ``key``."""
-        return self.register(key, lambda effect: effect.attribute(path))
+        return self._cached(key, "attribute", path.lower(), lambda e: e.attribute(path))
 
     def member(self, key: tuple[str, str], member: str) -> list[Write]:
         """The writes of ``member``'s presence in group ``key``."""
-        return self.register(key, lambda effect: effect.member(member))
+        return self._cached(key, "member", member, lambda e: e.member(member))
 
     def existence(self, key: tuple[str, str]) -> list[Write]:
         """The creates and deletes of resource ``key``."""
-        return self.register(key, lambda effect: effect.exists)
+        return self._cached(key, "exists", "", lambda e: e.exists)
+
+    def _cached(
+        self, key: tuple[str, str], kind: str, name: str, pick: Callable[[Effect], Any]
+    ) -> list[Write]:
+        index = (*key, kind, name)
+        writes = self._registers.get(index)
+        if writes is None:
+            writes = self._registers[index] = self.register(key, pick)
+        return writes
 
     def attribute_paths(self, key: tuple[str, str], kinds: Iterable[str]) -> dict[str, str]:
         """Lower-cased path -> spelling, of every attribute written by ops of ``kinds``."""
