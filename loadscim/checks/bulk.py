@@ -60,9 +60,9 @@ from loadscim.checks.common import (
     short,
     status_number,
 )
-from loadscim.checks.register import History, observed_members, same_for
+from loadscim.checks.register import History, same_for
 from loadscim.ops import Op, Trial, Violation, completions
-from loadscim.scim.parse import is_error
+from loadscim.scim.parse import is_error, member_ids
 from loadscim.scim.patch import (
     REPLACE_ALL,
     attribute_writes,
@@ -271,8 +271,8 @@ def _verify(report: Report, applied: list[Applied], ops: list[Op]) -> None:
 
 def _compare(report: Report, item: Applied, read: Op) -> None:
     resource = resource_name(item.key)
-    members = observed_members(read.observed)
-    literal = [m for m in members if m.startswith(BULK_ID)]
+    members = member_ids(read.observed)
+    literal = sorted(m for m in members if m.startswith(BULK_ID))
     unresolved: list[str] = list(literal)
     if item.data is None:
         _report_unresolved(report, resource, unresolved, item, read)

@@ -56,7 +56,6 @@ from loadscim.checks.register import (
     Write,
     describe_values,
     judge,
-    observed_members,
     same_for,
     same_value,
 )
@@ -171,16 +170,18 @@ def _final_state(
                     f"{path}: listed {sum(1 for v in value if same_value(twice, v))} times",
                     [*replay[:2], read],
                 )
-        members = observed_members(read.observed)
+        body = read.observed if isinstance(read.observed, dict) else {}
+        members = [m.get("value") for m in body.get("members") or () if isinstance(m, dict)]
         for member in effect.members:
             judged(f"member {member}", read, member in members, history.member(key, member))
-            if effect.members[member] and members.count(member) > 1 and "members" not in reported:
+            copies = members.count(member)
+            if effect.members[member] and copies > 1 and "members" not in reported:
                 reported.add("members")
                 report.add(
                     "duplicate-member",
                     resource_name(key),
                     f"{member} listed once after the replayed add",
-                    f"listed {members.count(member)} times",
+                    f"listed {copies} times",
                     [*replay[:2], read],
                 )
 

@@ -51,10 +51,10 @@ from loadscim.checks.register import (
     Judgement,
     describe_values,
     judge,
-    observed_members,
     same_for,
 )
 from loadscim.ops import Op, Trial, Violation, completions
+from loadscim.scim.parse import member_ids
 from loadscim.scim.patch import read_attribute
 
 NAME = "lost_update"
@@ -104,7 +104,7 @@ def _if_match(report: Report, key: tuple[str, str], writes: list[Op]) -> None:
 def _members(
     report: Report, history: History, key: tuple[str, str], final: Op, meta: dict[str, Any]
 ) -> None:
-    observed = set(observed_members(final.observed))
+    observed = member_ids(final.observed)
     created = any(op.kind == "create" for op in history.writes[key])
     initial: set[str] | None = None
     if not created and meta.get("initial_members") is not None:

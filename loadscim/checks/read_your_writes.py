@@ -36,10 +36,10 @@ from loadscim.checks.register import (
     History,
     describe_values,
     judge,
-    observed_members,
     same_for,
 )
 from loadscim.ops import Op, Trial, Violation, completions
+from loadscim.scim.parse import member_ids
 from loadscim.scim.patch import read_attribute
 
 NAME = "read_your_writes"
@@ -115,7 +115,7 @@ def _attributes(
 
 
 def _members(report: Report, history: History, key: tuple[str, str], read: Op) -> None:
-    observed = set(observed_members(read.observed))
+    observed = member_ids(read.observed)
     for member in sorted(history.member_universe(key) | observed):
         writes = history.member(key, member)
         if not writes:

@@ -33,7 +33,6 @@ from loadscim.scim.patch import (
     attribute_writes,
     base_attribute,
     member_changes,
-    read_attribute,
     resource_members,
     resource_writes,
 )
@@ -305,14 +304,6 @@ class History:
         for op in self.writes.get(key, []):
             members.update(self.effects[id(op)].members)
         return members
-
-
-def observed_members(resource: Any) -> list[str]:
-    """The member ids a Group as read lists (``"members": null`` or absent -> none)."""
-    members = read_attribute(resource, "members")
-    if not isinstance(members, list):
-        return []
-    return [m["value"] for m in members if isinstance(m, dict) and isinstance(m.get("value"), str)]
 
 
 def describe_values(writes: Iterable[Write], initial: Any = UNKNOWN, limit: int = 4) -> str:

@@ -84,7 +84,7 @@ def member_changes(operations: Any) -> list[tuple[str, str]]:
             if name == "remove" and value is None:
                 changes.append((REPLACE_ALL, ""))
             elif name == "remove":
-                changes.extend(("remove", member) for member in member_ids(value))
+                changes.extend(("remove", member) for member in _member_values(value))
             else:
                 changes.extend(_replace_or_add(name, value))
             continue
@@ -93,7 +93,7 @@ def member_changes(operations: Any) -> list[tuple[str, str]]:
             raise PatchError(f"add to a filtered path {path!r} (RFC 7644 3.5.2.1)")
         changes.extend(("remove", member) for member in targets)
         if name == "replace":
-            changes.extend(("add", member) for member in member_ids(value))
+            changes.extend(("add", member) for member in _member_values(value))
     return changes
 
 
@@ -139,10 +139,10 @@ def resource_members(resource: Any) -> list[str] | None:
     members = _get(resource, MEMBERS, _MISSING)
     if members is _MISSING:
         return None
-    return member_ids(members)
+    return _member_values(members)
 
 
-def member_ids(value: Any) -> list[str]:
+def _member_values(value: Any) -> list[str]:
     """The ids in a members value: ``[{"value": id, ...}]``, one such object, or ids."""
     if value is None:
         return []
@@ -274,8 +274,8 @@ def _object(value: Any, operation: dict[str, Any]) -> dict[str, Any]:
 
 def _replace_or_add(name: str, value: Any) -> list[tuple[str, str]]:
     if name == "replace":
-        return [(REPLACE_ALL, ""), *(("replace", member) for member in member_ids(value))]
-    return [("add", member) for member in member_ids(value)]
+        return [(REPLACE_ALL, ""), *(("replace", member) for member in _member_values(value))]
+    return [("add", member) for member in _member_values(value)]
 
 
 def _member_filter_ids(value_filter: str, path: str) -> list[str]:
