@@ -3,5 +3,5 @@
 from loadscim.errors import LoadscimError
 from loadscim.ops import Op, Trial, Violation
 
-__all__ = sorted(["LoadscimError", "Op", "Trial", "Violation"])
+__all__ = ["LoadscimError", "Op", "Trial", "Violation"]
 __version__ = "0.1.0"

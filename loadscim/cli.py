@@ -229,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
             target = stack.enter_context(
                 EmbeddedTarget(faults=args.target_fault, token=token, seed=args.seed)
             )
-            url = target.url
+            url = str(target.url)
             faults = f" with faults {', '.join(args.target_fault)}" if args.target_fault else ""
             sys.stderr.write(f"[loadscim] embedded target at {url}{faults}\n")
         sys.stderr.write(

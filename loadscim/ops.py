@@ -43,7 +43,7 @@ class Op:
     type: str
     """``invoke``, ``ok``, ``fail`` or ``info``."""
     kind: str
-    """``create``, ``get``, ``search``, ``replace``, ``patch``, ``delete``, ``bulk`` or ``config``."""
+    """``create``, ``get``, ``search``, ``replace``, ``patch``, ``delete``, ``bulk``, ``config``."""
     seq: int = 0
     """Pairs an invocation with its completion; unique within a process."""
     trial: str = ""
@@ -223,7 +223,8 @@ def describe(op: Op, t0_us: int = 0) -> str:
     start = (op.start_us - t0_us) / 1000
     end = "?" if op.end_us is None else f"{(op.end_us - t0_us) / 1000:.1f}"
     name = op.endpoint or f"{op.kind} {op.resource_type}"
-    return f"#{op.seq} {op.process or '-'} {name}{sent} -> {status} {op.type}{extra} @{start:.1f}-{end}ms"
+    who = op.process or "-"
+    return f"#{op.seq} {who} {name}{sent} -> {status} {op.type}{extra} @{start:.1f}-{end}ms"
 
 
 def dumps_trial(trial: Trial) -> bytes:

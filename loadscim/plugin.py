@@ -40,6 +40,8 @@ from loadscim.scim.namespace import Namespace, new_run_id, valid_run_id
 log = logging.getLogger("loadscim")
 
 PROGRESS_EVERY_S = 5.0
+DEFAULT_GATE = 'errors = "rate < 1%"\n'
+"""The gate of a run without ``--gate``: under 1% failed requests (and every checker holds)."""
 VERDICT_FILE_ENV = "LOADSCIM_VERDICT_FILE"
 """If set, the master writes the verdict's status there (``loadscim run`` reads it)."""
 
@@ -166,13 +168,12 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         rt.recorder.history = open(options.history, "ab")  # noqa: SIM115 (closed at quit)
     if isinstance(environment.runner, WorkerRunner):
         return
-    if options.gate:
-        try:
-            from loadscim.config import load_gate
+    from loadscim.config import load_gate, parse_gate
 
-            rt.gate = load_gate(options.gate)
-        except LoadscimError as e:
-            _fatal(str(e))
+    try:
+        rt.gate = load_gate(options.gate) if options.gate else parse_gate(DEFAULT_GATE, "default")
+    except LoadscimError as e:
+        _fatal(str(e))
     if not environment.host:
         _fatal("no target: pass --host URL to locust, or use `loadscim run` (embedded target)")
     if getattr(options, "list_commands", False):

@@ -16,6 +16,7 @@ import logging
 import random
 from typing import TYPE_CHECKING, Any
 
+import gevent
 import gevent.pool
 
 from loadscim.client import ScimClient
@@ -32,6 +33,13 @@ log = logging.getLogger("loadscim")
 RECONCILE_MAX = 2000
 """Reconcile at most this many resources (a seeded sample beyond it)."""
 PARALLEL = 8
+RETRIES = 5
+"""Cleanup retries a DELETE whose outcome is unknown (5xx, timeout) or throttled (429)."""
+
+
+def retry_delay(op: Any, attempt: int) -> float:
+    """Seconds to wait before retrying: exponential backoff from 0.2 s, at most 5 s."""
+    return min(0.2 * 2**attempt, 5.0)
 
 
 def quiet_client(rt: Runtime) -> ScimClient:
@@ -103,6 +111,11 @@ def cleanup(rt: Runtime, client: ScimClient) -> None:
 
     def delete(resource_type: str, resource_id: str) -> None:
         op = client.delete(resource_type, resource_id, expect=(404,))
+        for attempt in range(RETRIES):
+            if op.type != "info" and op.status != 429:
+                break
+            gevent.sleep(retry_delay(op, attempt))
+            op = client.delete(resource_type, resource_id, expect=(404,))
         if op.type == "ok":
             removed[resource_type] += 1
             rt.recorder.forget(resource_type, resource_id)
@@ -114,7 +127,7 @@ def cleanup(rt: Runtime, client: ScimClient) -> None:
     # Groups first: deleting a group never fails on its members.
     for resource_type in ("Group", "User"):
         live = [t.id for t in rt.recorder.live() if t.resource_type == resource_type]
-        pool.map(lambda rid, rtype=resource_type: delete(rtype, rid), live)  # type: ignore[misc]
+        pool.map(lambda rid, rtype=resource_type: delete(rtype, rid), live)
     for resource_type, attribute in (("Group", "displayName"), ("User", "userName")):
         seen: set[str] = set()
         for _ in range(100):  # bounded, even against a server that never forgets
@@ -122,7 +135,7 @@ def cleanup(rt: Runtime, client: ScimClient) -> None:
             if not batch:
                 break
             seen.update(r["id"] for r in batch)
-            pool.map(lambda r, rtype=resource_type: delete(rtype, r["id"]), batch)  # type: ignore[misc]
+            pool.map(lambda r, rtype=resource_type: delete(rtype, r["id"]), batch)
     message = f"cleanup: removed {removed['User']} users and {removed['Group']} groups"
     if failed:
         message += f"; could not remove {len(failed)}: {', '.join(failed[:5])}"

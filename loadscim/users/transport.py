@@ -14,6 +14,7 @@ from locust.event import EventHook
 import socket
 import ssl
 from collections.abc import Collection
+from typing import Any
 
 import gevent
 
@@ -58,7 +59,7 @@ class LocustTransport:
         with self.session.request(
             method,
             path,
-            data=body,
+            data=body,  # type: ignore[arg-type]
             headers=headers,
             name=name,
             catch_response=True,
@@ -107,7 +108,7 @@ def _describe(error: object) -> str:
 
 
 def quiet_session(
-    base_url: str, *, concurrency: int = 10, insecure: bool = False, **kwargs: object
+    base_url: str, *, concurrency: int = 10, insecure: bool = False, **kwargs: Any
 ) -> FastHttpSession:
     """A FastHttpSession whose requests do not appear in Locust's statistics.
 

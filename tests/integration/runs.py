@@ -1,0 +1,55 @@
+"""Helpers for integration tests that run `loadscim` and `locust` as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def loadscim(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run `loadscim ARGS` to completion; stdout and stderr captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "loadscim.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def locust(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run `locust ARGS` (plain Locust, loadscim as a plugin of the locustfile)."""
+    return subprocess.run(
+        [sys.executable, "-m", "locust", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def get_json(url: str, token: str | None = None) -> dict:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def count(base_url: str, resource: str, token: str | None = None) -> int:
+    """totalResults of GET /Users or /Groups on the target."""
+    return int(get_json(f"{base_url}/{resource}?count=0", token)["totalResults"])
+
+
+def verdict_line(output: str) -> str:
+    lines = [line for line in output.splitlines() if line.startswith("verdict: ")]
+    assert len(lines) == 1, output
+    return lines[0]
