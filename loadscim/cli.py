@@ -29,6 +29,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SCENARIO_DIRS = (PACKAGE_DIR.parent / "scenarios", Path.cwd() / "scenarios")
 DEFAULT_SCENARIO = "lifecycle"
 VERDICT_FILE_ENV = "LOADSCIM_VERDICT_FILE"
+QUIET_ENV = "LOADSCIM_QUIET_LOCUST"
+"""Set for the Locust child of `loadscim run`: Locust's own stats tables are not printed."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -88,11 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=10.0,
         help="seconds users get to finish their iteration at the end (default 10)",
     )
-    run.add_argument(
-        "locust_args",
-        nargs=argparse.REMAINDER,
-        help="after --: more options for locust (and the scenario)",
-    )
+    run.epilog = "Options after -- go to locust and the scenario (e.g. -- --fan-out 20)."
 
     serve = sub.add_parser("serve", help="serve the embedded SCIM target", add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
@@ -106,7 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve_main(argv[1:])
     parser = build_parser()
+    extra: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, extra = argv[:cut], argv[cut + 1 :]
     args = parser.parse_args(argv)
+    args.locust_args = extra
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
@@ -216,8 +219,6 @@ def run(args: argparse.Namespace) -> int:
             "configure the faults on your own server"
         )
     extra = list(args.locust_args)
-    if extra[:1] == ["--"]:
-        extra = extra[1:]
 
     with contextlib.ExitStack() as stack:
         if args.target:
@@ -279,7 +280,7 @@ def _run_locust(command: list[str]) -> int:
     fd, verdict_path = tempfile.mkstemp(prefix="loadscim-verdict-")
     os.close(fd)
     os.unlink(verdict_path)
-    env = dict(os.environ, **{VERDICT_FILE_ENV: verdict_path})
+    env = dict(os.environ, **{VERDICT_FILE_ENV: verdict_path, QUIET_ENV: "1"})
     child = subprocess.Popen(command, env=env, start_new_session=True)
     signals_seen: list[int] = []
 

@@ -157,6 +157,9 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
     options = environment.parsed_options
     if options is None:
         return
+    if os.environ.get("LOADSCIM_QUIET_LOCUST"):
+        # `loadscim run` prints its own tables (exact percentiles): not Locust's rounded ones.
+        logging.getLogger("locust.stats_logger").setLevel(logging.WARNING)
     if options.run_id and not valid_run_id(options.run_id):
         _fatal(
             f"--run-id {options.run_id!r}: a run id is 4 to 32 lower-case letters and digits; "
@@ -164,6 +167,12 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         )
     if not options.run_id:
         options.run_id = rt.recorder.run_id
+    limits = (("fan_out", 2, 1000), ("population", 1, 100_000), ("bulk_size", 1, 10_000))
+    for name, low, high in limits:
+        value = getattr(options, name, low)
+        if not low <= value <= high:
+            flag = "--" + name.replace("_", "-")
+            _fatal(f"{flag} {value}: must be from {low} to {high}; write e.g. {flag} {low * 5}")
     if options.history:
         rt.recorder.history = open(options.history, "ab")  # noqa: SIM115 (closed at quit)
     if isinstance(environment.runner, WorkerRunner):

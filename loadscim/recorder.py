@@ -165,10 +165,14 @@ class Recorder:
                 self.track(op.resource_type, op.resource_id, str(name))
             elif op.type == "info":
                 self.uncertain_creates += 1
-        elif op.kind == "delete" and op.resource_id:
+        elif op.resource_id and op.is_write:
             item = self.tracked.get((op.resource_type, op.resource_id))
-            if item is not None and (op.type == "ok" or op.status == 404):
+            if item is None:
+                return
+            if op.kind == "delete" and (op.type == "ok" or op.status == 404):
                 item.deleted = True
+            elif op.type == "info":
+                item.uncertain = True  # it may or may not have happened
 
     def track(self, resource_type: str, resource_id: str, name: str) -> Tracked:
         key = (resource_type, resource_id)

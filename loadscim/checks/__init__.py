@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from loadscim.checks import (
+    answered,
     bulk,
     conflict_status,
     duplicate_create,
@@ -37,6 +38,7 @@ CHECKERS: dict[str, Checker] = {
     "bulk": bulk.check,
     "read_your_writes": read_your_writes.check,
     "reconcile": reconcile.check,
+    "answered": answered.check,
 }
 
 

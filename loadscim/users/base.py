@@ -14,6 +14,7 @@ from locust.contrib.fasthttp import FastHttpSession
 
 import random
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 import gevent
@@ -21,6 +22,7 @@ import gevent
 from loadscim.client import ScimClient
 from loadscim.ops import Trial, Violation
 from loadscim.plugin import Runtime, runtime
+from loadscim.scim import payloads
 
 T = TypeVar("T")
 
@@ -80,6 +82,7 @@ class ScimUser(FastHttpUser):
                 user=self,
                 insecure=self.insecure,
                 concurrency=fan_out,
+                max_retries=0,
                 connection_timeout=self.connection_timeout,
                 network_timeout=self.network_timeout,
             )
@@ -96,5 +99,56 @@ class ScimUser(FastHttpUser):
     def race(calls: Sequence[Callable[[], T]]) -> list[T]:
         """Run the calls in greenlets started together; return their results in order."""
         greenlets = [gevent.spawn(call) for call in calls]
-        gevent.joinall(greenlets, raise_error=True)
+        try:
+            gevent.joinall(greenlets, raise_error=True)
+        finally:
+            gevent.killall([g for g in greenlets if not g.dead])
         return [g.value for g in greenlets]
+
+    # -- options of the trial scenarios ------------------------------------------------
+
+    @property
+    def fan_out(self) -> int:
+        """Requests of one race (``--fan-out``)."""
+        return int(getattr(self.rt.options, "fan_out", 10) or 10)
+
+    @property
+    def population(self) -> int:
+        """Accounts of one storm (``--population``)."""
+        return int(getattr(self.rt.options, "population", 20) or 20)
+
+    # -- set-up and tear-down outside trials -------------------------------------------
+
+    def parallel(self, n: int) -> ScimClient:
+        """A client for up to ``n`` concurrent set-up or tear-down calls (not in a trial)."""
+        return self.rt.client(self.racing_session(max(2, min(n, 50))), process=self.process)
+
+    def create_users(self, count: int, scim: ScimClient | None = None) -> list[str]:
+        """Create ``count`` namespaced users concurrently; the ids of those created.
+
+        With ``scim`` (a trial's client) the creates are part of the trial.
+        """
+        client = scim or self.parallel(count)
+        tags = [self.tag() for _ in range(count)]
+        bodies = [
+            payloads.user(self.ns.user_name(tag), external_id=self.ns.external_id(tag))
+            for tag in tags
+        ]
+        ops = self.race([partial(client.create, "User", body) for body in bodies])
+        return [op.resource_id for op in ops if op.type == "ok" and op.resource_id]
+
+    def discard(self, resources: Sequence[tuple[str, str]]) -> None:
+        """Delete resources a trial created, concurrently, and forget the deleted ones.
+
+        Groups go first. Not part of any trial: a trial's final state is judged before.
+        """
+        if not resources:
+            return
+        client = self.parallel(len(resources))
+        ordered = sorted(set(resources), key=lambda r: r[0] != "Group")
+        for rtype in ("Group", "User"):
+            batch = [rid for t, rid in ordered if t == rtype]
+            ops = self.race([partial(client.delete, rtype, rid, expect=(404,)) for rid in batch])
+            for op in ops:
+                if op.resource_id and (op.type == "ok" or op.status == 404):
+                    self.rt.recorder.forget(rtype, op.resource_id)

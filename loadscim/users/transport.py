@@ -17,8 +17,27 @@ from collections.abc import Collection
 from typing import Any
 
 import gevent
+import geventhttpclient.client as _ghc
 
 from loadscim.client import Response
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _retry_reads_only(method: str) -> bool:
+    """geventhttpclient's choice of what to resend after a connection closed, narrowed.
+
+    geventhttpclient silently resends an idempotent request (GET, PUT, DELETE ...) when the
+    connection closes after the request was sent. For a write that hides the truth from
+    the op model: a DELETE applied whose answer was lost is resent, hears 404, and would be
+    recorded as a definite ``fail``. loadscim resends reads only, so a lost answer to a write
+    is seen as what it is: ``info``.
+    """
+    return method.upper() in READ_METHODS
+
+
+if hasattr(_ghc, "_may_retry_after_send_error"):
+    _ghc._may_retry_after_send_error = _retry_reads_only
 
 
 def error_kind(error: object) -> str:
@@ -120,5 +139,6 @@ def quiet_session(
         user=None,
         insecure=insecure,
         concurrency=concurrency,
+        max_retries=0,
         **kwargs,
     )

@@ -19,6 +19,7 @@ NAMES = [
     "bulk",
     "read_your_writes",
     "reconcile",
+    "answered",
 ]
 
 
@@ -58,7 +59,7 @@ def test_unknown_checker_raises_after_the_others_ran() -> None:
     with pytest.raises(CheckerCrash) as info:
         run_checks(t)
     assert info.value.name == "no_such_checker"
-    assert isinstance(info.value.exc, KeyError) and "known: bulk" in str(info.value)
+    assert isinstance(info.value.exc, KeyError) and "known: answered, bulk" in str(info.value)
     assert info.value.results == {"zombie": [], "bulk": []}
 
 

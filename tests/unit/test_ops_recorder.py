@@ -109,3 +109,11 @@ def test_registry_of_created_resources():
     assert [t.id for t in recorder.live()] == ["u1"] and recorder.uncertain_creates == 1
     recorder.on_op(Op("fail", "delete", resource_type="User", resource_id="u1", status=404))
     assert recorder.live() == []
+
+
+def test_an_info_write_makes_a_tracked_resource_uncertain():
+    recorder = Recorder("r")
+    recorder.on_op(Op("ok", "create", resource_type="User", resource_id="u1", observed={}))
+    recorder.on_op(Op("info", "delete", resource_type="User", resource_id="u1"))
+    (item,) = recorder.live()
+    assert item.uncertain and not item.deleted

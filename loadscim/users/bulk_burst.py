@@ -1,0 +1,140 @@
+"""BulkBurstUser: POST /Bulk with many creates, bulkId references, over-limit and parallel.
+
+What the limits are comes from ``/ServiceProviderConfig`` (``bulk.maxOperations``,
+``bulk.maxPayloadSize``, RFC 7644 3.7.4), read once per user. Trials:
+
+- ``bulk-create``: one request with ``--bulk-size`` user creates (at most maxOperations - 1)
+  and a group whose members reference those users by ``bulkId:``; ``failOnErrors`` set;
+  then every resource the BulkResponse names is read back;
+- ``bulk-parallel``: several such requests racing;
+- ``bulk-over-limit``: maxOperations + 1 operations, which must be refused with 413.
+
+Checks: ``bulk`` (results match what happened, bulkId references resolved, 413 over the
+limits, no operation reported ok that did not apply).
+A target that does not announce Bulk support gets "not applicable" for ``bulk``.
+"""
+
+from __future__ import annotations
+
+from locust import between, task
+
+from functools import partial
+from typing import Any
+
+from loadscim.client import ScimClient
+from loadscim.ops import Op, Trial
+from loadscim.scim import payloads
+from loadscim.users.base import ScimUser
+
+CHECKS = ("bulk",)
+OVER_LIMIT_MAX = 5000
+"""Do not build an over-limit request above this many operations (the server says more)."""
+
+
+class BulkBurstUser(ScimUser):
+    """Sends bulk requests of its own resources and reads the results back."""
+
+    wait_time = between(0.1, 0.3)
+    max_operations = 0
+    max_payload_size = 0
+
+    def on_start(self) -> None:
+        super().on_start()
+        op = self.scim.discover("/ServiceProviderConfig")
+        bulk = op.observed.get("bulk") if isinstance(op.observed, dict) else None
+        if not isinstance(bulk, dict) or bulk.get("supported") is not True:
+            self.rt.recorder.not_applicable(
+                "bulk", "the target's ServiceProviderConfig says bulk is not supported"
+            )
+            self.max_operations = 0
+            return
+        self.max_operations = int(bulk.get("maxOperations") or 0)
+        self.max_payload_size = int(bulk.get("maxPayloadSize") or 0)
+
+    @property
+    def bulk_size(self) -> int:
+        size = int(getattr(self.rt.options, "bulk_size", 10) or 10)
+        return max(1, min(size, self.max_operations - 1)) if self.max_operations > 1 else 1
+
+    def _meta(self) -> dict[str, Any]:
+        return {"max_operations": self.max_operations, "max_payload_size": self.max_payload_size}
+
+    def _request(self) -> dict[str, Any]:
+        """Creates of ``bulk_size`` users and a group of them referenced by bulkId."""
+        operations = []
+        for i in range(self.bulk_size):
+            tag = self.tag()
+            user = payloads.user(self.ns.user_name(tag), external_id=self.ns.external_id(tag))
+            operations.append(payloads.bulk_op("POST", "/Users", bulk_id=f"u{i}", data=user))
+        group = payloads.group(
+            self.ns.display_name(self.tag()), [f"bulkId:u{i}" for i in range(self.bulk_size)]
+        )
+        operations.append(payloads.bulk_op("POST", "/Groups", bulk_id="g", data=group))
+        return payloads.bulk(operations, fail_on_errors=len(operations) + 1)
+
+    @task(4)
+    def bulk_create(self) -> None:
+        if not self.max_operations:
+            return
+        trial = self.new_trial("bulk-create", CHECKS, **self._meta())
+        scim = self.scim.for_trial(trial)
+        op = scim.bulk(self._request(), expect=(413,))
+        self._read_back_and_finish(trial, scim, [op])
+
+    @task(2)
+    def bulk_parallel(self) -> None:
+        if not self.max_operations:
+            return
+        trial = self.new_trial("bulk-parallel", CHECKS, **self._meta())
+        racers = self.racers(trial, max(2, min(self.fan_out, 4)))
+        requests = [self._request() for _ in racers]
+        ops = self.race(
+            [partial(r.bulk, body, expect=(413,)) for r, body in zip(racers, requests, strict=True)]
+        )
+        self._read_back_and_finish(trial, self.scim.for_trial(trial), ops)
+
+    @task(1)
+    def bulk_over_limit(self) -> None:
+        if not self.max_operations or self.max_operations >= OVER_LIMIT_MAX:
+            return
+        trial = self.new_trial("bulk-over-limit", CHECKS, **self._meta())
+        operations = []
+        for i in range(self.max_operations + 1):
+            tag = self.tag()
+            operations.append(
+                payloads.bulk_op(
+                    "POST",
+                    "/Users",
+                    bulk_id=f"o{i}",
+                    data={"schemas": [payloads.USER_SCHEMA], "userName": self.ns.user_name(tag)},
+                )
+            )
+        op = self.scim.for_trial(trial).bulk(payloads.bulk(operations), expect=(413,))
+        self._read_back_and_finish(trial, self.scim.for_trial(trial), [op], read=False)
+
+    def _read_back_and_finish(
+        self, trial: Trial, scim: ScimClient, ops: list[Op], read: bool = True
+    ) -> None:
+        created = [ref for op in ops for ref in created_resources(op)]
+        if read:
+            for rtype, rid in created:
+                scim.get(rtype, rid, expect=(404,))
+        self.finish(trial)
+        self.discard(created)
+
+
+def created_resources(op: Op) -> list[tuple[str, str]]:
+    """(resource type, id) of every POST a BulkResponse reports created."""
+    found: list[tuple[str, str]] = []
+    if op.type != "ok" or not isinstance(op.observed, dict):
+        return found
+    for result in op.observed.get("Operations") or []:
+        if not isinstance(result, dict) or str(result.get("method", "")).upper() != "POST":
+            continue
+        location = result.get("location")
+        if not isinstance(location, str) or not str(result.get("status", "")).startswith("2"):
+            continue
+        parts = location.rstrip("/").split("/")
+        if len(parts) >= 2 and parts[-2] in ("Users", "Groups"):
+            found.append(("User" if parts[-2] == "Users" else "Group", parts[-1]))
+    return found

@@ -1,0 +1,77 @@
+"""DeprovisionStormUser: a population deactivated and deleted within a short window.
+
+The Monday-morning offboarding, or an identity provider catching up after an outage: each
+trial creates ``--population`` N accounts of its own, then, with ``--fan-out`` requests in
+flight at a time, deactivates all of them (PATCH ``active=false``, the way Okta and Entra
+ID deprovision), DELETEs half of them, and reads every one back: by id, and by a
+``userName`` filter for the deleted ones (RFC 7644 3.6: a deleted resource is 404 and
+omitted from query results).
+
+Checks: ``zombie`` (active after an ok deactivation, present or listed after an ok DELETE),
+``conflict_status``.
+"""
+
+from __future__ import annotations
+
+from locust import between, task
+
+from collections.abc import Callable
+from typing import Any
+
+import gevent.pool
+
+from loadscim.scim import payloads
+from loadscim.users.base import ScimUser
+
+CHECKS = ("zombie", "conflict_status")
+
+
+class DeprovisionStormUser(ScimUser):
+    """Creates a population, then deprovisions it all at once and reads it back."""
+
+    wait_time = between(0.1, 0.3)
+
+    @task
+    def storm(self) -> None:
+        trial = self.new_trial("deprovision-storm", CHECKS)
+        users: list[tuple[str, str]] = []  # (id, userName)
+        setup = self.parallel(self.fan_out)
+
+        def create(_: int) -> None:
+            tag = self.tag()
+            name = self.ns.user_name(tag)
+            op = setup.create("User", payloads.user(name, external_id=self.ns.external_id(tag)))
+            if op.type == "ok" and op.resource_id:
+                users.append((op.resource_id, name))
+
+        self._pooled(create, range(self.population))
+        racers = self.racers(trial, self.fan_out)
+        deactivate = payloads.patch([payloads.set_active(False)])
+        half = set(uid for uid, _ in users[::2])
+
+        def deprovision(i: int) -> None:
+            uid = users[i][0]
+            racer = racers[i % len(racers)]
+            racer.patch("User", uid, deactivate, expect=(409, 412))
+            if uid in half:
+                racer.delete("User", uid, expect=(404,))
+
+        self._pooled(deprovision, range(len(users)))
+
+        def read_back(i: int) -> None:
+            uid, name = users[i]
+            racer = racers[i % len(racers)]
+            racer.get("User", uid, expect=(404,))
+            if uid in half:
+                racer.search("User", payloads.eq_filter("userName", name))
+
+        self._pooled(read_back, range(len(users)))
+        self.finish(trial)
+        self.discard([("User", uid) for uid, _ in users])
+
+    def _pooled(self, work: Callable[[int], Any], items: Any) -> None:
+        """Run ``work`` over ``items`` with ``--fan-out`` in flight at a time."""
+        pool = gevent.pool.Pool(self.fan_out)
+        for item in items:
+            pool.spawn(work, item)
+        pool.join(raise_error=True)

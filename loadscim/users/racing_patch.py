@@ -1,0 +1,126 @@
+"""RacingPatchUser: concurrent PATCHes of one group's membership and of one user's attribute.
+
+Identity providers send group membership changes in parallel (Entra ID does, REFERENCE.md),
+and servers that read the whole group, change it and write it back without a version check
+lose members that way. Four trials, each on resources only it touches, ``--fan-out`` K
+requests in flight together:
+
+- ``membership-add``: K users, one empty group, K concurrent ``PATCH add members`` of a
+  distinct user each; then the group is read back;
+- ``membership-mixed``: a group holding half of K users; concurrent adds of the other half
+  and removes of some members, one member both added and removed at once;
+- ``replace``: K concurrent ``PATCH replace title`` of one user with distinct values, no
+  If-Match;
+- ``if-match``: the same with ``If-Match`` set to the ETag the server gave: at most one
+  writer may win, the others must hear 412 (RFC 7644 3.14).
+
+Checks: ``lost_update``, ``conflict_status``.
+"""
+
+from __future__ import annotations
+
+from locust import between, task
+
+from functools import partial
+
+from loadscim.scim import payloads
+from loadscim.users.base import ScimUser
+
+CHECKS = ("lost_update", "conflict_status")
+
+
+class RacingPatchUser(ScimUser):
+    """Races PATCHes on resources of its own and reads the outcome back."""
+
+    wait_time = between(0.05, 0.2)
+
+    @task
+    def membership_add(self) -> None:
+        k = self.fan_out
+        users = self.create_users(k)
+        created = self.parallel(1).create("Group", payloads.group(self.ns.display_name(self.tag())))
+        if created.type != "ok" or not created.resource_id:
+            self.discard([("User", u) for u in users])
+            return
+        gid = created.resource_id
+        trial = self.new_trial("membership-add", CHECKS, initial_members=[], group=gid)
+        racers = self.racers(trial, len(users))
+        bodies = [payloads.patch([payloads.add_members([u])]) for u in users]
+        self.race(
+            [
+                partial(r.patch, "Group", gid, body, expect=(409, 412))
+                for r, body in zip(racers, bodies, strict=True)
+            ]
+        )
+        self.scim.for_trial(trial).get("Group", gid)
+        self.finish(trial)
+        self.discard([("Group", gid), *(("User", u) for u in users)])
+
+    @task
+    def membership_mixed(self) -> None:
+        k = max(self.fan_out, 4)
+        users = self.create_users(k)
+        half = len(users) // 2
+        initial, newcomers = users[:half], users[half:]
+        created = self.parallel(1).create(
+            "Group", payloads.group(self.ns.display_name(self.tag()), initial)
+        )
+        if created.type != "ok" or not created.resource_id:
+            self.discard([("User", u) for u in users])
+            return
+        gid = created.resource_id
+        trial = self.new_trial("membership-mixed", CHECKS, initial_members=initial, group=gid)
+        # Remove every other initial member; add every newcomer; and race an add against a
+        # remove of the same member (either outcome is allowed for that one).
+        operations = [payloads.add_members([u]) for u in newcomers]
+        operations += [payloads.remove_member(u) for u in initial[::2]]
+        if initial:
+            operations.append(payloads.add_members([initial[0]]))
+        racers = self.racers(trial, len(operations))
+        self.race(
+            [
+                partial(r.patch, "Group", gid, payloads.patch([o]), expect=(409, 412))
+                for r, o in zip(racers, operations, strict=True)
+            ]
+        )
+        self.scim.for_trial(trial).get("Group", gid)
+        self.finish(trial)
+        self.discard([("Group", gid), *(("User", u) for u in users)])
+
+    @task
+    def replace(self) -> None:
+        self._replace_race(if_match=False)
+
+    @task
+    def if_match(self) -> None:
+        self._replace_race(if_match=True)
+
+    def _replace_race(self, if_match: bool) -> None:
+        users = self.create_users(1)
+        if not users:
+            return
+        uid = users[0]
+        kind = "if-match" if if_match else "replace"
+        trial = self.new_trial(kind, CHECKS, attributes=["title"], user=uid)
+        scim = self.scim.for_trial(trial)
+        etag = None
+        if if_match:
+            read = scim.get("User", uid)
+            etag = read.etag
+            if read.type != "ok" or not etag:
+                self.finish(trial)
+                self.discard([("User", uid)])
+                return
+        values = [f"title-{trial.id}-{i}" for i in range(self.fan_out)]
+        racers = self.racers(trial, len(values))
+
+        bodies = [payloads.patch([payloads.patch_op("replace", "title", v)]) for v in values]
+        self.race(
+            [
+                partial(r.patch, "User", uid, body, if_match=etag, expect=(409, 412))
+                for r, body in zip(racers, bodies, strict=True)
+            ]
+        )
+        scim.get("User", uid)
+        self.finish(trial)
+        self.discard([("User", uid)])

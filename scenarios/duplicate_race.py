@@ -1,0 +1,16 @@
+"""Duplicate race: concurrent creates of one account (same userName; same externalId).
+
+Models: an identity provider whose parallel provisioning jobs, or whose retries after a
+timeout, POST the same user several times at once; --fan-out creates in flight together,
+then the lookup by filter an IdP makes before acting.
+Checks: duplicate_create (one 201 per userName, 409 uniqueness for the others, the lookup
+finds exactly one), conflict_status (no 5xx under contention, Error bodies).
+Expected verdict on the clean embedded target: PASS.
+Fails with: --target-fault duplicate-create, --target-fault 500-on-conflict.
+
+    loadscim run duplicate_race --users 4 --duration 30s -- --fan-out 10
+"""
+
+from loadscim.users.duplicate_race import DuplicateRaceUser
+
+__all__ = ["DuplicateRaceUser"]
