@@ -144,6 +144,8 @@ class Recorder:
     def add_violations(self, name: str, violations: list[Violation]) -> None:
         stats = self.checker(name)
         stats.violations += len(violations)
+        for violation in violations:
+            stats.kinds[violation.kind] = stats.kinds.get(violation.kind, 0) + 1
         room = self.max_examples - len(stats.examples)
         if room > 0:
             stats.examples.extend(violations[:room])
@@ -207,6 +209,7 @@ class Recorder:
                 "trials": s.trials,
                 "violations": s.violations,
                 "errors": s.errors,
+                "kinds": dict(s.kinds),
                 "examples": [v.to_dict() for v in s.examples],
                 "not_applicable": s.not_applicable,
             }
@@ -223,6 +226,7 @@ class Recorder:
         # first few, so a worker that already filled its examples sends none.
         for s in self.checker_stats.values():
             s.trials = s.violations = s.errors = 0
+            s.kinds = {}
             s.examples = []
             s.not_applicable = None
         self.listener_errors = 0
@@ -246,6 +250,7 @@ class Recorder:
                 trials=c["trials"],
                 violations=c["violations"],
                 errors=c["errors"],
+                kinds=dict(c.get("kinds") or {}),
                 examples=[Violation.from_dict(v) for v in c.get("examples", ())],
                 not_applicable=c.get("not_applicable"),
             )

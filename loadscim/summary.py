@@ -69,6 +69,8 @@ class CheckerStats:
     violations: int = 0
     examples: list[Violation] = field(default_factory=list)
     """The first few violations, kept as examples."""
+    kinds: dict[str, int] = field(default_factory=dict)
+    """Violations by kind (``lost-member``, ``if-match-ignored`` ...)."""
     errors: int = 0
     """Times the checker itself raised: its result cannot be trusted."""
     not_applicable: str | None = None
@@ -78,6 +80,8 @@ class CheckerStats:
         self.trials += other.trials
         self.violations += other.violations
         self.errors += other.errors
+        for kind, count in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + count
         room = max_examples - len(self.examples)
         if room > 0:
             self.examples.extend(other.examples[:room])

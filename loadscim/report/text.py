@@ -14,7 +14,7 @@ from hdrh.histogram import HdrHistogram
 
 from loadscim.ops import Violation
 from loadscim.summary import ALL, RunSummary
-from loadscim.verdict import LineResult, Status, Verdict, describe_violation, format_sig3
+from loadscim.verdict import LineResult, Status, Verdict, format_sig3
 
 WIDTH = 100
 _NAME_MAX = 34
@@ -138,13 +138,20 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> list[str]:
         out.append(_clip(row))
         if line.not_applicable or (stats and stats.errors) or (stats and not stats.trials):
             out += _wrap(_detail(line), " " * 10, " " * 10)
+        if stats and stats.kinds:
+            kinds = ", ".join(
+                f"{k} {n}" for k, n in sorted(stats.kinds.items(), key=lambda i: -i[1])
+            )
+            out += _wrap(f"kinds: {kinds}", " " * 10, " " * 12)
         if stats and stats.violations and stats.examples:
             out += _example(stats.examples[0])
     return out
 
 
 def _example(violation: Violation) -> list[str]:
-    out = [f"          first: {describe_violation(violation, WIDTH - 17)}"]
+    out = [_clip(f"          first: {violation.resource} {violation.kind}")]
+    out += _wrap(f"expected: {' '.join(violation.expected.split())}", " " * 12, " " * 14)
+    out += _wrap(f"observed: {' '.join(violation.observed.split())}", " " * 12, " " * 14)
     if violation.trial:
         out.append(_clip(f"          trial {violation.trial}"))
     out += [_clip(f"            {op}") for op in violation.ops]

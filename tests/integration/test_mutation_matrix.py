@@ -1,0 +1,93 @@
+"""The mutation matrix: every seeded fault is caught by its checker; the clean target is not.
+
+For each fault of the embedded target, the matching scenario runs briefly against a target
+with that fault: the matching checker must report violations and the verdict must be FAIL
+(exit 1). Against the clean target the same scenarios give zero violations and PASS, run
+several times (``LOADSCIM_CLEAN_RUNS``, default 2; the slow test runs each 5 times).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from runs import loadscim, verdict_line
+
+pytestmark = pytest.mark.integration
+
+# fault, scenario, checker that must catch it, violation kind expected among its kinds
+MATRIX = [
+    ("lost-update", "racing_patch", "lost_update", "lost-member"),
+    ("ignore-if-match", "racing_patch", "lost_update", "if-match-ignored"),
+    ("duplicate-create", "duplicate_race", "duplicate_create", "duplicate-201"),
+    ("500-on-conflict", "duplicate_race", "conflict_status", "5xx-on-conflict"),
+    ("ignore-deactivate", "deprovision_storm", "zombie", "zombie-active"),
+    ("stale-read", "lifecycle", "read_your_writes", ""),
+    ("drop-after-commit", "retries", "answered", "applied-without-answer"),
+    ("bulk-partial", "bulk_burst", "bulk", "bulk-unapplied"),
+]
+SCENARIOS = sorted({scenario for _, scenario, _, _ in MATRIX})
+ROW = re.compile(r"^\s+(PASS|FAIL|UNKNOWN|N/A)\s+(\w+)\s+(\d+) trials\s+(\d+) violations")
+KINDS = re.compile(r"^\s+kinds: (.*)$")
+
+
+def checker_rows(output: str) -> dict[str, tuple[str, int, int, str]]:
+    """checker -> (label, trials, violations, kinds) from the text report."""
+    rows: dict[str, tuple[str, int, int, str]] = {}
+    last = None
+    for line in output.splitlines():
+        match = ROW.match(line)
+        if match:
+            label, name, trials, violations = match.groups()
+            rows[name] = (label, int(trials), int(violations), "")
+            last = name
+            continue
+        kinds = KINDS.match(line)
+        if kinds and last:
+            label, trials, violations, _ = rows[last]
+            rows[last] = (label, trials, violations, kinds.group(1))
+    return rows
+
+
+def run(scenario: str, *faults: str) -> tuple[int, str]:
+    args = ["run", scenario, "--duration", "5s", "--users", "3", "--seed", "7"]
+    for fault in faults:
+        args += ["--target-fault", fault]
+    result = loadscim(*args)
+    return result.returncode, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("fault", "scenario", "checker", "kind"), MATRIX, ids=[f"{f}-{s}" for f, s, _, _ in MATRIX]
+)
+def test_fault_is_caught(fault, scenario, checker, kind):
+    code, output = run(scenario, fault)
+    rows = checker_rows(output)
+    assert code == 1, output
+    assert verdict_line(output).startswith("verdict: FAIL")
+    assert checker in rows, output
+    label, trials, violations, kinds = rows[checker]
+    assert label == "FAIL" and trials > 0 and violations > 0, output
+    assert kind in kinds, output
+    assert "expected:" in output and "observed:" in output  # the example is printed
+
+
+def _clean(scenario: str, runs: int) -> None:
+    for _ in range(runs):
+        code, output = run(scenario)
+        rows = checker_rows(output)
+        assert code == 0, output
+        assert verdict_line(output).startswith("verdict: PASS")
+        assert rows and all(v == 0 and t > 0 for _, t, v, _ in rows.values()), output
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_clean_target_passes(scenario):
+    _clean(scenario, int(os.environ.get("LOADSCIM_CLEAN_RUNS", "2")))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_clean_target_passes_five_times_in_a_row(scenario):
+    _clean(scenario, 5)
