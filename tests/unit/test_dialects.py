@@ -349,7 +349,7 @@ def test_patch_reads_every_dialects_profile_update(name):
 
 
 def test_okta_profile_update_is_a_put_of_the_whole_user_read_as_writes():
-    current = {
+    current: dict[str, Any] = {
         "schemas": [payloads.USER_SCHEMA],
         "id": "u",
         "userName": "ann@x.test",
