@@ -29,6 +29,7 @@ from urllib.parse import quote, urlencode
 import orjson
 
 from loadscim.ops import Op, Trial, classify_status
+from loadscim.scim.dialects import Request
 from loadscim.scim.parse import endpoint_name, parse_error
 from loadscim.scim.payloads import SCIM_MEDIA_TYPE, dumps
 
@@ -255,6 +256,19 @@ class ScimClient:
             value={"operations": len(body.get("Operations") or ())},
             **kw,
         )
+
+    def execute(self, request: Request, **kw: Any) -> Op:
+        """Send a :class:`~loadscim.scim.dialects.Request` built by an IdP dialect.
+
+        It is recorded as ScimClient's own method for that kind would record it (the body of
+        a create or replace, the ``Operations`` of a PATCH, the query of a search), with the
+        dialect's headers (User-Agent) over the client's; ``headers=`` in ``kw`` go on top.
+        """
+        args = request.call_args()
+        extra = kw.pop("headers", None)
+        if extra:
+            args["headers"] = {**(args["headers"] or {}), **extra}
+        return self.call(**args, **kw)
 
     def discover(self, path: str, **kw: Any) -> Op:
         """A discovery GET: ``/ServiceProviderConfig``, ``/ResourceTypes``, ``/Schemas``."""
