@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gevent
+import psutil
 
 from loadscim import checks
 from loadscim.client import ScimClient
@@ -57,6 +58,8 @@ class Runtime:
     started: float | None = None
     stopped: float | None = None
     cpu_samples: list[float] = field(default_factory=list)
+    rss_samples: list[float] = field(default_factory=list)
+    """Resident memory of this process (MB), sampled with the progress lines."""
     summary_text: str | None = None
     _user_index: int = 0
 
@@ -139,6 +142,24 @@ def _add_options(parser: Any) -> None:
     )
     group.add_argument(
         "--history", default="", help="Write every checked trial to this JSONL file."
+    )
+    group.add_argument(
+        "--fan-out",
+        type=int,
+        default=10,
+        help="Concurrent requests of one race in a trial (default 10).",
+    )
+    group.add_argument(
+        "--population",
+        type=int,
+        default=20,
+        help="Accounts a storm trial creates, then deprovisions (default 20).",
+    )
+    group.add_argument(
+        "--bulk-size",
+        type=int,
+        default=10,
+        help="User creates in one bulk request of bulk_burst (default 10).",
     )
     group.add_argument(
         "--no-cleanup",
@@ -254,6 +275,8 @@ def _progress(rt: Runtime) -> None:
             if isinstance(env.runner, MasterRunner):
                 cpu = max([cpu, *(w.cpu_usage for w in env.runner.clients.values())])
             rt.cpu_samples.append(cpu)
+            rss = psutil.Process().memory_info().rss / 1e6
+            rt.rss_samples.append(rss)
             total = env.runner.stats.total
             elapsed = time.monotonic() - (rt.started or time.monotonic())
             rate = (total.num_requests - last_requests) / PROGRESS_EVERY_S
@@ -263,7 +286,7 @@ def _progress(rt: Runtime) -> None:
             sys.stderr.write(
                 f"[loadscim] {elapsed:5.0f}s users={env.runner.user_count} "
                 f"requests={total.num_requests} ({rate:.0f}/s) failures={total.num_failures} "
-                f"checks={trials} violations={violations} cpu={cpu:.0f}%\n"
+                f"checks={trials} violations={violations} cpu={cpu:.0f}% rss={rss:.0f}MB\n"
             )
             sys.stderr.flush()
         except Exception:
@@ -372,4 +395,11 @@ def build_summary(rt: Runtime) -> Any:
         duration_s=max(stopped - started, 1e-9),
     )
     summary.max_cpu_percent = max(rt.cpu_samples, default=0.0)
+    if rt.rss_samples:
+        first, last, peak = rt.rss_samples[0], rt.rss_samples[-1], max(rt.rss_samples)
+        summary.extra["rss_mb"] = {"first": first, "last": last, "max": peak}
+        summary.notes.append(
+            f"load generator memory (RSS): {first:.0f} MB after {PROGRESS_EVERY_S:.0f} s, "
+            f"{last:.0f} MB at the end, {peak:.0f} MB at most"
+        )
     return summary
