@@ -85,6 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--history", default="", metavar="FILE", help="write checked trials (JSONL)")
     run.add_argument("--no-cleanup", action="store_true", help="leave the run's resources behind")
     run.add_argument(
+        "--arrival-rate",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help="open model: R iterations per second across all users (corrects coordinated omission)",
+    )
+    run.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        metavar="R",
+        help="open model: R iterations per second of each user",
+    )
+    run.add_argument(
         "--stop-timeout",
         type=float,
         default=10.0,
@@ -203,6 +217,11 @@ def run(args: argparse.Namespace) -> int:
     spawn_rate = args.spawn_rate if args.spawn_rate is not None else float(args.users)
     if spawn_rate <= 0:
         raise UsageError(f"--spawn-rate {spawn_rate:g}: must be above 0; write e.g. --spawn-rate 5")
+    for flag, value in (("--arrival-rate", args.arrival_rate), ("--pace", args.pace)):
+        if value < 0:
+            raise UsageError(f"{flag} {value:g}: a rate is 0 or more; write e.g. {flag} 50")
+    if args.arrival_rate and args.pace:
+        raise UsageError("--arrival-rate and --pace both set the schedule; give one of them")
     if args.gate:
         from loadscim.config import load_gate
 
@@ -270,6 +289,10 @@ def run(args: argparse.Namespace) -> int:
             command += ["--history", args.history]
         if args.no_cleanup:
             command += ["--no-cleanup"]
+        if args.arrival_rate:
+            command += ["--arrival-rate", f"{args.arrival_rate:g}"]
+        if args.pace:
+            command += ["--pace", f"{args.pace:g}"]
         command += extra
         return _run_locust(command)
     return EXIT_ERROR  # pragma: no cover  (the with-block returns)

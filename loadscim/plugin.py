@@ -80,6 +80,19 @@ class Runtime:
     def seed(self) -> int:
         return int(getattr(self.options, "seed", 0) or 0)
 
+    def pace_interval(self) -> float:
+        """Seconds between a user's iteration starts in the open model; 0 for a closed loop.
+
+        ``--pace R`` gives each user R iterations per second; ``--arrival-rate R`` spreads R
+        iterations per second over the run's users (``--users``).
+        """
+        pace = float(getattr(self.options, "pace", 0) or 0)
+        rate = float(getattr(self.options, "arrival_rate", 0) or 0)
+        if rate:
+            users = max(1, int(getattr(self.options, "num_users", 1) or 1))
+            pace = rate / users
+        return 1.0 / pace if pace > 0 else 0.0
+
     def next_user_index(self) -> int:
         self._user_index += 1
         return self._user_index
@@ -162,6 +175,18 @@ def _add_options(parser: Any) -> None:
         help="User creates in one bulk request of bulk_burst (default 10).",
     )
     group.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="Open model: iterations per second of each user, on a fixed schedule.",
+    )
+    group.add_argument(
+        "--arrival-rate",
+        type=float,
+        default=0.0,
+        help="Open model: iterations per second across all users (--users of them).",
+    )
+    group.add_argument(
         "--no-cleanup",
         action="store_true",
         default=False,
@@ -188,7 +213,13 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         )
     if not options.run_id:
         options.run_id = rt.recorder.run_id
-    limits = (("fan_out", 2, 1000), ("population", 1, 100_000), ("bulk_size", 1, 10_000))
+    limits = (
+        ("fan_out", 2, 1000),
+        ("population", 1, 100_000),
+        ("bulk_size", 1, 10_000),
+        ("pace", 0, 10_000),
+        ("arrival_rate", 0, 1_000_000),
+    )
     for name, low, high in limits:
         value = getattr(options, name, low)
         if not low <= value <= high:
@@ -235,8 +266,8 @@ def _on_request(
         return
     rt = runtime(env)
     try:
-        intended = context.get("loadscim_intended_us") if isinstance(context, dict) else None
-        rt.recorder.record_request(name, response_time, exception is not None, intended)
+        late = context.get("loadscim_lateness_us") if isinstance(context, dict) else None
+        rt.recorder.record_request(name, response_time, exception is not None, late)
     except Exception:
         rt.listener_failed("request")
 
@@ -260,6 +291,35 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     rt.stopped = None
     if not isinstance(environment.runner, WorkerRunner):
         gevent.spawn(_progress, rt)
+        if rt.gate is not None and rt.gate.abort_on_fail:
+            gevent.spawn(_watch_for_breach, rt)
+
+
+ABORT_CHECK_EVERY_S = 1.0
+
+
+def _watch_for_breach(rt: Runtime) -> None:
+    """abort_on_fail: stop the run as soon as a gate line is breached (after the grace)."""
+    from loadscim.verdict import breached_now
+
+    env = rt.environment
+    while rt.started is not None and rt.stopped is None:
+        gevent.sleep(ABORT_CHECK_EVERY_S)
+        if rt.stopped is not None or env.runner is None:
+            return
+        try:
+            elapsed = time.monotonic() - rt.started
+            reason = breached_now(rt.gate, build_summary(rt), elapsed)
+        except Exception:
+            rt.listener_failed("abort_on_fail")
+            return
+        if reason:
+            message = f"aborted after {elapsed:.0f} s (abort_on_fail): {reason}"
+            rt.recorder.notes.append(message)
+            sys.stderr.write(f"[loadscim] {message}\n")
+            sys.stderr.flush()
+            env.runner.quit()
+            return
 
 
 def _progress(rt: Runtime) -> None:

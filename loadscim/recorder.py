@@ -78,6 +78,9 @@ class Recorder:
         self.listener_errors = 0
         self.notes: list[str] = []
         self.tracked: dict[tuple[str, str], Tracked] = {}
+        self.iterations = 0
+        self.late_iterations = 0
+        self.max_lateness_us = 0
         self.uncertain_creates = 0
 
     # -- sequence numbers shared by every client of the process --------------------------
@@ -89,11 +92,12 @@ class Recorder:
     # -- latency ----------------------------------------------------------------------
 
     def record_request(
-        self, name: str, response_time_ms: float, failed: bool, intended_us: int | None = None
+        self, name: str, response_time_ms: float, failed: bool, lateness_us: int | None = None
     ) -> None:
         """One request as Locust saw it: its name, time, and whether it counted as failed.
 
-        ``intended_us`` is the response time measured from the intended start (open model).
+        ``lateness_us`` (open model) is how late the request's iteration started: the
+        corrected latency, from the intended start, is the response time plus it.
         """
         value_us = int(response_time_ms * 1000)
         for key in (name, ALL):
@@ -104,10 +108,17 @@ class Recorder:
             if failed:
                 stats.failures += 1
             record_us(stats.hist, value_us)
-            if intended_us is not None:
+            if lateness_us is not None:
                 if stats.hist_corrected is None:
                     stats.hist_corrected = new_histogram()
-                record_us(stats.hist_corrected, max(intended_us, value_us))
+                record_us(stats.hist_corrected, value_us + lateness_us)
+
+    def record_iteration(self, lateness_us: int, late: bool) -> None:
+        """An open-model iteration started ``lateness_us`` after its intended start."""
+        self.iterations += 1
+        if late:
+            self.late_iterations += 1
+        self.max_lateness_us = max(self.max_lateness_us, lateness_us)
 
     # -- trials -----------------------------------------------------------------------
 
@@ -220,7 +231,9 @@ class Recorder:
             "checkers": checkers,
             "listener_errors": self.listener_errors,
             "notes": list(self.notes),
+            "iterations": [self.iterations, self.late_iterations, self.max_lateness_us],
         }
+        self.iterations = self.late_iterations = self.max_lateness_us = 0
         self.endpoints = {}
         # Examples already sent must not be sent again, but the master keeps only the
         # first few, so a worker that already filled its examples sends none.
@@ -256,6 +269,10 @@ class Recorder:
             )
             self.checker(name).merge(incoming_c, self.max_examples)
         self.listener_errors += int(data.get("listener_errors", 0))
+        iterations, late, lateness = data.get("iterations") or (0, 0, 0)
+        self.iterations += int(iterations)
+        self.late_iterations += int(late)
+        self.max_lateness_us = max(self.max_lateness_us, int(lateness))
         self.notes.extend(data.get("notes", ()))
 
     def endpoint(self, name: str) -> EndpointStats:
@@ -273,6 +290,17 @@ class Recorder:
         summary.checkers = dict(self.checker_stats)
         summary.listener_errors += self.listener_errors
         summary.notes.extend(self.notes)
+        summary.dropped_iterations = self.late_iterations
+        if self.iterations:
+            summary.extra["iterations"] = {
+                "paced": self.iterations,
+                "late": self.late_iterations,
+                "max_lateness_ms": self.max_lateness_us / 1000,
+            }
+            summary.notes.append(
+                f"open model: {self.late_iterations} of {self.iterations} iterations started "
+                f"late (max {self.max_lateness_us / 1000:.1f} ms behind schedule)"
+            )
         return summary
 
 

@@ -38,7 +38,7 @@ def render_text(summary: RunSummary, verdict: Verdict) -> str:
         for line in trust:
             out += _wrap(f"  {line.label:<7} {line.reason}", "", " " * 10)
     notes = list(summary.notes)
-    if summary.dropped_iterations:
+    if summary.dropped_iterations and not any("open model" in n for n in notes):
         notes.append(
             f"{summary.dropped_iterations} iterations started late or were skipped (open model)"
         )

@@ -13,6 +13,7 @@ from locust import FastHttpUser
 from locust.contrib.fasthttp import FastHttpSession
 
 import random
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -42,6 +43,11 @@ class ScimUser(FastHttpUser):
 
     def on_start(self) -> None:
         self.rt = runtime(self.environment)
+        self._lateness_us = 0
+        self._pace_interval = self.rt.pace_interval()
+        if self._pace_interval:
+            self._next_start = time.monotonic()
+            self.wait_time = self._paced_wait  # type: ignore[method-assign]
         self.index = self.rt.next_user_index()
         worker = getattr(self.environment.runner, "worker_index", None)
         self.process = f"u{self.index}" if worker in (None, -1) else f"w{worker}u{self.index}"
@@ -50,6 +56,29 @@ class ScimUser(FastHttpUser):
         self.scim = self.rt.client(self.client, process=self.process)
         self._tags = 0
         self._racer_sessions: dict[int, FastHttpSession] = {}
+
+    # -- open model -------------------------------------------------------------------
+
+    def _paced_wait(self) -> float:
+        """The wait before the next iteration, on a fixed schedule (open model, like wrk2).
+
+        Iteration k is intended to start at ``t0 + k * interval`` whatever happened before.
+        An iteration that cannot start on time starts at once, and its lateness is added to
+        the latency of every request it makes (the *corrected* latency): the time a user of
+        the service would have waited, which a closed-loop generator omits.
+        """
+        self._next_start += self._pace_interval
+        now = time.monotonic()
+        late = now - self._next_start
+        self._lateness_us = max(0, int(late * 1e6))
+        self.rt.recorder.record_iteration(self._lateness_us, late > 0.1 * self._pace_interval)
+        return max(0.0, -late)
+
+    def context(self) -> dict[str, Any]:
+        """Request-event context: how late the current iteration started (open model)."""
+        if not self._pace_interval:
+            return {}
+        return {"loadscim_lateness_us": self._lateness_us}
 
     # -- names and trials -------------------------------------------------------------
 
