@@ -18,6 +18,7 @@ So ``loadscim run`` and plain ``locust`` give the same verdict and exit code.
 from __future__ import annotations
 
 from locust import events
+from locust import log as locust_log
 from locust.env import Environment
 from locust.runners import STATE_RUNNING, STATE_SPAWNING, MasterRunner, WorkerRunner
 
@@ -59,6 +60,7 @@ class Runtime:
     stopped: float | None = None
     cpu_samples: list[float] = field(default_factory=list)
     rss_samples: list[float] = field(default_factory=list)
+    workers_lost: int = 0
     """Resident memory of this process (MB), sampled with the progress lines."""
     summary_text: str | None = None
     _user_index: int = 0
@@ -334,6 +336,7 @@ def _progress(rt: Runtime) -> None:
             cpu = env.runner.current_cpu_usage
             if isinstance(env.runner, MasterRunner):
                 cpu = max([cpu, *(w.cpu_usage for w in env.runner.clients.values())])
+                rt.workers_lost = max(rt.workers_lost, len(env.runner.clients.missing))
             rt.cpu_samples.append(cpu)
             rss = psutil.Process().memory_info().rss / 1e6
             rt.rss_samples.append(rss)
@@ -455,6 +458,15 @@ def build_summary(rt: Runtime) -> Any:
         duration_s=max(stopped - started, 1e-9),
     )
     summary.max_cpu_percent = max(rt.cpu_samples, default=0.0)
+    runner = rt.environment.runner
+    if runner is not None:
+        errors: Any = runner.exceptions.values()
+        summary.task_errors = sum(int(e.get("occurrences", 1)) for e in errors)
+    if locust_log.unhandled_greenlet_exception:
+        # A listener (loadscim's or the scenario's) raised; Locust logged it and carried on.
+        summary.listener_errors = max(summary.listener_errors, 1)
+    if isinstance(runner, MasterRunner):
+        summary.workers_lost = rt.workers_lost
     if rt.rss_samples:
         first, last, peak = rt.rss_samples[0], rt.rss_samples[-1], max(rt.rss_samples)
         summary.extra["rss_mb"] = {"first": first, "last": last, "max": peak}

@@ -103,6 +103,8 @@ class RunSummary:
     checkers: dict[str, CheckerStats] = field(default_factory=dict)
     listener_errors: int = 0
     """Exceptions raised in loadscim's event listeners: the run cannot vouch for itself."""
+    task_errors: int = 0
+    """Exceptions raised by the scenario's user tasks: part of the workload did not run."""
     max_cpu_percent: float = 0.0
     """Highest CPU use of a load-generating process during the measured window."""
     workers_lost: int = 0

@@ -361,6 +361,12 @@ def _self_trust_lines(summary: RunSummary) -> list[LineResult]:
                "the run cannot vouch for itself")
         lines.append(LineResult("self", "listener errors = 0", None, Status.UNKNOWN, str(n),
                                 "0", why))
+    if summary.task_errors > 0:
+        n = summary.task_errors
+        why = (f"{_count(n, 'exception')} in the scenario's user tasks: part of the "
+               "workload did not run; see the log above")
+        lines.append(LineResult("self", "task errors = 0", None, Status.UNKNOWN, str(n), "0",
+                                why))
     if summary.max_cpu_percent > CPU_SATURATED_PERCENT:
         cpu = f"{summary.max_cpu_percent:.0f}%"
         why = (f"load generator CPU saturated ({cpu}): timings unreliable; "
