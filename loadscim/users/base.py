@@ -11,6 +11,7 @@ from __future__ import annotations
 import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
 from locust import FastHttpUser
 from locust.contrib.fasthttp import FastHttpSession
+from locust.runners import WorkerRunner
 
 import random
 import time
@@ -26,6 +27,18 @@ from loadscim.plugin import Runtime, runtime
 from loadscim.scim import payloads
 
 T = TypeVar("T")
+
+
+def process_prefix(environment: Any) -> str:
+    """What every name made by this Locust process starts with, after the run namespace.
+
+    ``w3u`` on worker 3 of a distributed run (so that each worker sweeps only its own
+    leftovers at the end), ``u`` otherwise.
+    """
+    worker = getattr(environment.runner, "worker_index", None)
+    if not isinstance(environment.runner, WorkerRunner) or worker in (None, -1):
+        return "u"
+    return f"w{worker}u"
 
 
 class ScimUser(FastHttpUser):
@@ -49,8 +62,7 @@ class ScimUser(FastHttpUser):
             self._next_start = time.monotonic()
             self.wait_time = self._paced_wait  # type: ignore[method-assign]
         self.index = self.rt.next_user_index()
-        worker = getattr(self.environment.runner, "worker_index", None)
-        self.process = f"u{self.index}" if worker in (None, -1) else f"w{worker}u{self.index}"
+        self.process = f"{process_prefix(self.environment)}{self.index}"
         self.rng = random.Random(f"{self.rt.seed}:{self.process}")
         self.ns = self.rt.namespace
         self.scim = self.rt.client(self.client, process=self.process)

@@ -150,8 +150,11 @@ def sweep(
 
     Only resources whose namespace is re-checked on the answer are returned.
     """
+    from loadscim.users.base import process_prefix
+
     namespace = rt.namespace
-    op = client.search(resource_type, payloads.sw_filter(attribute, namespace.prefix), count=100)
+    prefix = namespace.prefix + process_prefix(rt.environment)
+    op = client.search(resource_type, payloads.sw_filter(attribute, prefix), count=100)
     if op.type != "ok":
         return []
     try:
@@ -159,5 +162,9 @@ def sweep(
     except ValueError:
         return []
     return [
-        r for r in page.resources if isinstance(r.get("id"), str) and namespace.owns_resource(r)
+        r
+        for r in page.resources
+        if isinstance(r.get("id"), str)
+        and namespace.owns_resource(r)
+        and str(r.get(attribute, "")).lower().startswith(prefix.lower())
     ]
