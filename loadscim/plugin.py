@@ -453,7 +453,7 @@ def build_summary(rt: Runtime) -> Any:
     started = rt.started or time.monotonic()
     stopped = rt.stopped or time.monotonic()
     summary = rt.recorder.summary(
-        scenario=str(getattr(rt.options, "locustfile", "") or ""),
+        scenario=os.path.splitext(os.path.basename(str(getattr(rt.options, "locustfile", ""))))[0],
         target=rt.environment.host or "",
         duration_s=max(stopped - started, 1e-9),
     )
