@@ -98,6 +98,8 @@ class RunSummary:
     target: str = ""
     duration_s: float = 0.0
     """Length of the measured window."""
+    started_unix: float = 0.0
+    """Wall-clock start of the measured window, seconds since the epoch; 0 when unknown."""
     endpoints: dict[str, EndpointStats] = field(default_factory=dict)
     """By endpoint name, plus :data:`ALL`."""
     checkers: dict[str, CheckerStats] = field(default_factory=dict)
