@@ -2,8 +2,99 @@
 :class:`~loadscim.verdict.Verdict` and only renders (no judging, no locust, no gevent).
 
 - :func:`render_text`: the report printed at the end of a run.
+- :func:`~loadscim.report.json.to_json` / :func:`~loadscim.report.json.from_json`: the whole
+  summary and verdict, to keep and to render again (``--json``).
+- :func:`~loadscim.report.junit.to_junit`: JUnit XML for CI test reports (``--junit``).
+- :func:`~loadscim.report.html.to_html`: one self-contained HTML page (``--html``).
+- :func:`~loadscim.report.hdrlog.write_hdr_log`: an HdrHistogram interval log (``--hdr-log``).
+- :func:`write_reports`: any combination of those files at once.
 """
 
-from loadscim.report.text import render_text
+from __future__ import annotations
 
-__all__ = ["render_text"]
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from loadscim.errors import UsageError
+from loadscim.report.hdrlog import write_hdr_log
+from loadscim.report.html import to_html
+from loadscim.report.json import to_json
+from loadscim.report.junit import to_junit
+from loadscim.report.text import render_text
+from loadscim.summary import RunSummary
+from loadscim.verdict import Verdict
+
+__all__ = ["check_writable", "render_text", "write_reports"]
+
+OPTIONS = {"json": "--json", "junit": "--junit", "html": "--html", "hdr_log": "--hdr-log"}
+"""The command-line option of each report, as ``loadscim run`` and ``loadscim report`` spell it."""
+
+
+def check_writable(option: str, path: str | os.PathLike[str]) -> None:
+    """Fail early, before a run, when ``path`` cannot be written: one-line UsageError.
+
+    The file is not created; its missing parent directories would be created when written.
+    """
+    target = Path(path).absolute()
+    if target.is_dir():
+        raise UsageError(f"{option} {path}: is a directory; give the path of a file in it")
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(
+            f"{option} {path}: {parent} is not a directory; give a path in a directory"
+        )
+    blocked = target.exists() and not os.access(target, os.W_OK)
+    if blocked or not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"{option} {path}: no permission to write there; give a path in a writable "
+            "directory"
+        )
+
+
+def write_reports(
+    summary: RunSummary,
+    verdict: Verdict,
+    *,
+    json: str | os.PathLike[str] | None = None,
+    junit: str | os.PathLike[str] | None = None,
+    html: str | os.PathLike[str] | None = None,
+    hdr_log: str | os.PathLike[str] | None = None,
+) -> list[str]:
+    """Write each requested report (creating parent directories); return the paths written.
+
+    Every report that can be written is; then a path that could not be raises a one-line
+    :class:`~loadscim.errors.UsageError` naming the option, the path and the fix.
+    """
+    def writer(render: Callable[[], bytes]) -> Callable[[Path], object]:
+        return lambda path: path.write_bytes(render())
+
+    jobs: list[tuple[str, str | os.PathLike[str] | None, Callable[[Path], object]]] = [
+        ("json", json, writer(lambda: to_json(summary, verdict))),
+        ("junit", junit, writer(lambda: to_junit(summary, verdict))),
+        ("html", html, writer(lambda: to_html(summary, verdict).encode("utf-8"))),
+        ("hdr_log", hdr_log, lambda path: write_hdr_log(summary, path)),
+    ]
+    written: list[str] = []
+    failed: list[str] = []
+    for key, path, write in jobs:
+        if path is None or str(path) == "":
+            continue
+        try:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            write(target)
+        except OSError as e:
+            why = e.strerror or str(e)
+            failed.append(
+                f"{OPTIONS[key]} {path}: cannot write it ({why}); "
+                "give a path in a writable directory"
+            )
+            continue
+        written.append(str(path))
+    if failed:
+        more = f" (and {len(failed) - 1} more report failed)" if len(failed) > 1 else ""
+        raise UsageError(failed[0] + more)
+    return written
