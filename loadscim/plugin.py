@@ -3,14 +3,22 @@
 Importing this module (every loadscim user class does) registers, on Locust's global events:
 
 - the command-line options ``--gate``, ``--run-id``, ``--seed``, ``--token-env``,
-  ``--history``, ``--no-cleanup`` (so ``locust -f scenarios/x.py --gate g.toml`` works);
+  ``--history``, ``--no-cleanup`` (so ``locust -f scenarios/x.py --gate g.toml`` works), and
+  the reports ``--junit``, ``--report-json``, ``--report-html``, ``--hdr-log`` (Locust has
+  its own ``--json`` and ``--html``; ``loadscim run --json/--html`` map to these);
 - ``init``: the per-process :class:`Runtime`; on the master (or a local run) the gate file is
   read and the target pre-flighted: a problem ends the process with exit code 3 and one line;
 - ``request``: every request Locust reports goes into the HDR histograms;
 - ``test_start`` / ``test_stop``: progress lines; on processes that ran users, reconciliation
   of the run's resources against the server, then cleanup;
 - ``report_to_master`` / ``worker_report``: workers hand their measurements to the master;
-- ``quitting``: the verdict and the exit code (0 / 1 / 2 / 3); ``quit``: the report.
+- ``quitting``: the verdict and the exit code (0 / 1 / 2 / 3), then the report files;
+  ``quit``: the text report.
+
+A report file that cannot be written is one line on stderr; it turns a PASS into exit code 3
+(a CI job must not go green without the reports it asked for), while FAIL (1) and UNKNOWN (2)
+keep their code, which already fails the job and says more. Report paths are checked before
+the load starts, so this is rare (a full disk, a directory removed during the run).
 
 So ``loadscim run`` and plain ``locust`` give the same verdict and exit code.
 """
@@ -34,7 +42,7 @@ import psutil
 
 from loadscim import checks
 from loadscim.client import ScimClient
-from loadscim.errors import LoadscimError
+from loadscim.errors import EXIT_ERROR, LoadscimError
 from loadscim.preflight import Capabilities, check_target
 from loadscim.recorder import Recorder
 from loadscim.scim.namespace import Namespace, new_run_id, valid_run_id
@@ -141,6 +149,27 @@ def _fatal(message: str, code: int = 3) -> None:
 
 # -- options -------------------------------------------------------------------------
 
+REPORT_OPTIONS = {
+    "junit": ("--junit", "the verdict as JUnit XML (a test case per gate line and checker)"),
+    "json": ("--report-json", "the whole summary as JSON (`loadscim report` re-renders it)"),
+    "html": ("--report-html", "a self-contained HTML report (latency chart, gate, violations)"),
+    "hdr_log": ("--hdr-log", "the latency histograms as an HdrHistogram interval log"),
+}
+"""Per :func:`loadscim.report.write_reports` keyword, its Locust option and help. Locust has
+its own ``--json`` and ``--html``, hence ``--report-json`` and ``--report-html`` here
+(``loadscim run --json/--html`` pass them on under these names)."""
+VIA_RUN_ENV = "LOADSCIM_VIA_RUN"
+"""Set by ``loadscim run``: messages name its options (``--json``), not Locust's."""
+
+
+def _report_option_names() -> dict[str, str]:
+    """How the user spelled the report options: ``loadscim run``'s or Locust's."""
+    if os.environ.get(VIA_RUN_ENV) == "1":
+        from loadscim.report import OPTIONS
+
+        return dict(OPTIONS)
+    return {key: option for key, (option, _) in REPORT_OPTIONS.items()}
+
 
 @events.init_command_line_parser.add_listener
 def _add_options(parser: Any) -> None:
@@ -194,6 +223,17 @@ def _add_options(parser: Any) -> None:
         default=False,
         help="Leave the run's resources on the target at the end.",
     )
+    for option, what in REPORT_OPTIONS.values():
+        group.add_argument(option, default="", metavar="FILE", help=f"Write {what} to FILE.")
+
+
+def _report_paths(options: Any) -> dict[str, str]:
+    """The requested report files by :func:`loadscim.report.write_reports` keyword."""
+    paths = {
+        key: getattr(options, option[2:].replace("-", "_"), "")
+        for key, (option, _) in REPORT_OPTIONS.items()
+    }
+    return {key: path for key, path in paths.items() if path}
 
 
 # -- init ----------------------------------------------------------------------------
@@ -235,6 +275,7 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
 
     try:
         rt.gate = load_gate(options.gate) if options.gate else parse_gate(DEFAULT_GATE, "default")
+        _check_report_paths(options)
     except LoadscimError as e:
         _fatal(str(e))
     if not environment.host:
@@ -245,6 +286,14 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         rt.capabilities = preflight(rt)
     except LoadscimError as e:
         _fatal(str(e))
+
+
+def _check_report_paths(options: Any) -> None:
+    from loadscim.report import check_writable
+
+    names = _report_option_names()
+    for key, path in _report_paths(options).items():
+        check_writable(names[key], path)
 
 
 def preflight(rt: Runtime) -> Capabilities:
@@ -418,13 +467,15 @@ def _on_quitting(environment: Environment, **_kw: Any) -> None:
         except Exception:
             rt.listener_failed("quitting/stop")
     from loadscim.report.text import render_text
-    from loadscim.verdict import evaluate
+    from loadscim.verdict import Status, evaluate
 
     try:
         summary = build_summary(rt)
         verdict = evaluate(rt.gate, summary)
         rt.summary_text = render_text(summary, verdict)
         environment.process_exit_code = verdict.status.exit_code
+        if not _write_reports(rt, summary, verdict) and verdict.status is Status.PASS:
+            environment.process_exit_code = EXIT_ERROR
         path = os.environ.get(VERDICT_FILE_ENV)
         if path:
             with open(path, "w", encoding="utf-8") as f:
@@ -435,6 +486,26 @@ def _on_quitting(environment: Environment, **_kw: Any) -> None:
         environment.process_exit_code = 2
     if rt.recorder.history is not None:
         rt.recorder.history.close()
+
+
+def _write_reports(rt: Runtime, summary: Any, verdict: Any) -> bool:
+    """Write the requested report files; False (after one line on stderr) if one failed."""
+    paths = _report_paths(rt.options)
+    if not paths:
+        return True
+    from loadscim.report import write_reports
+
+    try:
+        written = write_reports(summary, verdict, **paths, option_names=_report_option_names())
+    except LoadscimError as e:
+        sys.stderr.write(f"loadscim: error: {e}\n")
+        return False
+    except Exception as e:  # a bug in a renderer: one line, not a traceback
+        log.debug("report writing failed", exc_info=True)
+        sys.stderr.write(f"loadscim: error: writing the reports failed: {e!r}\n")
+        return False
+    sys.stderr.write(f"[loadscim] reports: {', '.join(written)}\n")
+    return True
 
 
 @events.quit.add_listener
@@ -458,6 +529,7 @@ def build_summary(rt: Runtime) -> Any:
         duration_s=max(stopped - started, 1e-9),
     )
     summary.max_cpu_percent = max(rt.cpu_samples, default=0.0)
+    summary.started_unix = time.time() - (time.monotonic() - started)
     runner = rt.environment.runner
     if runner is not None:
         errors: Any = runner.exceptions.values()

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from loadscim.errors import UsageError
@@ -62,11 +62,13 @@ def write_reports(
     junit: str | os.PathLike[str] | None = None,
     html: str | os.PathLike[str] | None = None,
     hdr_log: str | os.PathLike[str] | None = None,
+    option_names: Mapping[str, str] = OPTIONS,
 ) -> list[str]:
     """Write each requested report (creating parent directories); return the paths written.
 
     Every report that can be written is; then a path that could not be raises a one-line
-    :class:`~loadscim.errors.UsageError` naming the option, the path and the fix.
+    :class:`~loadscim.errors.UsageError` naming the option (as ``option_names`` spells it),
+    the path and the fix.
     """
     def writer(render: Callable[[], bytes]) -> Callable[[Path], object]:
         return lambda path: path.write_bytes(render())
@@ -89,7 +91,7 @@ def write_reports(
         except OSError as e:
             why = e.strerror or str(e)
             failed.append(
-                f"{OPTIONS[key]} {path}: cannot write it ({why}); "
+                f"{option_names[key]} {path}: cannot write it ({why}); "
                 "give a path in a writable directory"
             )
             continue
