@@ -31,6 +31,8 @@ DEFAULT_SCENARIO = "lifecycle"
 VERDICT_FILE_ENV = "LOADSCIM_VERDICT_FILE"
 QUIET_ENV = "LOADSCIM_QUIET_LOCUST"
 """Set for the Locust child of `loadscim run`: Locust's own stats tables are not printed."""
+VIA_RUN_ENV = "LOADSCIM_VIA_RUN"
+"""Set for the Locust child of `loadscim run`: messages name its options (``--json``)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", default="", help="run id (default: a new one)")
     run.add_argument("--history", default="", metavar="FILE", help="write checked trials (JSONL)")
     run.add_argument("--no-cleanup", action="store_true", help="leave the run's resources behind")
+    _add_report_options(run, "--junit", "--json", "--html", "--hdr-log")
     run.add_argument(
         "--arrival-rate",
         type=float,
@@ -108,7 +111,57 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the embedded SCIM target", add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
+
+    report = sub.add_parser(
+        "report",
+        help="render a saved summary (--json) again",
+        description="Render a summary saved by `loadscim run --json FILE` again, optionally "
+        "judged against another gate. Exit code: the verdict's (0 PASS, 1 FAIL, 2 UNKNOWN), "
+        "3 when the summary cannot be read.",
+    )
+    report.add_argument("summary", metavar="SUMMARY.json", help="file written by --json")
+    _add_report_options(report, "--html", "--junit", "--hdr-log", "--json")
+    report.add_argument(
+        "--text", action="store_true", help="print the text report (the default with no output)"
+    )
+    report.add_argument(
+        "--gate", default="", metavar="FILE", help="judge the run again against this gate file"
+    )
     return parser
+
+
+_REPORT_HELP = {
+    "--junit": "write the verdict as JUnit XML (a test case per gate line and checker)",
+    "--json": "write the whole summary as JSON (`loadscim report` renders it again)",
+    "--html": "write a self-contained HTML report (latency chart, gate, violations)",
+    "--hdr-log": "write the latency histograms as an HdrHistogram interval log",
+}
+_LOCUST_REPORT_OPTION = {
+    "--junit": "--junit",
+    "--json": "--report-json",
+    "--html": "--report-html",
+    "--hdr-log": "--hdr-log",
+}
+"""How ``loadscim run`` passes its report options to Locust (which has its own ``--json`` and
+``--html``)."""
+
+
+def _add_report_options(parser: argparse.ArgumentParser, *options: str) -> None:
+    for option in options:
+        parser.add_argument(option, default="", metavar="FILE", help=_REPORT_HELP[option])
+
+
+def _report_paths(args: argparse.Namespace) -> dict[str, str]:
+    """Requested report files by option (``--junit``: ``j.xml``), checked writable."""
+    from loadscim.report import check_writable
+
+    paths = {}
+    for option in _REPORT_HELP:
+        path = getattr(args, option[2:].replace("-", "_"), "")
+        if path:
+            check_writable(option, path)
+            paths[option] = path
+    return paths
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return run(args)
+        if args.command == "report":
+            return report(args)
     except LoadscimError as e:
         sys.stderr.write(f"loadscim: error: {e}\n")
         return e.exit_code
@@ -226,6 +281,7 @@ def run(args: argparse.Namespace) -> int:
         from loadscim.config import load_gate
 
         load_gate(args.gate)
+    reports = _report_paths(args)
     run_id = args.run_id or new_run_id()
     if not valid_run_id(run_id):
         raise UsageError(
@@ -293,9 +349,49 @@ def run(args: argparse.Namespace) -> int:
             command += ["--arrival-rate", f"{args.arrival_rate:g}"]
         if args.pace:
             command += ["--pace", f"{args.pace:g}"]
+        for option, path in reports.items():
+            command += [_LOCUST_REPORT_OPTION[option], str(Path(path).resolve())]
         command += extra
         return _run_locust(command)
     return EXIT_ERROR  # pragma: no cover  (the with-block returns)
+
+
+# -- report --------------------------------------------------------------------------
+
+
+def report(args: argparse.Namespace) -> int:
+    """``loadscim report``: render a saved summary again; the verdict's exit code."""
+    from loadscim.report import render_text, write_reports
+    from loadscim.report.json import from_json
+
+    path = Path(args.summary)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UsageError(
+            f"{args.summary}: cannot read it ({e.strerror or e}); give the file "
+            "written by `loadscim run --json FILE`"
+        ) from None
+    summary, verdict = from_json(data, str(args.summary))
+    if args.gate:
+        from loadscim.config import load_gate
+        from loadscim.verdict import evaluate
+
+        verdict = evaluate(load_gate(args.gate), summary)
+    outputs = _report_paths(args)
+    written = write_reports(
+        summary,
+        verdict,
+        json=outputs.get("--json"),
+        junit=outputs.get("--junit"),
+        html=outputs.get("--html"),
+        hdr_log=outputs.get("--hdr-log"),
+    )
+    if args.text or not outputs:
+        sys.stdout.write(render_text(summary, verdict))
+    for path_written in written:
+        sys.stderr.write(f"[loadscim] wrote {path_written}\n")
+    return verdict.exit_code
 
 
 def _run_locust(command: list[str]) -> int:
@@ -303,7 +399,7 @@ def _run_locust(command: list[str]) -> int:
     fd, verdict_path = tempfile.mkstemp(prefix="loadscim-verdict-")
     os.close(fd)
     os.unlink(verdict_path)
-    env = dict(os.environ, **{VERDICT_FILE_ENV: verdict_path, QUIET_ENV: "1"})
+    env = dict(os.environ, **{VERDICT_FILE_ENV: verdict_path, QUIET_ENV: "1", VIA_RUN_ENV: "1"})
     child = subprocess.Popen(command, env=env, start_new_session=True)
     signals_seen: list[int] = []
 
