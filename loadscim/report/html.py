@@ -12,7 +12,8 @@ Stable hooks for tests and for people who style or scrape it:
 - ``#latency-chart``: the percentile distribution chart (``polyline.series.raw`` and
   ``.series.corrected``, ``data-endpoint`` on each); ``#endpoint-table``: the percentiles;
 - ``#gate-table``: one row per gate line (line, observed, limit, status, samples, detail);
-- ``#checker-table``: one row per checker; ``#violations``: their examples
+- ``#checker-table``: one row per checker (with its violations by kind); ``#violations``:
+  their examples
   (resource, kind, expected vs observed, trial, ops);
 - ``#self-trust`` and ``#notes`` when there are any.
 """
@@ -224,12 +225,13 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> str:
                     f'<td class="num">{stats.trials if stats else ""}</td>',
                     f'<td class="num">{_e(line.observed)}</td>',
                     f'<td class="num">{_e(line.limit)}</td>',
+                    f"<td>{_e(_kinds(stats.kinds) if stats else '')}</td>",
                     f"<td>{_e(_detail(line))}</td>",
                 ),
             )
         )
     if not rows:
-        rows.append('<tr><td colspan="6" class="muted">no checkers ran</td></tr>')
+        rows.append('<tr><td colspan="7" class="muted">no checkers ran</td></tr>')
     examples = []
     for name in sorted(summary.checkers):
         stats = summary.checkers[name]
@@ -256,9 +258,15 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> str:
     return (
         '<section id="checkers"><h2>Checkers</h2><table id="checker-table"><thead><tr>'
         "<th>checker</th><th>status</th><th>trials</th><th>violations</th><th>allowed</th>"
-        f"<th>detail</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<th>kinds</th><th>detail</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         f'<div id="violations"><h2>Violations</h2>{"".join(examples)}</div></section>'
     )
+
+
+def _kinds(kinds: dict[str, int]) -> str:
+    """``lost-member 3, stale-read 1``: violations by kind, most first."""
+    ordered = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+    return ", ".join(f"{kind} {count}" for kind, count in ordered)
 
 
 def _self_trust(verdict: Verdict) -> str:

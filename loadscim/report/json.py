@@ -24,7 +24,8 @@ The document (``"format": "loadscim-summary"``, ``"version": 1``)::
         }, ..., "*": {...}
       },
       "checkers": {"lost_update": {"trials": 12, "violations": 2, "errors": 0,
-                                   "not_applicable": null, "examples": [{violation}]}},
+                                   "not_applicable": null, "kinds": {"lost-member": 2},
+                                   "examples": [{violation}]}},
       "notes": ["..."],
       "extra": {...},
       "verdict": {"status": "FAIL", "exit_code": 1, "headline": "verdict: FAIL (...)",
@@ -132,6 +133,7 @@ def _checker(stats: CheckerStats) -> dict[str, Any]:
         "violations": stats.violations,
         "errors": stats.errors,
         "not_applicable": stats.not_applicable,
+        "kinds": dict(stats.kinds),
         "examples": [v.to_dict() for v in stats.examples],
     }
 
@@ -240,12 +242,16 @@ def _summary(doc: dict[str, Any]) -> RunSummary:
             examples = [Violation.from_dict(v) for v in _get(data, "examples", list, [])]
         except (KeyError, TypeError, AttributeError):
             raise _NotASummary(f"checker {name!r} has an unreadable example") from None
+        kinds = _get(data, "kinds", dict, {})
+        if not all(isinstance(n, int) and not isinstance(n, bool) for n in kinds.values()):
+            raise _NotASummary(f"checker {name!r} has a violation kind without a count")
         summary.checkers[name] = CheckerStats(
             name,
             trials=_get(data, "trials", int),
             violations=_get(data, "violations", int),
             errors=_get(data, "errors", int, 0),
             not_applicable=_get(data, "not_applicable", (str, type(None)), None),
+            kinds=dict(kinds),
             examples=examples,
         )
     return summary

@@ -126,9 +126,16 @@ def _details(summary: RunSummary, line: LineResult) -> str:
         noun = "trials" if line.kind == "checker" else "samples"
         out.append(f"{line.samples} {noun}")
     if line.kind == "checker" and line.endpoint in summary.checkers:
-        for violation in summary.checkers[line.endpoint].examples:
+        stats = summary.checkers[line.endpoint]
+        if stats.kinds:
+            out.append("kinds: " + ", ".join(f"{k} {n}" for k, n in _by_count(stats.kinds)))
+        for violation in stats.examples:
             out += _example(violation)
     return "\n".join(out)
+
+
+def _by_count(kinds: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _example(violation: Violation) -> list[str]:

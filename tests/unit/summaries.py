@@ -72,6 +72,7 @@ def rich() -> RunSummary:
     )
     lost = run.checker("lost_update")
     lost.trials, lost.violations = 12, 2
+    lost.kinds = {"lost-member": 2}
     lost.examples.append(
         Violation(
             checker="lost_update",

@@ -99,7 +99,7 @@ def test_violations_show_resource_expected_observed_and_ops() -> None:
     page = Page(to_html(*judged()))
     assert page.of("div", **{"data-checker": "lost_update"})
     text = "".join(page.text)
-    assert "lost_update: first 1 of 2 violations" in text
+    assert "lost_update: first 1 of 2 violations" in text and "lost-member 2" in text
     assert 'members ["u1", "u2"] & <b>' in text and "#5 p2 GET /Groups/{id}" in text
 
 

@@ -49,7 +49,7 @@ def test_failures_state_observed_vs_limit() -> None:
     assert lost is not None
     assert lost.get("message") == "checker lost_update: observed 2 violations, limit 0"
     assert "Group/3f2a lost-member" in (lost.text or "") and "#5 p2 GET" in (lost.text or "")
-    assert '"u1"] ?[31m</td>' in (lost.text or "")
+    assert '"u1"] ?[31m</td>' in (lost.text or "") and "kinds: lost-member 2" in (lost.text or "")
     assert suite.get("failures") == "2"
 
 
