@@ -294,7 +294,7 @@ def _self_trust(verdict: Verdict) -> str:
 
 def _notes(summary: RunSummary) -> str:
     notes = list(summary.notes)
-    if summary.dropped_iterations:
+    if summary.dropped_iterations and not any("open model" in n for n in notes):
         notes.append(
             f"{summary.dropped_iterations} iterations started late or were skipped (open model)"
         )

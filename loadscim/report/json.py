@@ -11,7 +11,7 @@ The document (``"format": "loadscim-summary"``, ``"version": 1``)::
       "format": "loadscim-summary", "version": 1, "loadscim": "0.1.0",
       "run_id": "...", "scenario": "...", "target": "...",
       "started_unix": 1700000000.0, "duration_s": 30.0,
-      "listener_errors": 0, "max_cpu_percent": 41.0, "workers_lost": 0,
+      "listener_errors": 0, "task_errors": 0, "max_cpu_percent": 41.0, "workers_lost": 0,
       "dropped_iterations": 0,
       "endpoints": {
         "POST /Users": {
@@ -96,6 +96,7 @@ def to_json(summary: RunSummary, verdict: Verdict) -> bytes:
         "started_unix": summary.started_unix,
         "duration_s": summary.duration_s,
         "listener_errors": summary.listener_errors,
+        "task_errors": summary.task_errors,
         "max_cpu_percent": summary.max_cpu_percent,
         "workers_lost": summary.workers_lost,
         "dropped_iterations": summary.dropped_iterations,
@@ -218,6 +219,7 @@ def _summary(doc: dict[str, Any]) -> RunSummary:
         duration_s=float(_get(doc, "duration_s", _NUMBER, 0.0)),
         started_unix=float(_get(doc, "started_unix", _NUMBER, 0.0)),
         listener_errors=int(_get(doc, "listener_errors", int, 0)),
+        task_errors=int(_get(doc, "task_errors", int, 0)),
         max_cpu_percent=float(_get(doc, "max_cpu_percent", _NUMBER, 0.0)),
         workers_lost=int(_get(doc, "workers_lost", int, 0)),
         dropped_iterations=int(_get(doc, "dropped_iterations", int, 0)),
