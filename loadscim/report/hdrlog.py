@@ -80,13 +80,16 @@ def write_hdr_log_to(summary: RunSummary, out: IO[str]) -> None:
         f"[loadscim run {summary.run_id or '-'}: latency in microseconds, "
         "one interval per endpoint tagged with its name (spaces as _)]"
     )
-    start_ms = summary.started_unix * 1000.0
+    start_ms = 0.0
     if summary.started_unix > 0:
+        # StartTime and BaseTime must be the very same number. Readers skip an interval that
+        # starts before StartTime, and an interval at 0.0 after a BaseTime rounded below the
+        # StartTime does (hdrh's output_base_time writes 6 decimals: do not mix the two).
+        stamp = f"{summary.started_unix:.3f}"
         when = time.strftime("%a %b %d %H:%M:%S UTC %Y", time.gmtime(summary.started_unix))
-        writer.output_comment(
-            f"[StartTime: {summary.started_unix:.3f} (seconds since epoch), {when}]"
-        )
-        writer.output_base_time(start_ms)
+        writer.output_comment(f"[StartTime: {stamp} (seconds since epoch), {when}]")
+        writer.output_comment(f"[BaseTime: {stamp} (seconds since epoch)]")
+        start_ms = float(stamp) * 1000.0
         writer.base_time = start_ms
     writer.output_legend()
     end_ms = start_ms + max(summary.duration_s, 0.0) * 1000.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hdrh.histogram import HdrHistogram
 from hdrh.log import HistogramLogReader
 from summaries import MS, rich, summary
@@ -52,13 +53,26 @@ def test_reader_gets_every_histogram_back_tagged(tmp_path: Path) -> None:
         assert hist.get_end_time_stamp() == 1_700_000_006_250.0
 
 
+@pytest.mark.parametrize("started", [1_763_841_790.1236, 1_763_841_790.1231, 1_763_841_790.9996])
+def test_every_interval_is_read_whatever_the_sub_millisecond_start(
+    tmp_path: Path, started: float
+) -> None:
+    run = summary({"GET /Users": [5 * MS] * 10})
+    run.started_unix = started
+    path = tmp_path / "run.hlog"
+    write_hdr_log(run, path)
+    histograms = read_all(path)
+    assert [h.get_tag() for h in histograms] == [None, "GET_/Users"]
+    assert histograms[0].get_start_time_stamp() == round(started, 3) * 1000
+
+
 def test_file_has_the_standard_header(tmp_path: Path) -> None:
     path = tmp_path / "run.hlog"
     write_hdr_log(summary({"GET /Users": [5 * MS] * 10}), path)
     lines = path.read_text().splitlines()
     assert lines[0] == "#[Histogram log format version 1.3]"
     assert any(ln.startswith("#[StartTime: 1700000000.250 (seconds since epoch), ") for ln in lines)
-    assert any(ln.startswith("#[BaseTime: 1700000000.250") for ln in lines)
+    assert "#[BaseTime: 1700000000.250 (seconds since epoch)]" in lines
     legend = '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"'
     assert legend in lines
     interval = next(ln for ln in lines if ln.startswith("Tag=GET_/Users,"))
