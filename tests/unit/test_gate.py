@@ -145,7 +145,7 @@ def test_ci_gate_content() -> None:
     assert gate.errors is not None and gate.errors.text == "rate < 1%"
     assert gate.min_samples == 20
     assert [(ln.endpoint, [r.text for r in ln.rules]) for ln in gate.latency] == [
-        ("*", ["p99 < 2s"])
+        ("*", ["p95 < 250ms", "p99 < 2s"])
     ]
 
 
