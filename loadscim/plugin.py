@@ -248,6 +248,10 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
     if os.environ.get("LOADSCIM_QUIET_LOCUST"):
         # `loadscim run` prints its own tables (exact percentiles): not Locust's rounded ones.
         logging.getLogger("locust.stats_logger").setLevel(logging.WARNING)
+    if environment.web_ui is not None:
+        from loadscim import webui
+
+        webui.install(rt)
     if options.run_id and not valid_run_id(options.run_id):
         _fatal(
             f"--run-id {options.run_id!r}: a run id is 4 to 32 lower-case letters and digits; "
