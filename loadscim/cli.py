@@ -102,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="open model: R iterations per second of each user",
     )
     run.add_argument(
+        "--dialect",
+        default="",
+        metavar="NAME",
+        help="identity-provider dialect: rfc, okta, entra, entra-compliant "
+        "(default: the scenario's own, else rfc)",
+    )
+    run.add_argument(
         "--stop-timeout",
         type=float,
         default=10.0,
@@ -277,6 +284,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{flag} {value:g}: a rate is 0 or more; write e.g. {flag} 50")
     if args.arrival_rate and args.pace:
         raise UsageError("--arrival-rate and --pace both set the schedule; give one of them")
+    if args.dialect:
+        from loadscim.scim.dialects import check_dialect_option
+
+        check_dialect_option(args.dialect)
     if args.gate:
         from loadscim.config import load_gate
 
@@ -351,6 +362,8 @@ def run(args: argparse.Namespace) -> int:
             command += ["--pace", f"{args.pace:g}"]
         for option, path in reports.items():
             command += [_LOCUST_REPORT_OPTION[option], str(Path(path).resolve())]
+        if args.dialect:
+            command += ["--dialect", args.dialect]
         command += extra
         return _run_locust(command)
     return EXIT_ERROR  # pragma: no cover  (the with-block returns)

@@ -1,11 +1,18 @@
 """Pre-flight: before any load, make sure the target is a SCIM service we may talk to.
 
 Reads ``/ServiceProviderConfig`` (RFC 7644 4) and turns every way that can go wrong into one
-:class:`~loadscim.errors.TargetError` line that says which and how to fix it.
+:class:`~loadscim.errors.TargetError` line that says which and how to fix it. Then reads
+``/ResourceTypes`` (RFC 7644 4, RFC 7643 6), which is optional: a target that does not serve
+it leaves the resource types unknown.
+
+The :class:`Capabilities` decide which checks apply: a check whose feature the target says
+it lacks (ETags, Bulk, PATCH, filters, a resource type) is reported "not applicable" with the
+reason, never FAIL (:meth:`Capabilities.lacks`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +20,16 @@ from loadscim.client import Response, Transport
 from loadscim.errors import NotScimError, TargetAuthError, TargetTLSError, TargetUnreachable
 
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+
+FEATURES: dict[str, tuple[str, str]] = {
+    "patch": ("patch", "RFC 7644 3.5.2"),
+    "bulk": ("bulk", "RFC 7644 3.7"),
+    "etag": ("etag", "RFC 7644 3.14"),
+    "filter": ("filter", "RFC 7644 3.4.2.2"),
+    "sort": ("sort", "RFC 7644 3.4.2.3"),
+    "change_password": ("changePassword", "RFC 7643 5"),
+}
+"""Capability attribute -> (its ServiceProviderConfig key, the section it enables)."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +45,41 @@ class Capabilities:
     etag: bool = False
     sort: bool = False
     change_password: bool = False
+    resource_types: tuple[str, ...] | None = None
+    """Names of the target's resource types (``User``, ``Group``); None: unknown."""
     raw: dict[str, Any] | None = None
+
+    def lacks(self, feature: str) -> str | None:
+        """Why the target lacks ``feature`` (``patch``, ``bulk``, ``etag``, ``filter``,
+        ``sort``, ``change_password``, or a resource type such as ``Group``), or None when
+        it has it or does not say."""
+        if feature in FEATURES:
+            if getattr(self, feature):
+                return None
+            key, rfc = FEATURES[feature]
+            return f"the target's ServiceProviderConfig says {key} is not supported ({rfc})"
+        if self.resource_types is None or feature in self.resource_types:
+            return None
+        served = ", ".join(self.resource_types) or "none"
+        return f"the target's /ResourceTypes has no {feature} (it serves: {served})"
+
+    def describe(self) -> str:
+        """One line: ``patch, bulk (maxOperations 1000, maxPayloadSize 1048576), etag ...``."""
+        parts = []
+        for feature, (key, _rfc) in FEATURES.items():
+            has = getattr(self, feature)
+            text = key if has else f"no {key}"
+            if feature == "bulk" and has:
+                text += (
+                    f" (maxOperations {self.bulk_max_operations}, "
+                    f"maxPayloadSize {self.bulk_max_payload})"
+                )
+            if feature == "filter" and has and self.filter_max_results:
+                text += f" (maxResults {self.filter_max_results})"
+            parts.append(text)
+        if self.resource_types is not None:
+            parts.append("resource types " + (", ".join(self.resource_types) or "none"))
+        return ", ".join(parts)
 
     @classmethod
     def from_config(cls, body: dict[str, Any]) -> Capabilities:
@@ -58,14 +109,35 @@ class Capabilities:
 
 
 def check_target(transport: Transport, url: str, headers: dict[str, str]) -> Capabilities:
-    """GET /ServiceProviderConfig through ``transport`` and judge the answer.
+    """GET /ServiceProviderConfig through ``transport`` and judge the answer, then read
+    /ResourceTypes.
 
     :raises TargetError: with one line naming the problem and the fix.
     """
     response = transport.send(
         "GET", "/ServiceProviderConfig", None, dict(headers), "GET /ServiceProviderConfig", ()
     )
-    return judge(response, url)
+    capabilities = judge(response, url)
+    answer = transport.send(
+        "GET", "/ResourceTypes", None, dict(headers), "GET /ResourceTypes", ()
+    )
+    names = resource_type_names(answer)
+    return dataclasses.replace(capabilities, resource_types=names)
+
+
+def resource_type_names(response: Response) -> tuple[str, ...] | None:
+    """The ``name`` of every resource type in an answer to GET /ResourceTypes (a
+    ListResponse, or a bare list as some servers send); None if it is not one."""
+    if response.status != 200:
+        return None
+    body = response.parse()
+    if response.error:
+        return None
+    items = body.get("Resources") if isinstance(body, dict) else body
+    if not isinstance(items, list):
+        return None
+    names = [i.get("name") for i in items if isinstance(i, dict)]
+    return tuple(n for n in names if isinstance(n, str))
 
 
 def judge(response: Response, url: str) -> Capabilities:

@@ -4,7 +4,10 @@
   plugin, so they cover exactly what Locust's statistics cover, but unrounded);
 - checker results: a finished trial is checked at once, counted, kept as an example if it
   is among the first few, written to the JSONL history if asked, and dropped;
-- the resources this run created and has not deleted (for reconciliation and cleanup).
+- the resources this run created and has not deleted (for reconciliation and cleanup);
+- compatibility findings: identity-provider requests the target refused
+  (:mod:`loadscim.checks.compatibility`), counted per endpoint, status and dialect step;
+- latency per time window (:mod:`loadscim.drift`), to compare the start of a run with its end.
 
 In a distributed run every worker has its own recorder; :meth:`drain` hands what was
 recorded since the last call to the master, whose recorder :meth:`absorb` s it. Histograms
@@ -15,12 +18,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from hdrh.histogram import HdrHistogram
 
+from loadscim.checks import compatibility
+from loadscim.drift import Drift
+from loadscim.drift import describe as describe_drift
 from loadscim.ops import Op, Trial, Violation, dumps_trial
 from loadscim.summary import (
     ALL,
@@ -82,6 +89,9 @@ class Recorder:
         self.late_iterations = 0
         self.max_lateness_us = 0
         self.uncertain_creates = 0
+        self.drift = Drift()
+        self.findings: dict[str, tuple[compatibility.Finding, int]] = {}
+        """Compatibility findings by key: the finding and how many times it was seen."""
 
     # -- sequence numbers shared by every client of the process --------------------------
 
@@ -112,6 +122,7 @@ class Recorder:
                 if stats.hist_corrected is None:
                     stats.hist_corrected = new_histogram()
                 record_us(stats.hist_corrected, value_us + lateness_us)
+        self.drift.record(name, value_us, time.monotonic())
 
     def record_iteration(self, lateness_us: int, late: bool) -> None:
         """An open-model iteration started ``lateness_us`` after its intended start."""
@@ -163,6 +174,21 @@ class Recorder:
 
     def not_applicable(self, name: str, reason: str) -> None:
         self.checker(name).not_applicable = reason
+
+    def judge_request(self, dialect: str, step: str, op: Op) -> None:
+        """Count an identity provider's request (built by ``dialect``'s ``step``) for the
+        ``compatibility`` check; a refusal is a finding and a violation."""
+        stats = self.checker(compatibility.NAME)
+        stats.trials += 1
+        finding = compatibility.refusal(op, dialect, step)
+        if finding is None:
+            return
+        self.add_violations(compatibility.NAME, [compatibility.violation(finding, op)])
+        self._add_finding(finding, 1)
+
+    def _add_finding(self, finding: compatibility.Finding, count: int) -> None:
+        first, seen = self.findings.get(finding.key, (finding, 0))
+        self.findings[finding.key] = (first, seen + count)
 
     # -- the run's resources ------------------------------------------------------------
 
@@ -232,7 +258,10 @@ class Recorder:
             "listener_errors": self.listener_errors,
             "notes": list(self.notes),
             "iterations": [self.iterations, self.late_iterations, self.max_lateness_us],
+            "findings": [[vars(f), n] for f, n in self.findings.values()],
+            "drift": self.drift.drain(),
         }
+        self.findings = {}
         self.iterations = self.late_iterations = self.max_lateness_us = 0
         self.endpoints = {}
         # Examples already sent must not be sent again, but the master keeps only the
@@ -274,6 +303,10 @@ class Recorder:
         self.late_iterations += int(late)
         self.max_lateness_us = max(self.max_lateness_us, int(lateness))
         self.notes.extend(data.get("notes", ()))
+        for fields, count in data.get("findings") or ():
+            self._add_finding(compatibility.Finding(**fields), int(count))
+        if data.get("drift"):
+            self.drift.absorb(data["drift"])
 
     def endpoint(self, name: str) -> EndpointStats:
         stats = self.endpoints.get(name)
@@ -291,6 +324,17 @@ class Recorder:
         summary.listener_errors += self.listener_errors
         summary.notes.extend(self.notes)
         summary.dropped_iterations = self.late_iterations
+        findings = sorted(self.findings.values(), key=lambda item: -item[1])
+        for finding, count in findings:
+            summary.notes.append(f"compatibility: {finding.line(count)}")
+        if findings:
+            summary.extra["compatibility"] = [{**vars(f), "count": n} for f, n in findings]
+        comparisons = self.drift.compare(summary.duration_s)
+        if comparisons:
+            summary.extra["latency_drift"] = [c.to_dict() for c in comparisons]
+            note = describe_drift(comparisons, summary.duration_s)
+            if note:
+                summary.notes.append(note)
         if self.iterations:
             summary.extra["iterations"] = {
                 "paced": self.iterations,

@@ -16,6 +16,7 @@ Pure code: no locust, no gevent, no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 from dataclasses import dataclass, field
@@ -123,6 +124,9 @@ class Verdict:
         if self.status is Status.PASS:
             checkers = sum(1 for ln in checks if not ln.not_applicable)
             held = f"{_count(len(gate), 'gate line')}, {_count(checkers, 'checker')} held"
+            inapplicable = sum(1 for ln in self.lines if ln.not_applicable)
+            if inapplicable:
+                held += f", {inapplicable} not applicable"
             return f"verdict: PASS ({held})"
         parts = []
         if failed_gate:
@@ -158,7 +162,28 @@ def evaluate(gate: Gate | None, summary: RunSummary) -> Verdict:
         lines += _gate_lines(gate, summary)
     lines += _checker_lines(gate, summary)
     lines += _self_trust_lines(summary)
-    return combine(lines)
+    return combine(_nothing_applies(lines, summary))
+
+
+def _nothing_applies(lines: list[LineResult], summary: RunSummary) -> list[LineResult]:
+    """When every checker of the run is not applicable to the target and none judged a
+    trial (bulk_burst against a server without Bulk), the lines that are UNKNOWN for want
+    of samples are not applicable either: the scenario had nothing to do on that target."""
+    checkers = list(summary.checkers.values())
+    if not checkers or any(not c.not_applicable or c.trials for c in checkers):
+        return lines
+    why = "; ".join(f"{c.name}: {c.not_applicable}" for c in checkers)
+    out = []
+    for line in lines:
+        if line.status is Status.UNKNOWN and (line.kind != "self" or line.text == "requests > 0"):
+            line = dataclasses.replace(
+                line,
+                status=Status.PASS,
+                not_applicable=True,
+                reason=f"{line.name}: not applicable: nothing to measure ({why})",
+            )
+        out.append(line)
+    return out
 
 
 def combine(lines: list[LineResult]) -> Verdict:

@@ -109,7 +109,7 @@ def _gate_row(line: LineResult) -> list[str]:
     if line.samples is not None and line.kind == "latency":
         row += f" ({line.samples} samples)"
     out = _wrap(row, "", " " * 10)
-    if line.status is Status.UNKNOWN:
+    if line.status is Status.UNKNOWN or line.not_applicable:
         out += _wrap(_detail(line), " " * 10, " " * 10)
     return out
 

@@ -2,8 +2,10 @@
 
 It gives a scenario a :class:`~loadscim.client.ScimClient` (``self.scim``) wired to the
 recorder, the run namespace (``self.ns``), a seeded random generator (``self.rng``), trials
-(``self.new_trial`` / ``self.finish``) and racing clients whose requests really are in flight
-together (``self.racers``).
+(``self.new_trial`` / ``self.finish``), racing clients whose requests really are in flight
+together (``self.racers``), the identity provider it plays (``self.dialect``, whose requests
+``self.send`` sends and judges for compatibility) and what the target supports
+(``self.requires``: a missing feature makes its checks "not applicable").
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from typing import Any, TypeVar
 import gevent
 
 from loadscim.client import ScimClient
-from loadscim.ops import Trial, Violation
+from loadscim.ops import Op, Trial, Violation
 from loadscim.plugin import Runtime, runtime
 from loadscim.scim import payloads
+from loadscim.scim.dialects import Dialect, Request, get_dialect
 
 T = TypeVar("T")
 
@@ -49,6 +52,10 @@ class ScimUser(FastHttpUser):
     """Verify TLS certificates (Locust's FastHttpUser does not by default)."""
     connection_timeout = 10.0
     network_timeout = 30.0
+    dialect: Any = None
+    """In a scenario's class: the name of its default dialect (``"okta"``); None: ``rfc``.
+    ``--dialect`` overrides it. In a running user: the :class:`Dialect` itself, whose
+    User-Agent goes on every request of the user."""
 
     rt: Runtime
     scim: ScimClient
@@ -65,7 +72,10 @@ class ScimUser(FastHttpUser):
         self.process = f"{process_prefix(self.environment)}{self.index}"
         self.rng = random.Random(f"{self.rt.seed}:{self.process}")
         self.ns = self.rt.namespace
-        self.scim = self.rt.client(self.client, process=self.process)
+        chosen = type(self).dialect
+        default = chosen.name if isinstance(chosen, Dialect) else chosen
+        self.dialect = get_dialect(self.rt.dialect_option or default or "rfc")
+        self.scim = self.client_for(self.client, process=self.process)
         self._tags = 0
         self._racer_sessions: dict[int, FastHttpSession] = {}
 
@@ -133,7 +143,7 @@ class ScimUser(FastHttpUser):
     def racers(self, trial: Trial, fan_out: int) -> list[ScimClient]:
         """``fan_out`` clients for ``trial``, sharing one session with enough connections."""
         session = self.racing_session(fan_out)
-        base = self.rt.client(session)
+        base = self.client_for(session)
         return [base.for_trial(trial, process=f"{self.process}.r{i}") for i in range(fan_out)]
 
     @staticmethod
@@ -145,6 +155,48 @@ class ScimUser(FastHttpUser):
         finally:
             gevent.killall([g for g in greenlets if not g.dead])
         return [g.value for g in greenlets]
+
+    # -- the identity provider ---------------------------------------------------------
+
+    def client_for(self, session: Any, process: str = "") -> ScimClient:
+        """A ScimClient over ``session`` with this user's User-Agent (its dialect's)."""
+        client = self.rt.client(session, process=process)
+        if self.dialect.user_agent:
+            client.headers["User-Agent"] = self.dialect.user_agent
+        return client
+
+    def send(self, request: Request, via: ScimClient | None = None, **kw: Any) -> Op:
+        """Send a request this user's dialect built (through ``via``, default ``self.scim``).
+
+        The answer is judged for ``compatibility`` (not for the ``rfc`` dialect): a refusal
+        of an identity provider's request as written is reported per endpoint and fails
+        the run (:mod:`loadscim.checks.compatibility`).
+        """
+        op = (via or self.scim).execute(request, **kw)
+        if self.dialect.name != "rfc":
+            self.rt.recorder.judge_request(self.dialect.name, request.step, op)
+        return op
+
+    # -- what the target supports --------------------------------------------------------
+
+    def lacks(self, feature: str) -> str | None:
+        """Why the target lacks ``feature`` (``etag``, ``bulk``, ``patch``, ``filter``, or a
+        resource type such as ``Group``), or None (it has it, or does not say).
+
+        On the master or a local run this is the pre-flight's answer; on a worker, the
+        first user that asks reads ``/ServiceProviderConfig`` and ``/ResourceTypes``.
+        """
+        capabilities = self.rt.target_capabilities()
+        return capabilities.lacks(feature) if capabilities is not None else None
+
+    def requires(self, feature: str, *checks: str) -> bool:
+        """Whether the target has ``feature``; if not, ``checks`` are "not applicable"."""
+        reason = self.lacks(feature)
+        if reason is None:
+            return True
+        for check in checks:
+            self.rt.recorder.not_applicable(check, reason)
+        return False
 
     # -- options of the trial scenarios ------------------------------------------------
 
@@ -162,7 +214,7 @@ class ScimUser(FastHttpUser):
 
     def parallel(self, n: int) -> ScimClient:
         """A client for up to ``n`` concurrent set-up or tear-down calls (not in a trial)."""
-        return self.rt.client(self.racing_session(max(2, min(n, 50))), process=self.process)
+        return self.client_for(self.racing_session(max(2, min(n, 50))), process=self.process)
 
     def create_users(self, count: int, scim: ScimClient | None = None) -> list[str]:
         """Create ``count`` namespaced users concurrently; the ids of those created.

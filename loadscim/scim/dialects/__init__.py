@@ -54,6 +54,7 @@ __all__ = [
     "OktaDialect",
     "Request",
     "UnsupportedStep",
+    "check_dialect_option",
     "get_dialect",
 ]
 
@@ -76,3 +77,17 @@ def get_dialect(name: str) -> Dialect:
     if dialect is None:
         raise UsageError(f"dialect {name!r} is not known; use one of {', '.join(DIALECT_NAMES)}")
     return dialect
+
+
+def check_dialect_option(name: str) -> Dialect:
+    """The dialect ``--dialect NAME`` names.
+
+    :raises UsageError: one line naming the option, its value and the choices.
+    """
+    try:
+        return get_dialect(name)
+    except UsageError:
+        raise UsageError(
+            f"--dialect {name!r}: no such dialect; use one of {', '.join(DIALECT_NAMES)}, "
+            "e.g. --dialect okta"
+        ) from None
