@@ -1,0 +1,69 @@
+"""OnboardingUser: new hires provisioned, in the identity provider's own requests.
+
+Each iteration is one trial on one new, namespaced account, as the IdP of ``--dialect``
+provisions it (default ``rfc``)::
+
+    lookup by userName          (expect none)
+    create                      the IdP's create body
+    verify                      GET /Users/{id}
+    set the title               rfc / entra: PATCH; okta: the GET above, then PUT
+    verify                      GET /Users/{id}
+
+Used with a load shape (``scenarios/onboarding_burst.py``: a spike from 0 to ``--users``
+within ``--shape-ramp``), it shows what a burst of onboarding does to latency and to
+read-your-writes. Checks: ``read_your_writes`` per trial, ``reconcile`` at the end (the
+accounts stay until the run's cleanup, as onboarded accounts do), ``compatibility`` for a
+vendor dialect.
+"""
+
+from __future__ import annotations
+
+import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
+from locust import between, task
+
+from loadscim.users.base import ScimUser
+
+CHECKS = ("read_your_writes",)
+ATTRIBUTES = ["userName", "name.givenName", "name.familyName", "title", "active"]
+"""What the verify reads judge (a vendor's create also sends attributes a read never shows
+in the same form: Okta's ``password``, Entra's ``roles``)."""
+
+
+class OnboardingUser(ScimUser):
+    """Provisions one new account per iteration and reads it back."""
+
+    wait_time = between(0.05, 0.2)
+
+    @task
+    def onboard(self) -> None:
+        d = self.dialect
+        tag = self.tag()
+        user_name = self.ns.user_name(tag)
+        family = f"Hire{self.rng.randrange(10_000)}"
+        trial = self.new_trial("onboarding", CHECKS, user_name=user_name, attributes=ATTRIBUTES)
+        scim = self.scim.for_trial(trial)
+        self.send(d.lookup_user(user_name), via=scim, expect=(404,))
+        created = self.send(
+            d.create_user(
+                user_name, self.ns.external_id(tag), "New", family, f"{user_name}@example.test"
+            ),
+            via=scim,
+            expect=(409,),
+        )
+        if created.type != "ok" or not created.resource_id:
+            self.finish(trial)
+            return
+        uid = created.resource_id
+        tracked = self.rt.recorder.track("User", uid, user_name)
+        tracked.active = True
+        tracked.attributes = {"name.givenName": "New", "name.familyName": family}
+        read = self.send(d.get_user(uid), via=scim)
+        current = read.observed if read.type == "ok" and isinstance(read.observed, dict) else None
+        if current is not None or d.name != "okta":  # Okta's update is the GET, then a PUT
+            title = self.send(d.update_profile(uid, current, {"title": "Engineer"}), via=scim)
+            if title.type == "ok":
+                tracked.attributes["title"] = "Engineer"
+            elif title.type == "info":
+                tracked.uncertain = True
+            self.send(d.get_user(uid), via=scim)
+        self.finish(trial)
