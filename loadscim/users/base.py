@@ -52,9 +52,10 @@ class ScimUser(FastHttpUser):
     """Verify TLS certificates (Locust's FastHttpUser does not by default)."""
     connection_timeout = 10.0
     network_timeout = 30.0
-    dialect: Any = None
-    """In a scenario's class: the name of its default dialect (``"okta"``); None: ``rfc``.
-    ``--dialect`` overrides it. In a running user: the :class:`Dialect` itself, whose
+    # None in the class: from --dialect, else rfc.
+    dialect: Dialect = None  # type: ignore[assignment]
+    """In a scenario's class: its default dialect (``get_dialect("okta")``); None: ``rfc``.
+    ``--dialect`` overrides it. In a running user: the :class:`Dialect` in use, whose
     User-Agent goes on every request of the user."""
 
     rt: Runtime
@@ -72,7 +73,7 @@ class ScimUser(FastHttpUser):
         self.process = f"{process_prefix(self.environment)}{self.index}"
         self.rng = random.Random(f"{self.rt.seed}:{self.process}")
         self.ns = self.rt.namespace
-        chosen = type(self).dialect
+        chosen: Dialect | str | None = type(self).dialect
         default = chosen.name if isinstance(chosen, Dialect) else chosen
         self.dialect = get_dialect(self.rt.dialect_option or default or "rfc")
         self.scim = self.client_for(self.client, process=self.process)

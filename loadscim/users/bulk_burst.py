@@ -1,7 +1,8 @@
 """BulkBurstUser: POST /Bulk with many creates, bulkId references, over-limit and parallel.
 
 What the limits are comes from ``/ServiceProviderConfig`` (``bulk.maxOperations``,
-``bulk.maxPayloadSize``, RFC 7644 3.7.4), read once per user. Trials:
+``bulk.maxPayloadSize``, RFC 7644 3.7.4): the pre-flight's reading, or on a worker of a
+distributed run, the worker's own (:meth:`ScimUser.lacks`). Trials:
 
 - ``bulk-create``: one request with ``--bulk-size`` user creates (at most maxOperations - 1)
   and a group whose members reference those users by ``bulkId:``; ``failOnErrors`` set;
@@ -11,7 +12,9 @@ What the limits are comes from ``/ServiceProviderConfig`` (``bulk.maxOperations`
 
 Checks: ``bulk`` (results match what happened, bulkId references resolved, 413 over the
 limits, no operation reported ok that did not apply).
-A target that does not announce Bulk support gets "not applicable" for ``bulk``.
+A target that does not announce Bulk support gets "not applicable" for ``bulk`` and nothing is
+sent. Identity providers do not use /Bulk (neither Okta nor Entra ID documents it), so the
+dialect only sets the User-Agent here.
 """
 
 from __future__ import annotations
@@ -40,16 +43,12 @@ class BulkBurstUser(ScimUser):
 
     def on_start(self) -> None:
         super().on_start()
-        op = self.scim.discover("/ServiceProviderConfig")
-        bulk = op.observed.get("bulk") if isinstance(op.observed, dict) else None
-        if not isinstance(bulk, dict) or bulk.get("supported") is not True:
-            self.rt.recorder.not_applicable(
-                "bulk", "the target's ServiceProviderConfig says bulk is not supported"
-            )
-            self.max_operations = 0
+        capabilities = self.rt.target_capabilities()
+        if capabilities is None or not self.requires("bulk", *CHECKS):
+            self.max_operations = 0  # not applicable, or the limits are unknown: no trials
             return
-        self.max_operations = int(bulk.get("maxOperations") or 0)
-        self.max_payload_size = int(bulk.get("maxPayloadSize") or 0)
+        self.max_operations = capabilities.bulk_max_operations
+        self.max_payload_size = capabilities.bulk_max_payload
 
     @property
     def bulk_size(self) -> int:

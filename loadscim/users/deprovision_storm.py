@@ -8,7 +8,13 @@ ID deprovision), DELETEs half of them, and reads every one back: by id, and by a
 omitted from query results).
 
 Checks: ``zombie`` (active after an ok deactivation, present or listed after an ok DELETE),
-``conflict_status``.
+``conflict_status``, and ``compatibility`` with a vendor dialect.
+
+The creates, deactivations and DELETEs are those of ``--dialect`` (default ``rfc``): Okta's
+path-less ``{"op":"replace","value":{"active":false}}`` (and no DELETE: Okta never deletes
+a user, so nobody is deleted), Entra ID's ``{"op":"Replace","path":"active","value":"False"}``
+(a string) or, with ``entra-compliant``, a real boolean. The reads back are plain GETs and
+``userName`` filters.
 """
 
 from __future__ import annotations
@@ -37,24 +43,29 @@ class DeprovisionStormUser(ScimUser):
         users: list[tuple[str, str]] = []  # (id, userName)
         setup = self.parallel(self.fan_out)
 
+        d = self.dialect
+
         def create(_: int) -> None:
             tag = self.tag()
             name = self.ns.user_name(tag)
-            op = setup.create("User", payloads.user(name, external_id=self.ns.external_id(tag)))
+            request = d.create_user(
+                name, self.ns.external_id(tag), "Leaving", "Soon", f"{name}@example.test"
+            )
+            op = self.send(request, via=setup)
             if op.type == "ok" and op.resource_id:
                 users.append((op.resource_id, name))
 
         self._pooled(create, range(self.population))
         racers = self.racers(trial, self.fan_out)
-        deactivate = payloads.patch([payloads.set_active(False)])
-        half = set(uid for uid, _ in users[::2])
+        deletes = d.supports("hard_delete_user")
+        half = set(uid for uid, _ in users[::2]) if deletes else set()
 
         def deprovision(i: int) -> None:
             uid = users[i][0]
             racer = racers[i % len(racers)]
-            racer.patch("User", uid, deactivate, expect=(409, 412))
+            self.send(d.set_active(uid, False), via=racer, expect=(409, 412))
             if uid in half:
-                racer.delete("User", uid, expect=(404,))
+                self.send(d.hard_delete_user(uid), via=racer, expect=(404,))
 
         self._pooled(deprovision, range(len(users)))
 

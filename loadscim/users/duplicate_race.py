@@ -10,7 +10,10 @@ Two trials, ``--fan-out`` K creates in flight together, then a filter lookup:
   RFC 7643 does not make ``externalId`` unique, so every ok create must be found by the
   lookup by ``externalId`` (and a server that does refuse must refuse with 409).
 
-Checks: ``duplicate_create``, ``conflict_status``.
+Checks: ``duplicate_create``, ``conflict_status``, and ``compatibility`` with a vendor
+dialect: the creates and lookups are those of ``--dialect`` (default ``rfc``): Okta's create
+body (``password``, ``groups: []``) and its lookup with ``startIndex=1&count=100``, Entra
+ID's create (enterprise schema, ``meta``) and its ``externalId`` matching query.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from locust import between, task
 from functools import partial
 from typing import Any
 
-from loadscim.scim import payloads
 from loadscim.scim.parse import parse_list
 from loadscim.users.base import ScimUser
 
@@ -37,12 +39,13 @@ class DuplicateRaceUser(ScimUser):
         tag = self.tag()
         user_name = self.ns.user_name(tag)
         trial = self.new_trial("username-race", CHECKS, attribute="userName", user_name=user_name)
-        body = payloads.user(user_name, external_id=self.ns.external_id(tag))
-        racers = self.racers(trial, self.fan_out)
-        self.race([partial(r.create, "User", body, expect=(409,)) for r in racers])
-        lookup = self.scim.for_trial(trial).search(
-            "User", payloads.eq_filter("userName", user_name)
+        d = self.dialect
+        request = d.create_user(
+            user_name, self.ns.external_id(tag), "Dup", "Licate", f"{user_name}@example.test"
         )
+        racers = self.racers(trial, self.fan_out)
+        self.race([partial(self.send, request, via=r, expect=(409,)) for r in racers])
+        lookup = self.send(d.lookup_user(user_name), via=self.scim.for_trial(trial))
         self._finish(trial, lookup.observed)
 
     @task
@@ -53,18 +56,20 @@ class DuplicateRaceUser(ScimUser):
             "externalid-race", CHECKS, attribute="externalId", external_id=external_id
         )
         racers = self.racers(trial, self.fan_out)
-        bodies = [
-            payloads.user(self.ns.user_name(f"{tag}-{i}"), external_id=external_id)
-            for i in range(len(racers))
+        d = self.dialect
+        names = [self.ns.user_name(f"{tag}-{i}") for i in range(len(racers))]
+        requests = [
+            d.create_user(name, external_id, "Ext", "Twin", f"{name}@example.test")
+            for name in names
         ]
         self.race(
             [
-                partial(r.create, "User", body, expect=(409,))
-                for r, body in zip(racers, bodies, strict=True)
+                partial(self.send, request, via=r, expect=(409,))
+                for r, request in zip(racers, requests, strict=True)
             ]
         )
-        lookup = self.scim.for_trial(trial).search(
-            "User", payloads.eq_filter("externalId", external_id)
+        lookup = self.send(
+            d.lookup_user_by_external_id(external_id), via=self.scim.for_trial(trial)
         )
         self._finish(trial, lookup.observed)
 

@@ -1,0 +1,125 @@
+"""OktaCrudUser: the steps of Okta's SCIM "CRUD" test, as concurrent load, in Okta's requests.
+
+Okta's CRUD test (REFERENCE.md: "create and assign a user, verify it on the server, update
+``firstName``, verify, deactivate, verify deactivated, reactivate, reassign, verify
+reactivated, unassign, verify deactivated") runs through a real Okta org; here each
+iteration is one trial on one namespaced account of its own, in the requests of the ``okta``
+dialect (Okta's SCIM 2.0 reference), which is the scenario's default::
+
+     1 create     GET /Users?filter=userName eq "..."&startIndex=1&count=100  (none)
+     2 assign     POST /Users   (Okta's body: password, groups: [], locale ...)
+     3 verify     GET /Users/{id}
+     4 update     GET /Users/{id}, then PUT of the whole user with a new givenName
+     5 verify     GET /Users/{id}
+     6 deactivate PATCH {"op":"replace","value":{"active":false}}   (no path)
+     7 verify     GET /Users/{id}                                  (active false)
+     8 reactivate PATCH {"op":"replace","value":{"active":true}}
+     9 reassign   the existence check finds the account (GET by filter), then GET and PUT
+                  of the profile, as Okta pushes it on assignment
+    10 verify     GET /Users/{id}                                  (active, new profile)
+    11 unassign   PATCH active false (Okta never DELETEs a user)
+    12 verify     GET /Users/{id}                                  (active false)
+
+Okta's own steps 1 and 13 (make the user in Okta, remove it there) send nothing to the app.
+The accounts stay, deactivated, until the run's cleanup: the end-of-run reconciliation
+checks each (present, one per userName, inactive, the last profile written).
+
+Checks: ``read_your_writes`` (every verify), ``reconcile``, ``compatibility`` (with ``okta``
+or another vendor dialect). With ``--dialect`` other than okta the same steps go out in that
+dialect (rfc and entra update the profile by PATCH; entra deprovisions by PATCH too).
+"""
+
+from __future__ import annotations
+
+import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
+from locust import between, task
+
+from typing import Any
+
+from loadscim.client import ScimClient
+from loadscim.ops import Op
+from loadscim.recorder import Tracked
+from loadscim.scim.dialects import get_dialect
+from loadscim.users.base import ScimUser
+
+CHECKS = ("read_your_writes",)
+ATTRIBUTES = ["userName", "name.givenName", "name.familyName", "active"]
+"""What the verify reads judge (Okta's create also sends ``password``, ``locale`` ...)."""
+
+
+class OktaCrudUser(ScimUser):
+    """Walks a new account through Okta's CRUD test, one trial per account."""
+
+    dialect = get_dialect("okta")
+    wait_time = between(0.05, 0.3)
+
+    @task
+    def crud(self) -> None:
+        d = self.dialect
+        tag = self.tag()
+        user_name = self.ns.user_name(tag)
+        family = f"Okta{self.rng.randrange(10_000)}"
+        trial = self.new_trial("okta-crud", CHECKS, user_name=user_name, attributes=ATTRIBUTES)
+        scim = self.scim.for_trial(trial)
+
+        self.send(d.lookup_user(user_name), via=scim, expect=(404,))  # 1
+        created = self.send(  # 2
+            d.create_user(
+                user_name, self.ns.external_id(tag), "Test", family, f"{user_name}@example.test"
+            ),
+            via=scim,
+            expect=(409,),
+        )
+        if created.type != "ok" or not created.resource_id:
+            self.finish(trial)
+            return
+        uid = created.resource_id
+        tracked = self.rt.recorder.track("User", uid, user_name)
+        tracked.active = True
+        tracked.attributes = {"name.givenName": "Test", "name.familyName": family}
+
+        self.send(d.get_user(uid), via=scim)  # 3
+        self._update(scim, uid, tracked, {"name.givenName": "Updated"})  # 4
+        self.send(d.get_user(uid), via=scim)  # 5
+        _fold(tracked, self.send(d.set_active(uid, False), via=scim), active=False)  # 6
+        self.send(d.get_user(uid), via=scim)  # 7
+        _fold(tracked, self.send(d.set_active(uid, True), via=scim), active=True)  # 8
+        self.send(d.lookup_user(user_name), via=scim)  # 9: reassign
+        self._update(scim, uid, tracked, {"name.givenName": "Reassigned"})
+        self.send(d.get_user(uid), via=scim)  # 10
+        if d.supports("deprovision_user"):  # 11: unassign
+            op = self.send(d.deprovision_user(uid), via=scim, expect=(404,))
+            if op.kind == "delete":
+                tracked.uncertain = tracked.uncertain or op.type == "info"
+            else:
+                _fold(tracked, op, active=False)
+            self.send(d.get_user(uid), via=scim, expect=(404,))  # 12
+        self.finish(trial)
+
+    def _update(
+        self, scim: ScimClient, uid: str, tracked: Tracked, changes: dict[str, Any]
+    ) -> None:
+        """The dialect's profile update (Okta: GET, then PUT of what it read, changed)."""
+        d = self.dialect
+        current = None
+        if d.name == "okta":
+            read = self.send(d.get_user(uid), via=scim)
+            if read.type != "ok" or not isinstance(read.observed, dict):
+                return
+            current = read.observed
+        _fold(tracked, self.send(d.update_profile(uid, current, changes), via=scim), changes)
+
+
+def _fold(
+    tracked: Tracked, op: Op, attributes: dict[str, Any] | None = None, active: bool | None = None
+) -> None:
+    """Fold a write's outcome into the run's model of the account."""
+    if op.type == "info":
+        tracked.uncertain = True
+    if op.type != "ok":
+        return
+    if attributes:
+        tracked.attributes.update(attributes)
+    if active is not None:
+        tracked.active = active
+        tracked.deactivated = not active

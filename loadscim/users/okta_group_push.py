@@ -1,0 +1,134 @@
+"""OktaGroupPushUser: Okta's Push Groups, with membership updates racing, in Okta's requests.
+
+Okta pushes a group as ``POST /Groups`` with ``"members": []`` and then keeps its
+membership in step by PATCH; and "the group name update operation is triggered each time
+there is a group membership update operation" (Okta's SCIM 2.0 reference): every
+membership PATCH is followed by a rename PATCH ``{"op":"replace","value":{"id":"<gid>",
+"displayName":"..."}}``. When several memberships change at once (an admin assigns a team),
+those pairs are in flight together, and a server that reads the whole group, changes it
+and writes it back loses members, to the membership PATCHes or to the renames.
+
+Each Locust user keeps a pool of ``--fan-out`` accounts (created once, outside any trial:
+Okta provisioned them earlier). Trials, each on a group it pushes itself (okta dialect by
+default):
+
+- ``push-add``: the group is pushed empty, then ``--fan-out`` pushes race, each adding one
+  member (its id and Okta's ``display``) followed by the rename;
+- ``push-mixed``: the group is pushed and half the pool added in one push; then pushes race:
+  removals (Okta's ``members[value eq "..."]``) of some members and additions of the others,
+  each followed by the rename.
+
+Then the group is read back (plain GET) and deleted (Okta deletes a pushed group it unlinks).
+Checks: ``lost_update`` (lost members, removals undone, the displayName), ``conflict_status``
+(409 / 412 with an Error body, no 5xx under contention), ``compatibility``.
+"""
+
+from __future__ import annotations
+
+import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
+from locust import between, task
+
+from collections.abc import Sequence
+from functools import partial
+
+from loadscim.client import ScimClient
+from loadscim.ops import Trial
+from loadscim.scim.dialects import Member, get_dialect
+from loadscim.users.base import ScimUser
+
+CHECKS = ("lost_update", "conflict_status")
+
+
+class OktaGroupPushUser(ScimUser):
+    """Pushes groups of its own and races their membership updates."""
+
+    dialect = get_dialect("okta")
+    wait_time = between(0.05, 0.2)
+    pool: list[Member]
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.pool = []
+        if not self.requires("Group", *CHECKS) or not self.requires("patch", *CHECKS):
+            return
+        d = self.dialect
+        setup = self.parallel(self.fan_out)
+        tags = [self.tag() for _ in range(max(2, self.fan_out))]
+        emails = [f"{self.ns.user_name(tag)}@example.test" for tag in tags]
+        requests = [
+            d.create_user(self.ns.user_name(tag), self.ns.external_id(tag), "Push", "Member", email)
+            for tag, email in zip(tags, emails, strict=True)
+        ]
+        ops = self.race([partial(self.send, r, via=setup) for r in requests])
+        self.pool = [
+            Member(op.resource_id, email)
+            for op, email in zip(ops, emails, strict=True)
+            if op.type == "ok" and op.resource_id
+        ]
+
+    @task
+    def push_add(self) -> None:
+        if len(self.pool) < 2:
+            return
+        trial = self.new_trial("push-add", CHECKS)
+        pushed = self._push_group(trial)
+        if pushed is None:
+            return
+        gid, name = pushed
+        self._race_pushes(trial, gid, name, [([m], []) for m in self.pool])
+        self._read_back_and_delete(trial, gid)
+
+    @task
+    def push_mixed(self) -> None:
+        if len(self.pool) < 4:
+            return
+        trial = self.new_trial("push-mixed", CHECKS)
+        pushed = self._push_group(trial)
+        if pushed is None:
+            return
+        gid, name = pushed
+        half = len(self.pool) // 2
+        initial, newcomers = self.pool[:half], self.pool[half:]
+        scim = self.scim.for_trial(trial)
+        for request in self.dialect.push_group_membership(gid, name, add=initial):
+            self.send(request, via=scim)
+        changes: list[tuple[list[Member], list[str]]] = [([m], []) for m in newcomers]
+        changes += [([], [m.value]) for m in initial[::2]]
+        self._race_pushes(trial, gid, name, changes)
+        self._read_back_and_delete(trial, gid)
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _push_group(self, trial: Trial) -> tuple[str, str] | None:
+        """Okta's group push: POST /Groups with no members, in the trial."""
+        tag = self.tag()
+        name = self.ns.display_name(tag)
+        request = self.dialect.create_group(name, external_id=self.ns.external_id(tag))
+        created = self.send(request, via=self.scim.for_trial(trial))
+        if created.type != "ok" or not created.resource_id:
+            self.finish(trial)
+            return None
+        return created.resource_id, name
+
+    def _race_pushes(
+        self,
+        trial: Trial,
+        gid: str,
+        name: str,
+        changes: Sequence[tuple[list[Member], list[str]]],
+    ) -> None:
+        """Each change is one push (membership PATCH, then the rename), all racing."""
+        racers = self.racers(trial, len(changes))
+
+        def push(racer: ScimClient, add: list[Member], remove: list[str]) -> None:
+            for request in self.dialect.push_group_membership(gid, name, add=add, remove=remove):
+                self.send(request, via=racer, expect=(409, 412))
+
+        self.race([partial(push, r, *c) for r, c in zip(racers, changes, strict=True)])
+
+    def _read_back_and_delete(self, trial: Trial, gid: str) -> None:
+        self.scim.for_trial(trial).get("Group", gid)
+        self.finish(trial)
+        deleted = self.send(self.dialect.delete_group(gid), via=self.parallel(1), expect=(404,))
+        if deleted.type == "ok" or deleted.status == 404:
+            self.rt.recorder.forget("Group", gid)
