@@ -78,6 +78,7 @@ def test_bad_gate_file_is_one_line_naming_file_line_and_fix(tmp_path):
         (["--target", "ftp://x"], "--target 'ftp://x'"),
         (["--target-fault", "latency=abc"], "latency takes milliseconds"),
         (["--frobnicate"], "unrecognized arguments"),
+        (["--dialect", "okta2"], "--dialect 'okta2': no such dialect; use one of rfc, okta"),
     ],
 )
 def test_bad_options_are_one_line_exit_3(args, words):

@@ -149,3 +149,23 @@ def test_too_few_samples_give_no_drift():
     drift.record("GET /Users", 1000, 0.5)
     assert drift.compare(3.0) == []
     assert describe([], 3.0) is None
+
+
+# -- the dialect's User-Agent -----------------------------------------------------------------
+
+
+def test_a_users_clients_carry_its_dialects_user_agent():
+    from types import SimpleNamespace
+
+    from loadscim.client import ScimClient
+    from loadscim.scim.dialects import OKTA_USER_AGENT, get_dialect
+    from loadscim.users.base import ScimUser
+
+    def client(session, process=""):
+        return ScimClient(session, process=process, headers={"Authorization": "Bearer t"})
+
+    for name, agent in (("okta", OKTA_USER_AGENT), ("rfc", None)):
+        user = SimpleNamespace(rt=SimpleNamespace(client=client), dialect=get_dialect(name))
+        made = ScimUser.client_for(user, object(), process="u1")  # type: ignore[arg-type]
+        assert made.headers.get("User-Agent") == agent
+        assert made.headers["Authorization"] == "Bearer t"
