@@ -9,7 +9,6 @@ Importing this module (every loadscim user class does) registers, on Locust's gl
 - ``init``: the per-process :class:`Runtime`; on the master (or a local run) the gate file is
   read and the target pre-flighted: a problem ends the process with exit code 3 and one line;
 - ``request``: every request Locust reports goes into the HDR histograms;
-- ``user_error``: a scenario task that raised is counted (the verdict cannot be PASS);
 - ``test_start`` / ``test_stop``: progress lines; on processes that ran users, reconciliation
   of the run's resources against the server, then cleanup;
 - ``report_to_master`` / ``worker_report``: workers hand their measurements to the master;
@@ -461,15 +460,6 @@ def _on_test_stop(environment: Environment, **_kw: Any) -> None:
         finish_run(rt)
     except Exception:
         rt.listener_failed("test_stop")
-
-
-@events.user_error.add_listener
-def _on_user_error(user_instance: Any, exception: Exception, tb: Any, **_kw: Any) -> None:
-    """A scenario task raised (Locust logs it and carries on): the scenario did not do what
-    it says, so the run cannot vouch for itself (UNKNOWN)."""
-    env = _current_env()
-    if env is not None:
-        runtime(env).recorder.listener_errors += 1
 
 
 # -- distribution ----------------------------------------------------------------------

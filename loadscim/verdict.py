@@ -382,8 +382,8 @@ def _self_trust_lines(summary: RunSummary) -> list[LineResult]:
         lines.append(LineResult("self", "requests > 0", None, Status.UNKNOWN, "0", "", why))
     if summary.listener_errors > 0:
         n = summary.listener_errors
-        why = (f"{_count(n, 'exception')} in loadscim's event listeners or the scenario's "
-               "tasks: the run cannot vouch for itself")
+        why = (f"{_count(n, 'exception')} in loadscim's event listeners: "
+               "the run cannot vouch for itself")
         lines.append(LineResult("self", "listener errors = 0", None, Status.UNKNOWN, str(n),
                                 "0", why))
     if summary.task_errors > 0:
