@@ -594,14 +594,16 @@ def build_summary(rt: Runtime) -> Any:
 
 
 def _memory_drift(samples: list[float]) -> str:
-    """``; first third 61 MB, last third 75 MB on average (+14 MB, 28 MB/h)``, from 6 samples."""
+    """``; first third 61 MB, last third 75 MB on average (+14 MB, +28 MB/h)``: from 6
+    samples (30 s) on; the rate per hour only from 10 minutes on."""
     if len(samples) < 6:
         return ""
     third = len(samples) // 3
     early = sum(samples[:third]) / third
     late = sum(samples[-third:]) / third
     hours = (len(samples) - third) * PROGRESS_EVERY_S / 3600
+    rate = f", {(late - early) / hours:+.0f} MB/h" if hours >= 1 / 6 else ""
     return (
         f"; first third {early:.0f} MB, last third {late:.0f} MB on average "
-        f"({late - early:+.0f} MB, {(late - early) / hours:+.0f} MB/h)"
+        f"({late - early:+.0f} MB{rate})"
     )

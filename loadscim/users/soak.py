@@ -8,12 +8,14 @@ not random, so even a short run has every kind; each user starts at another poin
 
 What a soak adds is time: the report compares the latency of the first third of the run
 with the last third (p99, per endpoint: "latency drift") and the load generator's memory
-(RSS) at the start and the end, and the run's own accounts do not pile up (each iteration
-removes what it made, except lifecycle's deactivated accounts, kept for the end-of-run
-reconciliation). The dialect applies to the deprovision storm (``--dialect``).
+(RSS) at the start and the end. So that neither is the harness's own doing, nothing piles up:
+every iteration removes what it made (here lifecycle always deprovisions by DELETE, and the
+run forgets the accounts it deleted), so the target's population and the run's model stay
+flat however long it runs. The dialect applies to the deprovision storm and the duplicate
+race (``--dialect``).
 
 Checks: ``read_your_writes``, ``lost_update``, ``conflict_status``, ``duplicate_create``,
-``zombie``, ``reconcile``.
+``zombie``.
 """
 
 from __future__ import annotations
@@ -28,16 +30,25 @@ from loadscim.users.duplicate_race import DuplicateRaceUser
 from loadscim.users.lifecycle import LifecycleUser
 from loadscim.users.racing_patch import RacingPatchUser
 
+
+def lifecycle(user: SoakUser) -> None:
+    """A lifecycle iteration, then forget the accounts it deleted (verified by its trial)."""
+    LifecycleUser.lifecycle(user)
+    recorder = user.rt.recorder
+    for tracked in [t for t in recorder.tracked.values() if t.deleted]:
+        recorder.forget(tracked.resource_type, tracked.id)
+
+
 MIX: tuple[Callable[..., None], ...] = (
-    LifecycleUser.lifecycle,
+    lifecycle,
     RacingPatchUser.membership_add,
-    LifecycleUser.lifecycle,
+    lifecycle,
     DuplicateRaceUser.username_race,
-    LifecycleUser.lifecycle,
+    lifecycle,
     RacingPatchUser.replace,
-    LifecycleUser.lifecycle,
+    lifecycle,
     RacingPatchUser.membership_mixed,
-    LifecycleUser.lifecycle,
+    lifecycle,
     DeprovisionStormUser.storm,
 )
 """One turn of the rotation: lifecycle half of the time, one of each race, one storm."""
@@ -47,6 +58,7 @@ class SoakUser(LifecycleUser, RacingPatchUser, DuplicateRaceUser, DeprovisionSto
     """Runs the mix, one iteration at a time, starting at its own point of the rotation."""
 
     wait_time = between(0.05, 0.3)
+    delete_ratio = 1.0
 
     def on_start(self) -> None:
         super().on_start()
