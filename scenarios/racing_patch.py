@@ -5,7 +5,8 @@ Models: an identity provider (Entra ID sends group membership PATCHes in paralle
 attribute, with and without If-Match; each race is --fan-out requests in flight together.
 Checks: lost_update (lost members, lost writes, If-Match ignored), conflict_status (409/412
 with an Error body, no 5xx under contention).
-Expected verdict on the clean embedded target: PASS.
+Expected verdict on the clean embedded target: PASS; on a target whose ServiceProviderConfig
+says etag is not supported, the If-Match race is skipped and if_match is "not applicable".
 Fails with: --target-fault lost-update (lost_update), --target-fault ignore-if-match.
 
     loadscim run racing_patch --users 4 --duration 30s -- --fan-out 20
