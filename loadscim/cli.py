@@ -119,6 +119,22 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the embedded SCIM target", add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
 
+    check = sub.add_parser(
+        "check",
+        help="re-check a saved history (--history) offline",
+        description="Judge the trials of a history written by `loadscim run --history FILE` "
+        "again, with the checkers of this version. Exit code: 0 PASS, 1 FAIL, 2 UNKNOWN, "
+        "3 when the file cannot be read.",
+    )
+    check.add_argument("history", metavar="HISTORY.jsonl", help="file written by --history")
+    check.add_argument(
+        "--checker",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="judge with this checker only (repeatable; default: the ones each trial names)",
+    )
+
     report = sub.add_parser(
         "report",
         help="render a saved summary (--json) again",
@@ -192,6 +208,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(args)
         if args.command == "report":
             return report(args)
+        if args.command == "check":
+            from loadscim.history import check_history
+
+            code, text = check_history(args.history, args.checker)
+            sys.stdout.write(text)
+            return code
     except LoadscimError as e:
         sys.stderr.write(f"loadscim: error: {e}\n")
         return e.exit_code
