@@ -11,15 +11,14 @@ import locust  # noqa: F401  (first: it monkey-patches the standard library with
 from locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
 from locust.event import EventHook
 
-import socket
-import ssl
 from collections.abc import Collection
 from typing import Any
 
-import gevent
 import geventhttpclient.client as _ghc
 
 from loadscim.client import Response
+from loadscim.http import describe as _describe
+from loadscim.http import error_kind
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -39,25 +38,7 @@ def _retry_reads_only(method: str) -> bool:
 if hasattr(_ghc, "_may_retry_after_send_error"):
     _ghc._may_retry_after_send_error = _retry_reads_only
 
-
-def error_kind(error: object) -> str:
-    """What kind of network trouble ``error`` is: refused, dns, tls, timeout, reset, other."""
-    if isinstance(error, ConnectionRefusedError):
-        return "refused"
-    if isinstance(error, socket.gaierror):
-        return "dns"
-    if isinstance(error, ssl.SSLError | ssl.CertificateError):
-        return "tls"
-    if isinstance(error, TimeoutError | socket.timeout | gevent.Timeout):
-        return "timeout"
-    if isinstance(error, ConnectionResetError | BrokenPipeError):
-        return "reset"
-    text = str(error).lower()
-    if "timed out" in text or "timeout" in text:
-        return "timeout"
-    if "certificate" in text or "ssl" in text:
-        return "tls"
-    return "other"
+__all__ = ["LocustTransport", "error_kind", "quiet_session"]
 
 
 class LocustTransport:
@@ -117,13 +98,6 @@ class LocustTransport:
             else:
                 r.failure(f"HTTP {status}")
             return response
-
-
-def _describe(error: object) -> str:
-    if error is None:
-        return "unknown error"
-    text = str(error) or type(error).__name__
-    return f"{type(error).__name__}: {text}"[:200]
 
 
 def quiet_session(
