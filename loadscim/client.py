@@ -9,8 +9,8 @@ Every call:
 
 1. builds an invocation Op and hands it to the sink (start time taken just before sending);
 2. sends through the transport;
-3. classifies the answer (:func:`loadscim.ops.classify_status`; no answer or an answer that
-   cannot be read is ``info``, a connection refused before sending is ``fail``);
+3. classifies the answer (:func:`loadscim.ops.classify_status`; no answer, or a 2xx whose
+   body cannot be read, is ``info``; a connection refused before sending is ``fail``);
 4. hands the completion Op to the sink and returns it.
 
 ``expect`` lists statuses the scenario expects besides 2xx (a 404 after DELETE, a 409 in a
@@ -32,6 +32,7 @@ from loadscim.ops import Op, Trial, classify_status
 from loadscim.scim.dialects import Request
 from loadscim.scim.parse import endpoint_name, parse_error
 from loadscim.scim.payloads import SCIM_MEDIA_TYPE, dumps
+from loadscim.throttle import Throttle
 
 RESOURCE_PATHS = {"User": "/Users", "Group": "/Groups"}
 
@@ -99,6 +100,8 @@ class ScimClient:
     :param process: the logical client name written into each Op.
     :param headers: sent with every request (Authorization, User-Agent ...).
     :param on_complete: called with every completion (latency recording, the model).
+    :param throttle: after a 429, holds this client's next request until Retry-After has
+        passed (clients made by :meth:`for_trial` share it).
     """
 
     def __init__(
@@ -110,8 +113,10 @@ class ScimClient:
         headers: Mapping[str, str] | None = None,
         on_complete: Callable[[Op], None] | None = None,
         seq: Callable[[], int] | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.transport = transport
+        self.throttle = throttle
         self.sink = sink
         self.process = process
         self.headers = {"Accept": SCIM_MEDIA_TYPE, **(headers or {})}
@@ -307,6 +312,8 @@ class ScimClient:
         payload = raw_body if raw_body is not None else (None if body is None else dumps(body))
         if payload is not None:
             request_headers.setdefault("Content-Type", SCIM_MEDIA_TYPE)
+        if self.throttle is not None:
+            self.throttle.wait()
 
         invocation = Op(
             type="invoke",
@@ -325,6 +332,8 @@ class ScimClient:
             sink(invocation)
         response = self.transport.send(method, full_path, payload, request_headers, name, expect)
         end = _now_us()
+        if self.throttle is not None:
+            self.throttle.saw(response.status, response.headers)
         completion = complete(invocation, response, end)
         if sink is not None:
             sink(completion)
@@ -343,11 +352,14 @@ def complete(invocation: Op, response: Response, end_us: int) -> Op:
     status = response.status
     fields["status"] = status
     kind = classify_status(status)
-    # An unreadable body does not change what the status says happened; ``error`` records
-    # that the observation is missing (and the transport counted it as a failure).
     observed = response.parse()
     if response.error:
+        # A 2xx whose answer cannot be read (an HTML page, a cut body) is not a SCIM
+        # server saying it happened: a proxy may have answered, or the server broke after
+        # applying it. Nobody knows: ``info``. A non-2xx keeps what its status says.
         fields["error"] = response.error
+        if kind == "ok":
+            kind = "info"
     error = parse_error(observed)
     if error is not None:
         fields["scim_type"] = error.scim_type

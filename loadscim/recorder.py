@@ -37,6 +37,7 @@ from loadscim.summary import (
     new_histogram,
     record_us,
 )
+from loadscim.throttle import ThrottleStats
 
 log = logging.getLogger("loadscim")
 
@@ -92,6 +93,8 @@ class Recorder:
         self.drift = Drift()
         self.findings: dict[str, tuple[compatibility.Finding, int]] = {}
         """Compatibility findings by key: the finding and how many times it was seen."""
+        self.throttle = ThrottleStats()
+        """429 answers and the time clients waited after them (Retry-After)."""
 
     # -- sequence numbers shared by every client of the process --------------------------
 
@@ -260,6 +263,7 @@ class Recorder:
             "iterations": [self.iterations, self.late_iterations, self.max_lateness_us],
             "findings": [[vars(f), n] for f, n in self.findings.values()],
             "drift": self.drift.drain(),
+            "throttle": self.throttle.take(),
         }
         self.findings = {}
         self.iterations = self.late_iterations = self.max_lateness_us = 0
@@ -307,6 +311,8 @@ class Recorder:
             self._add_finding(compatibility.Finding(**fields), int(count))
         if data.get("drift"):
             self.drift.absorb(data["drift"])
+        throttle = data.get("throttle") or {}
+        self.throttle.add(int(throttle.get("answers", 0)), float(throttle.get("waited_s", 0.0)))
 
     def endpoint(self, name: str) -> EndpointStats:
         stats = self.endpoints.get(name)
@@ -345,6 +351,13 @@ class Recorder:
                 f"open model: {self.late_iterations} of {self.iterations} iterations started "
                 f"late (max {self.max_lateness_us / 1000:.1f} ms behind schedule)"
             )
+        note = self.throttle.note()
+        if note:
+            summary.notes.append(note)
+            summary.extra["throttle"] = {
+                "answers": self.throttle.answers,
+                "waited_s": round(self.throttle.waited_s, 3),
+            }
         return summary
 
 

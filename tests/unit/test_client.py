@@ -62,10 +62,22 @@ def test_no_answer_is_info_unless_nothing_was_sent():
     assert client.delete("User", "u1").type == "fail"
 
 
-def test_unreadable_2xx_stays_ok_but_records_the_problem():
-    transport = ScriptedTransport(Response(200, {"Content-Type": "text/html"}, b"<html>"))
-    op = ScimClient(transport).get("User", "u1")
-    assert op.type == "ok" and op.observed is None and "not JSON" in (op.error or "")
+def test_unreadable_2xx_is_info_and_records_the_problem():
+    # An HTML page with 200 (a proxy's sign-in page) or a cut body: nobody knows what happened.
+    transport = ScriptedTransport(
+        Response(200, {"Content-Type": "text/html"}, b"<html>"),
+        Response(201, {}, b'{"id": "u1", "userN'),
+        Response(404, {"Content-Type": "text/html"}, b"<html>"),
+        Response(200, {"Content-Type": "text/plain"}, b'{"id": "u1"}'),
+    )
+    client = ScimClient(transport)
+    op = client.get("User", "u1")
+    assert op.type == "info" and op.observed is None and "not JSON" in (op.error or "")
+    cut = client.create("User", payloads.user("n"))
+    assert cut.type == "info" and cut.resource_id is None and "not JSON" in (cut.error or "")
+    assert client.get("User", "u1").type == "fail"  # a 404 says it, whatever its body
+    labelled = client.get("User", "u1")  # JSON labelled text/plain: read, and ok
+    assert labelled.type == "ok" and labelled.observed == {"id": "u1"}
 
 
 def test_search_builds_query_and_if_match_header():
