@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import re
 import signal
@@ -22,6 +23,7 @@ from types import FrameType
 from typing import NoReturn
 from urllib.parse import urlparse
 
+from loadscim import auth, http
 from loadscim.errors import EXIT_ERROR, LoadscimError, UsageError
 from loadscim.scim.namespace import new_run_id, valid_run_id
 
@@ -64,12 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SPEC",
         help="fault of the embedded target (repeatable), e.g. latency=300",
     )
-    run.add_argument(
-        "--token-env",
-        default="LOADSCIM_TOKEN",
-        metavar="VAR",
-        help="environment variable holding the bearer token (default LOADSCIM_TOKEN)",
-    )
+    auth.add_options(run)
+    http.add_options(run)
     run.add_argument("--users", "-u", type=int, default=10, help="concurrent users (default 10)")
     run.add_argument(
         "--spawn-rate",
@@ -107,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="identity-provider dialect: rfc, okta, entra, entra-compliant "
         "(default: the scenario's own, else rfc)",
+    )
+    run.add_argument(
+        "--check",
+        action="store_true",
+        help="validate the options, credentials, gate file and scenario, send nothing, exit 0",
     )
     run.add_argument(
         "--stop-timeout",
@@ -281,14 +284,42 @@ def _check_scenario_compiles(path: Path) -> None:
         ) from None
 
 
-def _check_target_url(url: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+def check_target_url(url: str, option: str = "--target") -> str:
+    """The SCIM base URL without a trailing slash, or a one-line UsageError."""
+    rule = (
+        f"{option} {url!r}: a target is an http:// or https:// URL of the SCIM base, "
+        "e.g. https://scim.example.com/scim/v2"
+    )
+    try:
+        parsed = urlparse(url)
+        port = parsed.port
+        hostname = parsed.hostname
+    except ValueError as e:
+        raise UsageError(f"{rule} ({e})") from None
+    if parsed.scheme not in ("http", "https") or not hostname:
+        raise UsageError(rule)
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise UsageError(f"{rule}; remove the spaces and control characters")
+    if parsed.username is not None or parsed.password is not None:
         raise UsageError(
-            f"--target {url!r}: a target is an http:// or https:// URL of the SCIM base, "
-            "e.g. https://scim.example.com/scim/v2"
+            f"{option}: the URL holds credentials, which would appear in logs and reports; "
+            "remove them and use --token-env, --token-file, or --basic-user with "
+            "--basic-password-env"
         )
+    if port == 0:
+        raise UsageError(f"{rule}; port 0 is not a port a server listens on")
+    if parsed.query or parsed.fragment:
+        raise UsageError(f"{rule}; remove the query string and fragment")
     return url.rstrip("/")
+
+
+def _check_seconds(option: str, value: float, minimum: float = 0.0) -> float:
+    if not math.isfinite(value) or value < minimum:
+        raise UsageError(
+            f"{option} {value:g}: must be a finite number of at least {minimum:g}; "
+            f"write e.g. {option} 10"
+        )
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -299,7 +330,7 @@ def run(args: argparse.Namespace) -> int:
     if args.users < 1:
         raise UsageError(f"--users {args.users}: at least 1 user is needed; write e.g. --users 10")
     spawn_rate = args.spawn_rate if args.spawn_rate is not None else float(args.users)
-    if spawn_rate <= 0:
+    if not math.isfinite(spawn_rate) or spawn_rate <= 0:
         raise UsageError(f"--spawn-rate {spawn_rate:g}: must be above 0; write e.g. --spawn-rate 5")
     for flag, value in (("--arrival-rate", args.arrival_rate), ("--pace", args.pace)):
         if value < 0:
@@ -310,6 +341,7 @@ def run(args: argparse.Namespace) -> int:
         from loadscim.scim.dialects import check_dialect_option
 
         check_dialect_option(args.dialect)
+    _check_seconds("--stop-timeout", args.stop_timeout)
     if args.gate:
         from loadscim.config import load_gate
 
@@ -326,15 +358,29 @@ def run(args: argparse.Namespace) -> int:
             "--target-fault applies to the embedded target only; leave out --target, or "
             "configure the faults on your own server"
         )
+    if args.target_fault:
+        from loadscim.target.faults import FaultPlan
+
+        FaultPlan.parse(args.target_fault)
+    url = check_target_url(args.target) if args.target else ""
+    credentials = auth.from_options(args)
+    settings = http.settings_from_options(args)
+    if args.history:
+        _check_writable("--history", args.history)
     extra = list(args.locust_args)
+    if args.check:
+        sys.stdout.write(
+            f"loadscim: check: options, {credentials.describe()}, "
+            f"{'gate file ' + args.gate if args.gate else 'the default gate'} and scenario "
+            f"{scenario.stem} are valid; nothing was sent\n"
+        )
+        return 0
 
     with contextlib.ExitStack() as stack:
-        if args.target:
-            url = _check_target_url(args.target)
-        else:
+        if not url:
             from loadscim.target.process import EmbeddedTarget
 
-            token = os.environ.get(args.token_env) or None
+            token = credentials.secrets[0] if credentials.scheme == "bearer" else None
             target = stack.enter_context(
                 EmbeddedTarget(faults=args.target_fault, token=token, seed=args.seed)
             )
@@ -369,9 +415,9 @@ def run(args: argparse.Namespace) -> int:
             run_id,
             "--seed",
             str(args.seed),
-            "--token-env",
-            args.token_env,
         ]
+        # Credentials travel by environment or file, never on this command line.
+        command += auth.forward_options(args) + settings.forward_options()
         if args.gate:
             command += ["--gate", str(Path(args.gate).resolve())]
         if args.history:
@@ -427,6 +473,20 @@ def report(args: argparse.Namespace) -> int:
     for path_written in written:
         sys.stderr.write(f"[loadscim] wrote {path_written}\n")
     return verdict.exit_code
+
+
+def _check_writable(option: str, path: str) -> None:
+    """A file loadscim will write: its directory must exist and be writable."""
+    target = Path(path)
+    where = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise UsageError(f"{option} {path!r}: is a directory; give the path of a file")
+    if not where.is_dir():
+        raise UsageError(
+            f"{option} {path!r}: the directory {str(where)!r} does not exist; create it first"
+        )
+    if not os.access(where, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise UsageError(f"{option} {path!r}: cannot be written here; choose another path")
 
 
 def _run_locust(command: list[str]) -> int:

@@ -2,12 +2,15 @@
 
 Importing this module (every loadscim user class does) registers, on Locust's global events:
 
-- the command-line options ``--gate``, ``--run-id``, ``--seed``, ``--token-env``,
-  ``--history``, ``--no-cleanup`` (so ``locust -f scenarios/x.py --gate g.toml`` works), and
-  the reports ``--junit``, ``--report-json``, ``--report-html``, ``--hdr-log`` (Locust has
-  its own ``--json`` and ``--html``; ``loadscim run --json/--html`` map to these);
-- ``init``: the per-process :class:`Runtime`; on the master (or a local run) the gate file is
-  read and the target pre-flighted: a problem ends the process with exit code 3 and one line;
+- the command-line options ``--gate``, ``--run-id``, ``--seed``, ``--history``,
+  ``--no-cleanup``, the credentials (``--token-env``, ``--token-file``, ``--basic-user``,
+  ``--basic-password-env``), the connection (``--ca-bundle``, ``--insecure``,
+  ``--request-timeout``) (so ``locust -f scenarios/x.py --gate g.toml`` works), and the
+  reports ``--junit``, ``--report-json``, ``--report-html``, ``--hdr-log`` (Locust has its own
+  ``--json`` and ``--html``; ``loadscim run --json/--html`` map to these);
+- ``init``: the per-process :class:`Runtime`: credentials read (and redacted from every log
+  handler, stdout and stderr); on the master (or a local run) the gate file is read and the
+  target pre-flighted: a problem ends the process with exit code 3 and one line;
 - ``request``: every request Locust reports goes into the HDR histograms;
 - ``test_start`` / ``test_stop``: progress lines; on processes that ran users, reconciliation
   of the run's resources against the server, then cleanup;
@@ -36,17 +39,19 @@ import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 import gevent
 import gevent.lock
 import psutil
 
-from loadscim import checks
+from loadscim import auth, checks, http
 from loadscim.client import ScimClient
 from loadscim.errors import EXIT_ERROR, LoadscimError
 from loadscim.preflight import Capabilities, check_target
 from loadscim.recorder import Recorder
 from loadscim.scim.namespace import Namespace, new_run_id, valid_run_id
+from loadscim.throttle import Throttle
 
 log = logging.getLogger("loadscim")
 
@@ -65,6 +70,8 @@ class Runtime:
     recorder: Recorder
     gate: Any = None
     capabilities: Capabilities | None = None
+    credentials: auth.Credentials = field(default_factory=auth.Credentials)
+    http_settings: http.HttpSettings = field(default_factory=http.HttpSettings)
     started: float | None = None
     stopped: float | None = None
     cpu_samples: list[float] = field(default_factory=list)
@@ -132,13 +139,27 @@ class Runtime:
         return self._user_index
 
     def auth_headers(self) -> dict[str, str]:
-        """The Authorization header from the token environment variable, if set."""
-        var = getattr(self.options, "token_env", "") or "LOADSCIM_TOKEN"
-        token = os.environ.get(var)
-        return {"Authorization": f"Bearer {token}"} if token else {}
+        """The Authorization header of the credentials read at init, if any."""
+        return self.credentials.headers()
 
-    def client(self, session: Any, process: str = "") -> ScimClient:
-        """A ScimClient over a FastHttpSession, wired to this process's recorder."""
+    def session_options(self) -> dict[str, Any]:
+        """FastHttpSession / FastHttpUser settings: TLS verification, timeouts."""
+        settings = self.http_settings
+        options: dict[str, Any] = {
+            "insecure": settings.insecure,
+            "ssl_context_factory": lambda *_a, **_kw: settings.context(),
+        }
+        if settings.timeout is not None:
+            options["connection_timeout"] = options["network_timeout"] = settings.timeout
+        return options
+
+    def client(
+        self, session: Any, process: str = "", throttle: Throttle | None = None
+    ) -> ScimClient:
+        """A ScimClient over a FastHttpSession, wired to this process's recorder.
+
+        After a 429 the client waits (``throttle``: a new one unless given).
+        """
         from loadscim.users.transport import LocustTransport
 
         return ScimClient(
@@ -147,6 +168,7 @@ class Runtime:
             headers=self.auth_headers(),
             on_complete=self.recorder.on_op,
             seq=self.recorder.next_seq,
+            throttle=throttle if throttle is not None else Throttle(self.recorder.throttle),
         )
 
     def listener_failed(self, where: str) -> None:
@@ -203,11 +225,8 @@ def _add_options(parser: Any) -> None:
         "--run-id", default="", help="Run id for the namespace loadscim-<run id>- (default: new)."
     )
     group.add_argument("--seed", type=int, default=0, help="Seed of the workload plan.")
-    group.add_argument(
-        "--token-env",
-        default="LOADSCIM_TOKEN",
-        help="Environment variable holding the bearer token (default LOADSCIM_TOKEN).",
-    )
+    auth.add_options(group)
+    http.add_options(group)
     group.add_argument(
         "--history", default="", help="Write every checked trial to this JSONL file."
     )
@@ -308,6 +327,12 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
             check_dialect_option(options.dialect)
         except LoadscimError as e:
             _fatal(str(e))
+    try:
+        rt.credentials = auth.from_options(options)
+        rt.http_settings = http.settings_from_options(options)
+    except LoadscimError as e:
+        _fatal(str(e))
+    auth.protect(rt.credentials.secrets)
     if options.history:
         rt.recorder.history = open(options.history, "ab")  # noqa: SIM115 (closed at quit)
     if isinstance(environment.runner, WorkerRunner):
@@ -319,8 +344,17 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         _check_report_paths(options)
     except LoadscimError as e:
         _fatal(str(e))
-    if not environment.host:
+    host = environment.host
+    if not host:
         _fatal("no target: pass --host URL to locust, or use `loadscim run` (embedded target)")
+        return
+    if urlparse(host).password is not None:
+        _fatal(
+            "--host: the URL holds a password, which would appear in logs and reports; "
+            "remove it and use --basic-user NAME with --basic-password-env VAR"
+        )
+    if rt.http_settings.insecure and host.lower().startswith("https:"):
+        sys.stderr.write(http.insecure_warning(host) + "\n")
     if getattr(options, "list_commands", False):
         return
     try:
@@ -342,7 +376,8 @@ def preflight(rt: Runtime) -> Capabilities:
     from loadscim.users.transport import LocustTransport, quiet_session
 
     host = rt.environment.host or ""
-    session = quiet_session(host, connection_timeout=10.0, network_timeout=20.0)
+    options = {"connection_timeout": 10.0, "network_timeout": 20.0, **rt.session_options()}
+    session = quiet_session(host, **options)
     return check_target(LocustTransport(session), host, rt.auth_headers())
 
 

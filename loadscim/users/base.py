@@ -28,6 +28,7 @@ from loadscim.ops import Op, Trial, Violation
 from loadscim.plugin import Runtime, runtime
 from loadscim.scim import payloads
 from loadscim.scim.dialects import Dialect, Request, get_dialect
+from loadscim.throttle import Throttle
 
 T = TypeVar("T")
 
@@ -61,6 +62,13 @@ class ScimUser(FastHttpUser):
     rt: Runtime
     scim: ScimClient
     rng: random.Random
+
+    def __init__(self, environment: Any) -> None:
+        # TLS verification (--ca-bundle, --insecure) and --request-timeout, before
+        # FastHttpUser builds self.client from these attributes.
+        for name, value in runtime(environment).session_options().items():
+            setattr(self, name, value)
+        super().__init__(environment)
 
     def on_start(self) -> None:
         self.rt = runtime(self.environment)
@@ -133,6 +141,7 @@ class ScimUser(FastHttpUser):
                 request_event=self.environment.events.request,
                 user=self,
                 insecure=self.insecure,
+                ssl_context_factory=self.ssl_context_factory,
                 concurrency=fan_out,
                 max_retries=0,
                 connection_timeout=self.connection_timeout,
@@ -144,7 +153,7 @@ class ScimUser(FastHttpUser):
     def racers(self, trial: Trial, fan_out: int) -> list[ScimClient]:
         """``fan_out`` clients for ``trial``, sharing one session with enough connections."""
         session = self.racing_session(fan_out)
-        base = self.client_for(session)
+        base = self.client_for(session, throttle=self.scim.throttle)
         return [base.for_trial(trial, process=f"{self.process}.r{i}") for i in range(fan_out)]
 
     @staticmethod
@@ -159,9 +168,11 @@ class ScimUser(FastHttpUser):
 
     # -- the identity provider ---------------------------------------------------------
 
-    def client_for(self, session: Any, process: str = "") -> ScimClient:
+    def client_for(
+        self, session: Any, process: str = "", throttle: Throttle | None = None
+    ) -> ScimClient:
         """A ScimClient over ``session`` with this user's User-Agent (its dialect's)."""
-        client = self.rt.client(session, process=process)
+        client = self.rt.client(session, process=process, throttle=throttle)
         if self.dialect.user_agent:
             client.headers["User-Agent"] = self.dialect.user_agent
         return client

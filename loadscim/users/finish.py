@@ -23,7 +23,7 @@ from loadscim.client import ScimClient
 from loadscim.ops import Trial
 from loadscim.scim import payloads
 from loadscim.scim.parse import parse_list
-from loadscim.users.transport import LocustTransport, quiet_session
+from loadscim.users.transport import quiet_session
 
 if TYPE_CHECKING:
     from loadscim.plugin import Runtime
@@ -43,19 +43,9 @@ def retry_delay(op: Any, attempt: int) -> float:
 
 
 def quiet_client(rt: Runtime) -> ScimClient:
-    session = quiet_session(
-        rt.environment.host or "",
-        concurrency=PARALLEL,
-        connection_timeout=10.0,
-        network_timeout=30.0,
-    )
-    return ScimClient(
-        LocustTransport(session),
-        process="finish",
-        headers=rt.auth_headers(),
-        on_complete=rt.recorder.on_op,
-        seq=rt.recorder.next_seq,
-    )
+    options = {"connection_timeout": 10.0, "network_timeout": 30.0, **rt.session_options()}
+    session = quiet_session(rt.environment.host or "", concurrency=PARALLEL, **options)
+    return rt.client(session, process="finish")
 
 
 def finish_run(rt: Runtime) -> None:
