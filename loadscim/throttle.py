@@ -29,9 +29,7 @@ MAX_WAIT_S = 60.0
 """The longest wait a Retry-After can impose on one client."""
 
 
-def retry_after_seconds(
-    headers: Mapping[str, str], now: Callable[[], float] = time.time
-) -> float:
+def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float] = time.time) -> float:
     """Seconds to wait according to ``Retry-After`` (delay-seconds or an HTTP date).
 
     Missing or unreadable: :data:`DEFAULT_WAIT_S`; clamped to 0 .. :data:`MAX_WAIT_S`.
