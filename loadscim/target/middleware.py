@@ -128,6 +128,8 @@ def _wait_for_client_to_leave(environ: WSGIEnvironment, seconds: float) -> None:
     except (OSError, ValueError):
         return
     sock = environ.get(SOCKET_KEY)
+    if sock is not None and hasattr(sock, "pending"):
+        sock = None  # TLS: recv(MSG_PEEK) is not allowed; hold the whole time
     deadline = time.monotonic() + seconds
     while (remaining := deadline - time.monotonic()) > 0:
         if sock is None:

@@ -1,7 +1,8 @@
 """``loadscim serve``: scim2-server's in-memory SCIM service under gevent's WSGI server.
 
-The process prints its base URL ``http://HOST:PORT/v2`` as the first line of stdout, one
-line per enabled fault on stderr, and stops with exit code 0 on SIGTERM or SIGINT. A bad
+The process prints its base URL ``http://HOST:PORT/v2`` (``https://`` with ``--tls-cert``
+and ``--tls-key``) as the first line of stdout, one line per enabled fault on stderr, and
+stops with exit code 0 on SIGTERM or SIGINT. A bad
 option ends it with exit code 3 and one line on stderr that names the option, its value,
 the rule and the fix.
 
@@ -43,6 +44,8 @@ class Options:
     service_provider_config: dict[str, Any] | None
     canary_users: int
     canary_groups: int
+    tls_cert: str | None = None
+    tls_key: str | None = None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N_USERS,N_GROUPS",
         help="pre-create users canary-user-NNNN and groups canary-group-NNNN",
     )
+    parser.add_argument(
+        "--tls-cert", metavar="FILE", help="serve https with this PEM certificate (chain)"
+    )
+    parser.add_argument("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert")
     return parser
 
 
@@ -130,7 +137,30 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     if args.canaries is not None:
         canary_users, canary_groups = _read_canaries(args.canaries)
 
-    return Options(host, port, token, plan, seed_given, config, canary_users, canary_groups)
+    tls_cert, tls_key = _read_tls(args.tls_cert, args.tls_key)
+    return Options(
+        host, port, token, plan, seed_given, config, canary_users, canary_groups, tls_cert, tls_key
+    )
+
+
+def _read_tls(cert: str | None, key: str | None) -> tuple[str | None, str | None]:
+    """Both or neither; the pair must load into a TLS server context."""
+    if cert is None and key is None:
+        return None, None
+    if cert is None or key is None:
+        given, missing = ("--tls-cert", "--tls-key") if key is None else ("--tls-key", "--tls-cert")
+        raise UsageError(f"{given} without {missing}: https needs both; give {missing} FILE too")
+    import ssl
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as error:
+        reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or error
+        raise UsageError(
+            f"--tls-cert {cert!r} --tls-key {key!r}: cannot load them ({reason}); give a PEM "
+            "certificate and its unencrypted PEM private key"
+        ) from None
+    return cert, key
 
 
 def _read_config(path: str) -> dict[str, Any]:
@@ -307,7 +337,12 @@ def serve(options: Options) -> int:
     listener = _listen(options.host, options.port)
     port = listener.getsockname()[1]
     host = f"[{options.host}]" if ":" in options.host else options.host
-    server = WSGIServer(listener, wsgi, log=None, handler_class=FaultAwareHandler, spawn="default")
+    tls: dict[str, Any] = {}
+    if options.tls_cert:
+        tls = {"certfile": options.tls_cert, "keyfile": options.tls_key}
+    server = WSGIServer(
+        listener, wsgi, log=None, handler_class=FaultAwareHandler, spawn="default", **tls
+    )
 
     def stop(*_: Any) -> None:
         gevent.spawn(server.stop, timeout=STOP_TIMEOUT)
@@ -316,7 +351,7 @@ def serve(options: Options) -> int:
     gevent.signal_handler(signal.SIGINT, stop)
 
     server.start()
-    print(f"http://{host}:{port}/v2", flush=True)
+    print(f"{'https' if tls else 'http'}://{host}:{port}/v2", flush=True)
     if options.plan:
         origin = "--seed" if options.seed_given else "random seed"
         print(f"{PROG}: {origin} {options.plan.seed}", file=sys.stderr)
