@@ -119,6 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.epilog = "Options after -- go to locust and the scenario (e.g. -- --fan-out 20)."
 
+    clean = sub.add_parser(
+        "cleanup",
+        help="remove what a run left on a target (its namespace only)",
+        description="Remove the users and groups of a run's namespace (loadscim-<run id>-) "
+        "from a target: found by filter or paging, each re-checked before it is deleted; "
+        "nothing else is touched. Exit code 0: nothing of the run is left; 1: some could "
+        "not be removed; 3: could not start.",
+    )
+    clean.add_argument("--run-id", required=True, help="the run whose resources to remove")
+    clean.add_argument("--target", required=True, metavar="URL", help="SCIM base URL")
+    clean.add_argument("--dry-run", action="store_true", help="list what would be removed")
+    auth.add_options(clean)
+    http.add_options(clean)
+
     serve = sub.add_parser("serve", help="serve the embedded SCIM target", add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
 
@@ -217,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code, text = check_history(args.history, args.checker)
             sys.stdout.write(text)
             return code
+        if args.command == "cleanup":
+            return cleanup(args)
     except LoadscimError as e:
         sys.stderr.write(f"loadscim: error: {e}\n")
         return e.exit_code
@@ -487,6 +503,32 @@ def _check_writable(option: str, path: str) -> None:
         )
     if not os.access(where, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         raise UsageError(f"{option} {path!r}: cannot be written here; choose another path")
+
+
+def cleanup(args: argparse.Namespace) -> int:
+    """``loadscim cleanup``: validate, pre-flight, then sweep the run's namespace."""
+    from loadscim.cleanup import run_command
+
+    if not valid_run_id(args.run_id):
+        raise UsageError(
+            f"--run-id {args.run_id!r}: a run id is 4 to 32 lower-case letters and digits, "
+            "as printed by the run ('[loadscim] run <id>: ...') and in its report"
+        )
+    url = check_target_url(args.target)
+    credentials = auth.from_options(args)
+    settings = http.settings_from_options(args)
+    auth.protect(credentials.secrets)
+    if settings.insecure and url.lower().startswith("https:"):
+        sys.stderr.write(http.insecure_warning(url) + "\n")
+    transport = http.HttpTransport(
+        url, timeout=settings.timeout or http.DEFAULT_TIMEOUT_S, context=settings.context()
+    )
+    try:
+        return run_command(
+            url, args.run_id, credentials.headers(), transport=transport, dry_run=args.dry_run
+        )
+    finally:
+        transport.close()
 
 
 def _run_locust(command: list[str]) -> int:
