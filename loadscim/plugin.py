@@ -417,6 +417,7 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     rt.started = time.monotonic()
     rt.stopped = None
     rt.recorder.drift.start(rt.started)
+    rt.recorder.counting_outcomes = True
     if not isinstance(environment.runner, WorkerRunner):
         gevent.spawn(_progress, rt)
         if rt.gate is not None and rt.gate.abort_on_fail:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -95,6 +96,10 @@ class Recorder:
         """Compatibility findings by key: the finding and how many times it was seen."""
         self.throttle = ThrottleStats()
         """429 answers and the time clients waited after them (Retry-After)."""
+        self.outcomes: Counter[str] = Counter()
+        """Completions by :func:`outcome`: ``ok``, ``fail HTTP 429``, ``info timeout`` ..."""
+        self.counting_outcomes = True
+        """Off once the load is over (reconciliation and cleanup are not the load)."""
 
     # -- sequence numbers shared by every client of the process --------------------------
 
@@ -199,6 +204,8 @@ class Recorder:
         """Keep the registry of created resources up to date from every completion."""
         if op.type == "invoke":
             return
+        if self.counting_outcomes:
+            self.outcomes[outcome(op)] += 1
         if op.kind == "create":
             if op.type == "ok" and op.resource_id:
                 name = ""
@@ -264,9 +271,11 @@ class Recorder:
             "findings": [[vars(f), n] for f, n in self.findings.values()],
             "drift": self.drift.drain(),
             "throttle": self.throttle.take(),
+            "outcomes": dict(self.outcomes),
         }
         self.findings = {}
         self.iterations = self.late_iterations = self.max_lateness_us = 0
+        self.outcomes.clear()
         self.endpoints = {}
         # Examples already sent must not be sent again, but the master keeps only the
         # first few, so a worker that already filled its examples sends none.
@@ -311,6 +320,7 @@ class Recorder:
             self._add_finding(compatibility.Finding(**fields), int(count))
         if data.get("drift"):
             self.drift.absorb(data["drift"])
+        self.outcomes.update(data.get("outcomes") or {})
         throttle = data.get("throttle") or {}
         self.throttle.add(int(throttle.get("answers", 0)), float(throttle.get("waited_s", 0.0)))
 
@@ -351,6 +361,9 @@ class Recorder:
                 f"open model: {self.late_iterations} of {self.iterations} iterations started "
                 f"late (max {self.max_lateness_us / 1000:.1f} ms behind schedule)"
             )
+        if self.outcomes:
+            summary.notes.append(outcomes_note(self.outcomes))
+            summary.extra["outcomes"] = dict(self.outcomes)
         note = self.throttle.note()
         if note:
             summary.notes.append(note)
@@ -370,3 +383,47 @@ def _decode(text: str) -> HdrHistogram:
     hist = new_histogram()
     hist.decode_and_add(text.encode("ascii") if isinstance(text, str) else text)
     return hist
+
+
+_NO_ANSWER = (
+    ("timed out", "timeout"),
+    ("timeout", "timeout"),
+    ("reset", "reset"),
+    ("broken pipe", "reset"),
+    ("refused", "refused"),
+    ("disconnected", "connection closed"),
+    ("closed", "connection closed"),
+    ("eof", "connection closed"),
+    ("ssl", "tls"),
+    ("certificate", "tls"),
+)
+
+
+def outcome(op: Op) -> str:
+    """A completion's class and why: ``ok``, ``fail HTTP 409``, ``info HTTP 503``,
+    ``info timeout``, ``info reset``, ``info unreadable 2xx`` ..."""
+    if op.type == "ok":
+        return "ok"
+    if op.status is not None:
+        if 200 <= op.status < 300:
+            return f"{op.type} unreadable 2xx"
+        return f"{op.type} HTTP {op.status}"
+    text = (op.error or "").lower()
+    reason = next((why for word, why in _NO_ANSWER if word in text), "no answer")
+    return f"{op.type} {reason}"
+
+
+def outcomes_note(outcomes: Counter[str]) -> str:
+    """``outcomes: 640 ok; 22 fail (HTTP 429 20, HTTP 404 2); 27 info (reset 27)``."""
+    parts = [f"{outcomes.get('ok', 0)} ok"]
+    for kind in ("fail", "info"):
+        reasons = Counter(
+            {key.split(" ", 1)[1]: n for key, n in outcomes.items() if key.startswith(kind + " ")}
+        )
+        total = sum(reasons.values())
+        if total:
+            detail = ", ".join(f"{why} {n}" for why, n in reasons.most_common())
+            parts.append(f"{total} {kind} ({detail})")
+        else:
+            parts.append(f"0 {kind}")
+    return "outcomes of the load's requests: " + "; ".join(parts)

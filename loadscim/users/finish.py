@@ -24,6 +24,7 @@ from loadscim.cleanup import PAGE_SIZE, Cleaner
 from loadscim.client import ScimClient
 from loadscim.ops import Trial
 from loadscim.scim import payloads
+from loadscim.throttle import Throttle, ThrottleStats
 from loadscim.users.transport import quiet_session
 
 if TYPE_CHECKING:
@@ -39,11 +40,13 @@ PARALLEL = 8
 def quiet_client(rt: Runtime) -> ScimClient:
     options = {"connection_timeout": 10.0, "network_timeout": 30.0, **rt.session_options()}
     session = quiet_session(rt.environment.host or "", concurrency=PARALLEL, **options)
-    return rt.client(session, process="finish")
+    # Its own throttle counts: the report's throttling and outcomes are the load's.
+    return rt.client(session, process="finish", throttle=Throttle(ThrottleStats()))
 
 
 def finish_run(rt: Runtime) -> None:
     """Reconcile, then clean up (unless --no-cleanup)."""
+    rt.recorder.counting_outcomes = False
     client = quiet_client(rt)
     reconcile(rt, client)
     if not getattr(rt.options, "no_cleanup", False):
