@@ -147,10 +147,9 @@ def _token_from_file(path: str) -> Credentials:
             f"--token-file {path!r}: cannot be read (permission denied); make it readable by "
             "this user only (chmod 600)"
         ) from None
-    except OSError as error:
-        raise UsageError(
-            f"--token-file {path!r}: cannot be read ({error.strerror}); {fix}"
-        ) from None
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise UsageError(f"--token-file {path!r}: cannot be read ({reason}); {fix}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -211,12 +211,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve_main(argv[1:])
     parser = build_parser()
-    extra: list[str] = []
+    for arg in argv:
+        if "\x00" in arg:  # no shell can pass one; a caller of main() can
+            parser.error(f"argument {arg!r} holds a NUL byte; remove it")
+    # Everything after the first "--" goes to Locust; the rest is ours.
+    locust_args: list[str] = []
     if "--" in argv:
         cut = argv.index("--")
-        argv, extra = argv[:cut], argv[cut + 1 :]
+        argv, locust_args = argv[:cut], argv[cut + 1 :]
     args = parser.parse_args(argv)
-    args.locust_args = extra
+    args.locust_args = locust_args
+    if locust_args and args.command != "run":
+        parser.error(f"options after -- ({' '.join(locust_args)}) are for `loadscim run` only")
     if args.command is None:
         parser.print_help()
         return EXIT_ERROR
