@@ -24,7 +24,7 @@ from typing import NoReturn
 from urllib.parse import urlparse
 
 from loadscim import auth, http
-from loadscim.errors import EXIT_ERROR, LoadscimError, UsageError
+from loadscim.errors import EXIT_ERROR, LoadscimError, UsageError, one_line
 from loadscim.scim.namespace import new_run_id, valid_run_id
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -41,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line and exit code 3 (ERROR)."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"loadscim: error: {message} (see: {self.prog} --help)\n")
+        sys.stderr.write(f"loadscim: error: {one_line(message)} (see: {self.prog} --help)\n")
         raise SystemExit(EXIT_ERROR)
 
 
@@ -240,7 +240,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "cleanup":
             return cleanup(args)
     except LoadscimError as e:
-        sys.stderr.write(f"loadscim: error: {e}\n")
+        sys.stderr.write(f"loadscim: error: {one_line(str(e))}\n")
         return e.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("loadscim: interrupted\n")

@@ -25,6 +25,16 @@ EXIT_UNKNOWN = 2
 EXIT_ERROR = 3
 
 
+def one_line(message: str) -> str:
+    """``message`` as one printable line: line breaks and control characters escaped.
+
+    Messages quote what the user gave, and a file name or value may hold a line break.
+    """
+    if message.isprintable():
+        return message
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+
+
 class LoadscimError(Exception):
     """A condition the user can fix; its message is one line, ready to print."""
 

@@ -47,7 +47,7 @@ import psutil
 
 from loadscim import auth, checks, http
 from loadscim.client import ScimClient
-from loadscim.errors import EXIT_ERROR, LoadscimError
+from loadscim.errors import EXIT_ERROR, LoadscimError, one_line
 from loadscim.preflight import Capabilities, check_target
 from loadscim.recorder import Recorder
 from loadscim.scim.namespace import Namespace, new_run_id, valid_run_id
@@ -188,7 +188,7 @@ def runtime(environment: Environment) -> Runtime:
 
 def _fatal(message: str, code: int = 3) -> None:
     """End the process before the load starts: one line, no traceback."""
-    sys.stderr.write(f"loadscim: error: {message}\n")
+    sys.stderr.write(f"loadscim: error: {one_line(message)}\n")
     sys.stderr.flush()
     raise SystemExit(code)
 
