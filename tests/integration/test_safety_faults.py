@@ -1,0 +1,138 @@
+"""A misbehaving target: every robustness fault runs a short lifecycle without a crash,
+classified as the op model says (DESIGN.md), counted in the report, with no false violation,
+every canary unchanged and nothing of the run left behind.
+
+Each run: the embedded target with 100 canary users and 10 canary groups (with members) and
+one fault, `loadscim run --target` for 5 s with 3 users and --history; then the history's
+ops are judged one by one, their counts compared with the report's outcome line, and the
+target read back (through its faults) and compared with the snapshot taken before.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from runs import loadscim, verdict_line
+from safety import (
+    CANARIES,
+    assert_only_canaries_unchanged,
+    note,
+    outcome_counts,
+    read_history,
+    snapshot,
+)
+
+from loadscim.target.process import EmbeddedTarget
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+
+def expected_type(op: dict) -> str:
+    """The completion type the op model gives an answer (DESIGN.md, "The op model")."""
+    status = op["status"]
+    if status is None:
+        return "info"  # no answer after sending (timeout, reset, closed)
+    if 200 <= status < 300:
+        return "info" if op["error"] else "ok"  # an unreadable 2xx: nobody knows
+    if status >= 500 and status != 501:
+        return "info"
+    return "fail"  # 3xx, 4xx (429 included: never applied), 501
+
+
+# fault -> (what must be seen in the history, a fragment of the outcomes note, verdict)
+FAULTS = {
+    "error-rate=0.1": (lambda op: op["status"] == 500 and op["type"] == "info", "info (HTTP 500", "FAIL"),
+    "throttle=0.2": (lambda op: op["status"] == 429 and op["type"] == "fail", "fail (HTTP 429", "FAIL"),
+    "timeout=0.04": (
+        lambda op: op["status"] is None and op["type"] == "info" and "timed out" in op["error"].lower(),
+        "info (timeout",
+        "FAIL",
+    ),
+    "reset=0.1": (lambda op: op["status"] is None and op["type"] == "info", "info (connection closed", "FAIL"),
+    "non-json=0.1": (
+        lambda op: op["status"] == 200 and op["type"] == "info" and "text/html" in op["error"],
+        "info (unreadable 2xx",
+        "FAIL",
+    ),
+    "truncated-json=0.1": (
+        lambda op: op["status"] in (200, 201) and op["type"] == "info" and "not JSON" in op["error"],
+        "info (unreadable 2xx",
+        "FAIL",
+    ),
+    "redirect=0.1": (lambda op: op["status"] == 302 and op["type"] == "fail", "fail (HTTP 302", "FAIL"),
+    "wrong-content-type=0.2": (
+        lambda op: op["type"] == "ok" and op["status"] == 200,  # JSON labelled text/plain: read
+        "; 0 info",
+        "PASS",
+    ),
+    "huge-body=0.05": (lambda op: op["type"] == "ok" and op["kind"] == "get", "; 0 info", "PASS"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_fault_is_classified_counted_and_leaves_the_tenant_clean(fault, tmp_path):
+    seen, fragment, verdict = FAULTS[fault]
+    history = tmp_path / "history.jsonl"
+    with EmbeddedTarget(faults=[fault], extra_args=CANARIES, seed=7) as target:
+        before = snapshot(target.url)
+        result = loadscim(
+            "run", "--target", target.url, "--duration", "5s", "--users", "3",
+            "--request-timeout", "2", "--run-id", "faults1", "--history", str(history),
+        )
+        output = result.stdout + result.stderr
+        assert "Traceback" not in output
+        assert result.returncode == (0 if verdict == "PASS" else 1), output[-3000:]
+        assert verdict_line(result.stdout).startswith(f"verdict: {verdict}")
+        assert_only_canaries_unchanged(before, snapshot(target.url))
+
+    report = result.stdout
+    # No false alarm: a misclassified answer would show as a read_your_writes or reconcile
+    # violation (an unapplied write taken as applied).
+    assert "0 violations" in report and " violations\n" in report
+    assert not [line for line in report.splitlines() if "FAIL" in line and "violations" in line]
+    assert "cleanup: removed" in report and "could not remove" not in report
+
+    ops = [op for op in read_history(history) if op["process"] != "finish" and op["type"] != "invoke"]
+    wrong = [op for op in ops if op["type"] != expected_type(op)]
+    assert not wrong, wrong[:3]
+    assert any(seen(op) for op in ops), f"the fault {fault} was never seen"
+    counts = Counter(op["type"] for op in ops)
+    assert outcome_counts(report) == (counts["ok"], counts["fail"], counts["info"]), report
+    assert fragment in note(report, "outcomes"), report
+
+
+def test_throttle_is_honoured_per_user_and_reported(tmp_path):
+    """After a 429 with Retry-After: 1, that user's next request starts at least 1 s later;
+    the report counts the 429s and the time waited."""
+    history = tmp_path / "history.jsonl"
+    with EmbeddedTarget(faults=["throttle=0.3"], extra_args=CANARIES, seed=3) as target:
+        before = snapshot(target.url)
+        result = loadscim(
+            "run", "--target", target.url, "--duration", "5s", "--users", "3",
+            "--run-id", "throttle1", "--history", str(history),
+        )
+        assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+        assert_only_canaries_unchanged(before, snapshot(target.url))
+
+    ops = sorted(
+        (op for op in read_history(history) if op["process"] != "finish"), key=lambda op: op["seq"]
+    )
+    by_process: dict[str, list[dict]] = {}
+    for op in ops:
+        by_process.setdefault(op["process"], []).append(op)
+    throttled = 0
+    for process_ops in by_process.values():
+        for i, op in enumerate(process_ops):
+            if op["type"] == "invoke" or op["status"] != 429:
+                continue
+            throttled += 1
+            following = [o for o in process_ops[i + 1 :] if o["type"] == "invoke"]
+            if following:
+                gap_s = (following[0]["start_us"] - op["end_us"]) / 1e6
+                assert gap_s >= 0.95, f"{op['process']} sent {gap_s:.3f} s after a 429"
+    assert throttled >= 3
+    line = note(result.stdout, "throttled")
+    assert line.startswith(f"throttled: {throttled} answers 429"), line
+    waited = float(line.split("waited ")[1].split(" s")[0])
+    assert waited >= 0.9 * throttled - 3  # a user stopped at the end may not wait its last
