@@ -1,9 +1,10 @@
 """Pre-flight: before any load, make sure the target is a SCIM service we may talk to.
 
 Reads ``/ServiceProviderConfig`` (RFC 7644 4) and turns every way that can go wrong into one
-:class:`~loadscim.errors.TargetError` line that says which and how to fix it. Then reads
-``/ResourceTypes`` (RFC 7644 4, RFC 7643 6), which is optional: a target that does not serve
-it leaves the resource types unknown.
+:class:`~loadscim.errors.TargetError` line that says which and how to fix it. Then reads one
+user (credentials: the discovery endpoints are often public) and ``/ResourceTypes`` (RFC 7644
+4, RFC 7643 6), which is optional: a target that does not serve it leaves the resource types
+unknown.
 
 The :class:`Capabilities` decide which checks apply: a check whose feature the target says
 it lacks (ETags, Bulk, PATCH, filters, a resource type) is reported "not applicable" with the
@@ -20,6 +21,11 @@ from loadscim.client import Response, Transport
 from loadscim.errors import NotScimError, TargetAuthError, TargetTLSError, TargetUnreachable
 
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+_CREDENTIALS_FIX = (
+    "set the bearer token in the environment variable named by --token-env (default "
+    "LOADSCIM_TOKEN), or give --token-file FILE, or --basic-user NAME with the password in "
+    "--basic-password-env (default LOADSCIM_PASSWORD)"
+)
 
 FEATURES: dict[str, tuple[str, str]] = {
     "patch": ("patch", "RFC 7644 3.5.2"),
@@ -109,8 +115,10 @@ class Capabilities:
 
 
 def check_target(transport: Transport, url: str, headers: dict[str, str]) -> Capabilities:
-    """GET /ServiceProviderConfig through ``transport`` and judge the answer, then read
-    /ResourceTypes.
+    """GET /ServiceProviderConfig through ``transport`` and judge the answer; then read one
+    user (``GET /Users?startIndex=1&count=1``), because the discovery endpoints are often
+    served without authentication and only a resource endpoint shows refused credentials;
+    then read /ResourceTypes.
 
     :raises TargetError: with one line naming the problem and the fix.
     """
@@ -118,6 +126,10 @@ def check_target(transport: Transport, url: str, headers: dict[str, str]) -> Cap
         "GET", "/ServiceProviderConfig", None, dict(headers), "GET /ServiceProviderConfig", ()
     )
     capabilities = judge(response, url)
+    probe = transport.send(
+        "GET", "/Users?startIndex=1&count=1", None, dict(headers), "GET /Users", ()
+    )
+    judge_probe(probe, url)
     answer = transport.send(
         "GET", "/ResourceTypes", None, dict(headers), "GET /ResourceTypes", ()
     )
@@ -138,6 +150,23 @@ def resource_type_names(response: Response) -> tuple[str, ...] | None:
         return None
     names = [i.get("name") for i in items if isinstance(i, dict)]
     return tuple(n for n in names if isinstance(n, str))
+
+
+def judge_probe(response: Response, url: str) -> None:
+    """Refused credentials or a missing /Users in the answer to ``GET /Users?count=1``.
+
+    Anything else (an error the load will meet and count, no answer) is left to the run.
+    """
+    if response.status in (401, 403):
+        raise TargetAuthError(
+            f"target {url}: credentials refused (HTTP {response.status} on GET /Users; "
+            f"/ServiceProviderConfig answered without them); {_CREDENTIALS_FIX}"
+        )
+    if response.status == 404:
+        raise NotScimError(
+            f"target {url}: GET /Users answered 404; is the base URL right? It is the URL "
+            "under which /Users lives, often ending in /scim/v2"
+        )
 
 
 def judge(response: Response, url: str) -> Capabilities:
@@ -168,9 +197,8 @@ def judge(response: Response, url: str) -> Capabilities:
     status = response.status
     if status in (401, 403):
         raise TargetAuthError(
-            f"{where}: credentials refused (HTTP {status} on /ServiceProviderConfig); set the "
-            "bearer token in the environment variable named by --token-env (default "
-            "LOADSCIM_TOKEN)"
+            f"{where}: credentials refused (HTTP {status} on /ServiceProviderConfig); "
+            f"{_CREDENTIALS_FIX}"
         )
     if status == 404:
         raise NotScimError(

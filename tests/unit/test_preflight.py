@@ -4,7 +4,7 @@ import pytest
 
 from loadscim.client import Response
 from loadscim.errors import NotScimError, TargetAuthError, TargetTLSError, TargetUnreachable
-from loadscim.preflight import SPC_SCHEMA, judge
+from loadscim.preflight import SPC_SCHEMA, check_target, judge
 from loadscim.scim.payloads import dumps
 
 URL = "http://127.0.0.1:1/v2"
@@ -62,3 +62,37 @@ def test_capabilities_are_read():
     caps = judge(Response(200, {}, dumps(body)), URL)
     assert caps.patch and caps.bulk and caps.bulk_max_operations == 1000
     assert caps.filter_max_results == 200 and not caps.etag and caps.sort
+
+
+class Scripted:
+    def __init__(self, *responses: Response) -> None:
+        self.responses = list(responses)
+        self.paths: list[str] = []
+
+    def send(self, method, path, body, headers, name, expect):
+        self.paths.append(path)
+        return self.responses.pop(0)
+
+
+SPC = Response(200, {}, dumps({"schemas": [SPC_SCHEMA], "filter": {"supported": True}}))
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "words"),
+    [(401, TargetAuthError, "credentials refused (HTTP 401 on GET /Users"),
+     (403, TargetAuthError, "--token-file"),
+     (404, NotScimError, "GET /Users answered 404")],
+)
+def test_credentials_are_probed_on_a_resource_endpoint(status, error, words):
+    # /ServiceProviderConfig is often public: only /Users shows refused credentials.
+    transport = Scripted(SPC, Response(status))
+    with pytest.raises(error) as info:
+        check_target(transport, URL, {})
+    assert words in str(info.value) and "\n" not in str(info.value)
+    assert transport.paths == ["/ServiceProviderConfig", "/Users?startIndex=1&count=1"]
+
+
+@pytest.mark.parametrize("status", [200, 400, 500, None])
+def test_other_probe_answers_are_left_to_the_run(status):
+    caps = check_target(Scripted(SPC, Response(status, {}, b"{}")), URL, {})
+    assert caps.filter
