@@ -32,7 +32,8 @@ DEFAULT_PASSWORD_ENV = "LOADSCIM_PASSWORD"
 REDACTED = "[redacted]"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _AUTH_HEADER = re.compile(
-    r"(?i)(authorization[\"']?\s*[:=,]\s*[\"']?\s*(?:bearer|basic)\s+)[^\s\"',;}\])]+"
+    r"(?i)(authorization[\"']?\s*[:=,]\s*[\"']?\s*(?:bearer|basic)\s+)(?!\[redacted\])"
+    r"[^\s\"',;}\])]+"
 )
 
 
