@@ -256,7 +256,7 @@ _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 def parse_duration(text: str) -> int:
     """Seconds in ``30``, ``30s``, ``2m``, ``1h30m``; UsageError otherwise."""
     text = text.strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²".isdigit() is True, int("²") fails
         seconds = int(text)
     else:
         match = _DURATION.match(text)

@@ -39,7 +39,7 @@ def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], float] = t
         return DEFAULT_WAIT_S
     text = value.strip()
     seconds: float
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         seconds = float(text)
     else:
         try:

@@ -96,3 +96,7 @@ def test_recorder_reports_and_merges_throttling():
     assert summary.extra["throttle"] == {"answers": 3, "waited_s": 2.5}
     assert any(n.startswith("throttled: 3 answers 429") and "waited 2.5 s" in n for n in summary.notes)
     assert not any("throttled" in n for n in Recorder("r2").summary().notes)
+
+
+def test_retry_after_non_ascii_digits_are_unreadable():
+    assert retry_after_seconds({"Retry-After": "²"}) == DEFAULT_WAIT_S
