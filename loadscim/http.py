@@ -3,7 +3,8 @@
 :class:`HttpTransport` implements :class:`loadscim.client.Transport` over the standard
 library's ``http.client`` (one keep-alive connection per thread), for ``loadscim cleanup``
 and anything else that must not import locust. It never follows a redirect (a redirect
-would carry the credentials to wherever it points), caps the size of an answer it reads,
+would carry the credentials to wherever it points), never resends a write (only a read, once,
+on a keep-alive connection the server had closed), caps the size of an answer it reads,
 and turns every network problem into a :class:`~loadscim.client.Response` without a status
 (never an exception), saying whether the request may have been sent.
 
@@ -34,6 +35,7 @@ from loadscim.errors import UsageError
 MAX_BODY_BYTES = 64 * 1024 * 1024
 """An answer larger than this is not read (a server gone mad must not exhaust memory)."""
 USER_AGENT = "loadscim"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def error_kind(error: object) -> str:
@@ -273,8 +275,9 @@ class HttpTransport:
                 answer = connection.getresponse()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as e:
                 self._drop(connection)
-                if reused and attempt == 1:
+                if reused and attempt == 1 and method in READ_METHODS:
                     continue  # a keep-alive connection the server had closed: once more
+                # A write is never resent: its answer may be what was lost (op model: info).
                 return Response(None, error=describe(e), error_kind=error_kind(e))
             except Exception as error:
                 self._drop(connection)
