@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import functools
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ PAGE_SIZE = 100
 MAX_PAGES = 10_000
 """At most a million resources listed per collection and round."""
 MAX_ROUNDS = 20
+ATTEMPTS = 3
+"""Rounds in which one candidate is re-checked and deleted before it is reported."""
 
 
 def retry_delay(attempt: int) -> float:
@@ -210,7 +213,7 @@ class Cleaner:
         if op.type != "ok":
             return f"could not re-check its namespace ({_why(op)})"
         if not self.owned(found.resource_type, op.observed) or op.observed.get("id") != found.id:
-            return "not in the namespace when read by id"
+            return NOT_OURS
         return "ours"
 
     # -- the sweep ----------------------------------------------------------------------
@@ -264,35 +267,65 @@ class Cleaner:
         return list(found.values()), None, None
 
     def sweep(self, dry_run: bool = False, result: CleanupResult | None = None) -> CleanupResult:
-        """Find the namespace's resources, re-check each, delete them (unless ``dry_run``)."""
+        """Find the namespace's resources, re-check each, delete them (unless ``dry_run``).
+
+        Rounds repeat until a listing shows nothing left to try; a candidate that could not
+        be re-checked or deleted is tried again in a later round, :data:`ATTEMPTS` times in all.
+        """
         result = result if result is not None else CleanupResult()
         for resource_type in ORDER:
-            tried: set[str] = set()
+            attempts: Counter[str] = Counter()
+            settled: set[str] = set()
+            failures: dict[str, str] = {}
+            problem: str | None = None
             for _ in range(1 if dry_run else MAX_ROUNDS):
                 listed, problem = self.listing(resource_type)
-                if problem:
-                    result.failed.append(problem)
-                batch = [f for f in listed if f.id not in tried]
+                batch = [f for f in listed if f.id not in settled and attempts[f.id] < ATTEMPTS]
                 if not batch:
                     break
-                tried.update(f.id for f in batch)
-                list(self.map(lambda f: self._sweep_one(f, result, dry_run), batch))
-                if problem:
-                    break
+                attempts.update(f.id for f in batch)
+                for found, (done, failure) in zip(
+                    batch,
+                    self.map(lambda f: self._sweep_one(f, result, dry_run), batch),
+                    strict=True,
+                ):
+                    if done:
+                        settled.add(found.id)
+                    if failure is None:
+                        failures.pop(found.id, None)
+                    else:
+                        failures[found.id] = failure
+            result.failed.extend(failures.values())
+            if problem:
+                result.failed.append(problem)
         result.notes.extend(n for n in self.notes if n not in result.notes)
         return result
 
-    def _sweep_one(self, found: Found, result: CleanupResult, dry_run: bool) -> None:
+    def _sweep_one(
+        self, found: Found, result: CleanupResult, dry_run: bool
+    ) -> tuple[bool, str | None]:
+        """(settled: nothing more to try, why it failed or None)."""
+        where = f"{found.resource_type}/{found.id}"
         verdict = self._recheck(found)
         if verdict == "gone":
             result.gone.append(found)
-            return
+            return True, None
+        if verdict == NOT_OURS:
+            return True, f"{where} ({verdict})"
         if verdict != "ours":
-            result.failed.append(f"{found.resource_type}/{found.id} ({verdict})")
-            return
-        result.found.append(found)
-        if not dry_run:
-            self._delete_into(found, result)
+            return False, f"{where} ({verdict})"
+        if dry_run:
+            result.found.append(found)
+            return True, None
+        op = self.delete(found.resource_type, found.id)
+        if op.type == "ok":
+            result.found.append(found)
+            result.removed.append(found)
+            return True, None
+        if op.status == 404:
+            result.gone.append(found)
+            return True, None
+        return not unsettled(op), f"{where} ({_why(op)})"
 
 
 def _refuses_filter(op: Op) -> bool:
@@ -300,6 +333,9 @@ def _refuses_filter(op: Op) -> bool:
     if op.status == 501:
         return True
     return op.status == 400 and op.scim_type in (None, "invalidFilter")
+
+
+NOT_OURS = "not in the namespace when read by id"
 
 
 def _order(resource_type: str) -> int:

@@ -137,3 +137,29 @@ def test_cleanup_problems_are_one_line_exit_3():
         assert result.returncode == 3, result.stdout + result.stderr
         assert words in result.stderr and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+CLEANUP_FAULTS = [
+    "error-rate=0.1", "reset=0.05", "throttle=0.05", "redirect=0.05", "non-json=0.05",
+    "truncated-json=0.05", "timeout=0.02",
+]
+
+
+def test_cleanup_gets_through_a_misbehaving_target():
+    """5xx, resets, 429, redirects, HTML, cut bodies and timeouts on about a third of the
+    requests: retried, re-checked, and in the end everything of the run is removed and
+    nothing else."""
+    with EmbeddedTarget(faults=CLEANUP_FAULTS, extra_args=CANARIES, seed=11) as target:
+        url = str(target.url)
+        before = snapshot(url)
+        for number in range(40):
+            try:
+                post(url, "/Users", {"schemas": [USER], "userName": f"loadscim-{RUN}-u1-{number}"})
+            except Exception:
+                pass  # a fault: created or not, the cleanup must find out
+        left = in_namespace(snapshot(url), RUN)
+        assert len(left) >= 20
+        result = loadscim("cleanup", "--run-id", RUN, "--target", url, "--request-timeout", "1")
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "could not remove" not in result.stdout and "Traceback" not in result.stderr
+        assert_only_canaries_unchanged(before, snapshot(url))

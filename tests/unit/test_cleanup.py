@@ -146,13 +146,15 @@ def test_a_candidate_whose_name_changed_is_not_deleted():
 
 def test_unsettled_deletes_are_retried_and_failures_reported():
     fake = FakeScim()
-    populate(fake, 3)
+    populate(fake, 4)
     fake.script[("DELETE", "u000")] = [error(500), Response(429, {"Retry-After": "0"}), Response(302)]
-    fake.script[("DELETE", "u001")] = [error(500)] * 10
+    fake.script[("DELETE", "u001")] = [error(500)] * 100
     fake.script[("DELETE", "u002")] = [error(403)]
+    fake.script[("DELETE", "u003")] = [error(503)] * 8  # one round's retries and then some
     result = cleaner(fake).sweep()
     assert "u000" not in fake.resources["Users"]  # removed on the fourth attempt
-    assert fake.log.count(("DELETE", "/Users/u001")) == 6  # 1 + 5 retries, then reported
+    assert "u003" not in fake.resources["Users"]  # removed in the second round
+    assert fake.log.count(("DELETE", "/Users/u001")) == 18  # 3 rounds of 1 + 5 retries
     assert fake.log.count(("DELETE", "/Users/u002")) == 1  # a refusal is not retried
     assert sorted(result.failed) == ["User/u001 (HTTP 500)", "User/u002 (HTTP 403)"]
     assert "could not remove 2" in result.line()
