@@ -348,7 +348,12 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
     if not host:
         _fatal("no target: pass --host URL to locust, or use `loadscim run` (embedded target)")
         return
-    if urlparse(host).password is not None:
+    try:
+        password = urlparse(host).password
+    except ValueError as e:
+        _fatal(f"--host {host!r}: not a URL ({e}); write e.g. --host https://scim.example.com/v2")
+        return
+    if password is not None:
         _fatal(
             "--host: the URL holds a password, which would appear in logs and reports; "
             "remove it and use --basic-user NAME with --basic-password-env VAR"

@@ -108,3 +108,31 @@ def test_the_wrong_base_path_of_a_scim_server(command):
     with EmbeddedTarget() as target:
         wrong = str(target.url).removesuffix("/v2") + "/scim/v1"
         assert_one_line(loadscim(*command, "--target", wrong), "is the base URL right?")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--token-env", "LOADSCIM_TEST_UNSET"], "LOADSCIM_TEST_UNSET is not set"),
+        (["--ca-bundle", "/no/such/ca.pem"], "--ca-bundle '/no/such/ca.pem': no such file"),
+        (["--insecure", "--ca-bundle", "/no/such/ca.pem"], "give only one"),
+        (["--request-timeout", "0"], "--request-timeout '0'"),
+    ],
+)
+def test_plain_locust_checks_the_same_options(args, words):
+    from runs import locust
+
+    result = locust(
+        "-f", "scenarios/lifecycle.py", "--headless", "-t", "2s", "--host", "http://127.0.0.1:1/v2", *args
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("loadscim: error: ")
+    assert words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_plain_locust_refuses_a_password_in_the_host():
+    from runs import locust
+
+    result = locust("-f", "scenarios/lifecycle.py", "--headless", "-t", "2s", "--host", "http://u:pw@127.0.0.1:1/v2")
+    assert result.returncode == 3 and "the URL holds a password" in result.stderr
+    assert "u:pw@" not in result.stderr + result.stdout  # nor is the URL echoed
