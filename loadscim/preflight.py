@@ -116,9 +116,9 @@ class Capabilities:
 
 def check_target(transport: Transport, url: str, headers: dict[str, str]) -> Capabilities:
     """GET /ServiceProviderConfig through ``transport`` and judge the answer; then read one
-    user (``GET /Users?startIndex=1&count=1``), because the discovery endpoints are often
-    served without authentication and only a resource endpoint shows refused credentials;
-    then read /ResourceTypes.
+    user's id (``GET /Users?startIndex=1&count=1&attributes=id``: no more of a real account
+    than its id), because the discovery endpoints are often served without authentication
+    and only a resource endpoint shows refused credentials; then read /ResourceTypes.
 
     :raises TargetError: with one line naming the problem and the fix.
     """
@@ -127,7 +127,7 @@ def check_target(transport: Transport, url: str, headers: dict[str, str]) -> Cap
     )
     capabilities = judge(response, url)
     probe = transport.send(
-        "GET", "/Users?startIndex=1&count=1", None, dict(headers), "GET /Users", ()
+        "GET", "/Users?startIndex=1&count=1&attributes=id", None, dict(headers), "GET /Users", ()
     )
     judge_probe(probe, url)
     answer = transport.send(

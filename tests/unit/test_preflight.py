@@ -89,7 +89,7 @@ def test_credentials_are_probed_on_a_resource_endpoint(status, error, words):
     with pytest.raises(error) as info:
         check_target(transport, URL, {})
     assert words in str(info.value) and "\n" not in str(info.value)
-    assert transport.paths == ["/ServiceProviderConfig", "/Users?startIndex=1&count=1"]
+    assert transport.paths == ["/ServiceProviderConfig", "/Users?startIndex=1&count=1&attributes=id"]
 
 
 @pytest.mark.parametrize("status", [200, 400, 500, None])
