@@ -171,8 +171,11 @@ class ScimUser(FastHttpUser):
     def client_for(
         self, session: Any, process: str = "", throttle: Throttle | None = None
     ) -> ScimClient:
-        """A ScimClient over ``session`` with this user's User-Agent (its dialect's)."""
-        client = self.rt.client(session, process=process, throttle=throttle)
+        """A ScimClient over ``session`` with this user's User-Agent (its dialect's), and
+        ``throttle`` (after a 429) if given."""
+        client = self.rt.client(session, process=process)
+        if throttle is not None:
+            client.throttle = throttle
         if self.dialect.user_agent:
             client.headers["User-Agent"] = self.dialect.user_agent
         return client

@@ -194,6 +194,8 @@ def test_command_prints_one_line_per_resource_and_exit_code():
     def send(method, path, body, headers, name, expect):
         if path == "/ServiceProviderConfig":
             return Response(200, {}, json.dumps(spc).encode())
+        if path == "/ResourceTypes":
+            return error(404)
         return original(method, path, body, headers, name, expect)
 
     fake.send = send  # type: ignore[method-assign]

@@ -89,10 +89,13 @@ def test_credentials_are_probed_on_a_resource_endpoint(status, error, words):
     with pytest.raises(error) as info:
         check_target(transport, URL, {})
     assert words in str(info.value) and "\n" not in str(info.value)
-    assert transport.paths == ["/ServiceProviderConfig", "/Users?startIndex=1&count=1&attributes=id"]
+    assert transport.paths == [
+        "/ServiceProviderConfig",
+        "/Users?startIndex=1&count=1&attributes=id",
+    ]
 
 
 @pytest.mark.parametrize("status", [200, 400, 500, None])
 def test_other_probe_answers_are_left_to_the_run(status):
-    caps = check_target(Scripted(SPC, Response(status, {}, b"{}")), URL, {})
+    caps = check_target(Scripted(SPC, Response(status, {}, b"{}"), Response(404)), URL, {})
     assert caps.filter
