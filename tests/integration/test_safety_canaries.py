@@ -56,7 +56,7 @@ def test_interrupted_run_writes_its_report_cleans_up_and_judges(signum, tmp_path
         )
         try:
             wait_for(
-                lambda: len(in_namespace(snapshot(target.url), "interrupt1")) >= 10,
+                lambda: len(in_namespace(snapshot(target.url), "interrupt1")) >= 20,
                 30,
                 "the run's users on the target",
             )
