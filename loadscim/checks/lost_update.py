@@ -122,7 +122,10 @@ def _members(
         if not value:
             kind = "lost-member"
         else:
-            kind = "lost-remove" if verdict.overwritten else "phantom-member"
+            # Present though unexplained: a remove was undone, whether the member came
+            # from a write or was there before the trial (then no write explains it).
+            was_there = initial is not None and member in initial
+            kind = "lost-remove" if verdict.overwritten or was_there else "phantom-member"
         report.add(
             kind,
             resource_name(key),

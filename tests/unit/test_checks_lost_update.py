@@ -298,3 +298,16 @@ def test_if_match_admits_one_writer() -> None:
         final="a",
     )
     assert check(star) == []
+
+
+def test_initial_member_removed_then_back_is_a_lost_remove() -> None:
+    from histories import ok, trial
+
+    from loadscim.checks.lost_update import check
+
+    t = trial(
+        ok("patch", 0, 10, on="Group/g1", value=[{"op": "remove", "path": 'members[value eq "a"]'}]),
+        ok("get", 20, 30, on="Group/g1", observed={"id": "g1", "members": [{"value": "a"}]}),
+        initial_members=["a"],
+    )
+    assert [v.kind for v in check(t)] == ["lost-remove"]
