@@ -49,6 +49,29 @@ def created_name(op: Op) -> str | None:
     return name.lower() if isinstance(name, str) else None
 
 
+def _proven(group: list[Op], status: int) -> list[tuple[Op, Op]]:
+    """(unanswered write, later retry) pairs where only the unanswered one explains the
+    retry's ``status``: the retry started after it ended, and no other write of the group
+    that may have happened (ok or info) started before the retry ended."""
+    pairs = []
+    for lost in (op for op in group if unanswered(op)):
+        for later in group:
+            if later.status != status or not precedes(lost, later):
+                continue
+            others = [
+                o
+                for o in group
+                if o is not lost
+                and o is not later
+                and o.type in ("ok", "info")
+                and o.start_us < (later.end_us or 0)
+            ]
+            if not others:
+                pairs.append((lost, later))
+                break
+    return pairs
+
+
 def check(trial: Trial) -> list[Violation]:
     """Writes proven applied by what followed must not have gone unanswered.
 
@@ -63,58 +86,29 @@ def check(trial: Trial) -> list[Violation]:
         if name is not None:
             creates[(op.resource_type, name)].append(op)
     for (rtype, name), group in creates.items():
-        for lost in (op for op in group if unanswered(op)):
-            for later in group:
-                if later.status != 409 or not precedes(lost, later):
-                    continue
-                others = [
-                    o
-                    for o in group
-                    if o is not lost
-                    and o is not later
-                    and o.type in ("ok", "info")
-                    and o.start_us < (later.end_us or 0)
-                ]
-                if not others:
-                    report.add(
-                        "applied-without-answer",
-                        f"{rtype} {name}",
-                        "an answer (201) to the create that made the account",
-                        "no answer, yet a retry heard 409: the account had been created",
-                        (lost, later),
-                    )
-                    break
+        for lost, later in _proven(group, 409):
+            report.add(
+                "applied-without-answer",
+                f"{rtype} {name}",
+                "an answer (201) to the create that made the account",
+                "no answer, yet a retry heard 409: the account had been created",
+                (lost, later),
+            )
     by_resource: dict[tuple[str, str], list[Op]] = defaultdict(list)
     for op in ops:
         key = resource_key(op)
         if key is not None:
             by_resource[key].append(op)
     for key, group in by_resource.items():
+        existing = [op for op in group if op.type == "ok" and op.kind != "delete"]
         deletes = [op for op in group if op.kind == "delete"]
-        for lost in (op for op in deletes if unanswered(op)):
-            existed = any(
-                op.type == "ok" and op.kind != "delete" and precedes(op, lost) for op in group
-            )
-            if not existed:
-                continue
-            for later in deletes:
-                if later.status != 404 or not precedes(lost, later):
-                    continue
-                others = [
-                    o
-                    for o in deletes
-                    if o is not lost
-                    and o is not later
-                    and o.type in ("ok", "info")
-                    and o.start_us < (later.end_us or 0)
-                ]
-                if not others:
-                    report.add(
-                        "applied-without-answer",
-                        resource_name(key),
-                        "an answer (204) to the DELETE that removed it",
-                        "no answer, yet a retry heard 404: the resource had been deleted",
-                        (lost, later),
-                    )
-                    break
+        for lost, later in _proven(deletes, 404):
+            if any(precedes(op, lost) for op in existing):
+                report.add(
+                    "applied-without-answer",
+                    resource_name(key),
+                    "an answer (204) to the DELETE that removed it",
+                    "no answer, yet a retry heard 404: the resource had been deleted",
+                    (lost, later),
+                )
     return report.violations
