@@ -388,7 +388,9 @@ def run(args: argparse.Namespace) -> int:
     credentials = auth.from_options(args)
     settings = http.settings_from_options(args)
     if args.history:
-        _check_writable("--history", args.history)
+        from loadscim.report import check_writable
+
+        check_writable("--history", args.history)
     extra = list(args.locust_args)
     if args.check:
         sys.stdout.write(
@@ -495,20 +497,6 @@ def report(args: argparse.Namespace) -> int:
     for path_written in written:
         sys.stderr.write(f"[loadscim] wrote {path_written}\n")
     return verdict.exit_code
-
-
-def _check_writable(option: str, path: str) -> None:
-    """A file loadscim will write: its directory must exist and be writable."""
-    target = Path(path)
-    where = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise UsageError(f"{option} {path!r}: is a directory; give the path of a file")
-    if not where.is_dir():
-        raise UsageError(
-            f"{option} {path!r}: the directory {str(where)!r} does not exist; create it first"
-        )
-    if not os.access(where, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-        raise UsageError(f"{option} {path!r}: cannot be written here; choose another path")
 
 
 def cleanup(args: argparse.Namespace) -> int:

@@ -334,7 +334,14 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         _fatal(str(e))
     auth.protect(rt.credentials.secrets)
     if options.history:
-        rt.recorder.history = open(options.history, "ab")  # noqa: SIM115 (closed at quit)
+        try:
+            os.makedirs(os.path.dirname(os.path.abspath(options.history)), exist_ok=True)
+            rt.recorder.history = open(options.history, "ab")  # noqa: SIM115 (closed at quit)
+        except OSError as e:
+            _fatal(
+                f"--history {options.history!r}: cannot be written ({e.strerror}); give a "
+                "file in a directory you can write to"
+            )
     if isinstance(environment.runner, WorkerRunner):
         return
     from loadscim.config import load_gate, parse_gate
