@@ -26,6 +26,7 @@ import gevent
 from loadscim.client import ScimClient
 from loadscim.ops import Op, Trial, Violation
 from loadscim.plugin import Runtime, runtime
+from loadscim.recorder import Tracked
 from loadscim.scim import payloads
 from loadscim.scim.dialects import Dialect, Request, get_dialect
 from loadscim.throttle import Throttle
@@ -191,6 +192,28 @@ class ScimUser(FastHttpUser):
         if self.dialect.name != "rfc":
             self.rt.recorder.judge_request(self.dialect.name, request.step, op)
         return op
+
+    def provision(
+        self, scim: ScimClient, tag: str, given: str, family: str
+    ) -> tuple[str, Tracked] | None:
+        """An IdP's first two steps for a new account, in this user's dialect: the existence
+        check (expect none), then the create; the new id and its entry in the run's model
+        (for reconciliation), or None when the create did not succeed."""
+        d = self.dialect
+        user_name = self.ns.user_name(tag)
+        self.send(d.lookup_user(user_name), via=scim, expect=(404,))
+        email = f"{user_name}@example.test"
+        created = self.send(
+            d.create_user(user_name, self.ns.external_id(tag), given, family, email),
+            via=scim,
+            expect=(409,),
+        )
+        if created.type != "ok" or not created.resource_id:
+            return None
+        tracked = self.rt.recorder.track("User", created.resource_id, user_name)
+        tracked.active = True
+        tracked.attributes = {"name.givenName": given, "name.familyName": family}
+        return created.resource_id, tracked
 
     # -- what the target supports --------------------------------------------------------
 

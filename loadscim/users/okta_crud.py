@@ -62,21 +62,11 @@ class OktaCrudUser(ScimUser):
         trial = self.new_trial("okta-crud", CHECKS, user_name=user_name, attributes=ATTRIBUTES)
         scim = self.scim.for_trial(trial)
 
-        self.send(d.lookup_user(user_name), via=scim, expect=(404,))  # 1
-        created = self.send(  # 2
-            d.create_user(
-                user_name, self.ns.external_id(tag), "Test", family, f"{user_name}@example.test"
-            ),
-            via=scim,
-            expect=(409,),
-        )
-        if created.type != "ok" or not created.resource_id:
+        account = self.provision(scim, tag, "Test", family)  # 1, 2
+        if account is None:
             self.finish(trial)
             return
-        uid = created.resource_id
-        tracked = self.rt.recorder.track("User", uid, user_name)
-        tracked.active = True
-        tracked.attributes = {"name.givenName": "Test", "name.familyName": family}
+        uid, tracked = account
 
         self.send(d.get_user(uid), via=scim)  # 3
         self._update(scim, uid, tracked, {"name.givenName": "Updated"})  # 4

@@ -42,21 +42,11 @@ class OnboardingUser(ScimUser):
         family = f"Hire{self.rng.randrange(10_000)}"
         trial = self.new_trial("onboarding", CHECKS, user_name=user_name, attributes=ATTRIBUTES)
         scim = self.scim.for_trial(trial)
-        self.send(d.lookup_user(user_name), via=scim, expect=(404,))
-        created = self.send(
-            d.create_user(
-                user_name, self.ns.external_id(tag), "New", family, f"{user_name}@example.test"
-            ),
-            via=scim,
-            expect=(409,),
-        )
-        if created.type != "ok" or not created.resource_id:
+        account = self.provision(scim, tag, "New", family)
+        if account is None:
             self.finish(trial)
             return
-        uid = created.resource_id
-        tracked = self.rt.recorder.track("User", uid, user_name)
-        tracked.active = True
-        tracked.attributes = {"name.givenName": "New", "name.familyName": family}
+        uid, tracked = account
         read = self.send(d.get_user(uid), via=scim)
         current = read.observed if read.type == "ok" and isinstance(read.observed, dict) else None
         if current is not None or d.name != "okta":  # Okta's update is the GET, then a PUT
