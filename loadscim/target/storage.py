@@ -25,7 +25,6 @@ misbehave stay atomic all the same: nothing yields between their read and their 
 from __future__ import annotations
 
 import time
-import uuid
 from collections import deque
 from collections.abc import Generator
 from contextlib import contextmanager
@@ -149,15 +148,7 @@ class FaultyStorage(InMemoryStorage):
     def create(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
         duplicate = self.dice.roll("duplicate-create")
         with self.lock:
-            resource = resource.model_copy(deep=True)
-            resource.id = self.generate_id(resource_type, resource)
-            now = self.clock()
-            resource.meta = Meta(
-                resource_type=resource_type.name,
-                created=now,
-                last_modified=now,
-                version=self.next_version(),
-            )
+            resource = self._stamped(resource_type, resource)
             values = self._values_of(resource)
             self._check_uniqueness(resource, values)
             if not duplicate:
@@ -319,8 +310,12 @@ class FaultyStorage(InMemoryStorage):
         self, resource_type: ResourceType, resource: Resource[Any]
     ) -> Resource[Any]:
         """A resource as create would return it, stored nowhere."""
+        return self._stamped(resource_type, resource)
+
+    def _stamped(self, resource_type: ResourceType, resource: Resource[Any]) -> Resource[Any]:
+        """A copy of a new resource with an id and its creation ``meta``, as create gives it."""
         resource = resource.model_copy(deep=True)
-        resource.id = uuid.uuid4().hex
+        resource.id = self.generate_id(resource_type, resource)
         now = self.clock()
         resource.meta = Meta(
             resource_type=resource_type.name,
