@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -43,6 +43,8 @@ from loadscim.throttle import ThrottleStats
 log = logging.getLogger("loadscim")
 
 MAX_EXAMPLES = 5
+KEEP_DELETED = 2000
+"""Deleted resources kept in the run's model for reconciliation (the latest ones)."""
 
 Checker = Callable[[Trial], list[Violation]]
 
@@ -87,6 +89,7 @@ class Recorder:
         self.listener_errors = 0
         self.notes: list[str] = []
         self.tracked: dict[tuple[str, str], Tracked] = {}
+        self._deleted: deque[tuple[str, str]] = deque()
         self.iterations = 0
         self.late_iterations = 0
         self.max_lateness_us = 0
@@ -219,7 +222,10 @@ class Recorder:
             if item is None:
                 return
             if op.kind == "delete" and (op.type == "ok" or op.status == 404):
-                item.deleted = True
+                if not item.deleted:
+                    item.deleted = True
+                    self._deleted.append((op.resource_type, op.resource_id))
+                    self._bound_deleted()
             elif op.type == "info":
                 item.uncertain = True  # it may or may not have happened
 
@@ -229,6 +235,19 @@ class Recorder:
         if item is None:
             item = self.tracked[key] = Tracked(resource_type, resource_id, name)
         return item
+
+    def _bound_deleted(self) -> None:
+        """Keep only the latest :data:`KEEP_DELETED` deleted resources in the model.
+
+        A deleted resource stays in the model so that reconciliation can check it is gone;
+        the end of a run checks at most a sample of that size anyway, and forgetting older
+        ones keeps a long run's memory flat.
+        """
+        while len(self._deleted) > KEEP_DELETED:
+            key = self._deleted.popleft()
+            item = self.tracked.get(key)
+            if item is not None and item.deleted:
+                del self.tracked[key]
 
     def forget(self, resource_type: str, resource_id: str) -> None:
         """Drop a resource the run removed and verified, to keep memory flat."""

@@ -10,9 +10,9 @@ What a soak adds is time: the report compares the latency of the first third of 
 with the last third (p99, per endpoint: "latency drift") and the load generator's memory
 (RSS) at the start and the end. So that neither is the harness's own doing, nothing piles up:
 every iteration removes what it made (here lifecycle always deprovisions by DELETE, and the
-run forgets the accounts it deleted), so the target's population and the run's model stay
-flat however long it runs. The dialect applies to the deprovision storm and the duplicate
-race (``--dialect``).
+run's model keeps only the latest deleted accounts, :data:`loadscim.recorder.KEEP_DELETED`),
+so the target's population and the run's model stay flat however long it runs. The dialect
+applies to the deprovision storm and the duplicate race (``--dialect``).
 
 Checks: ``read_your_writes``, ``lost_update``, ``conflict_status``, ``duplicate_create``,
 ``zombie``.
@@ -30,13 +30,7 @@ from loadscim.users.duplicate_race import DuplicateRaceUser
 from loadscim.users.lifecycle import LifecycleUser
 from loadscim.users.racing_patch import RacingPatchUser
 
-
-def lifecycle(user: SoakUser) -> None:
-    """A lifecycle iteration, then forget the accounts it deleted (verified by its trial)."""
-    LifecycleUser.lifecycle(user)
-    recorder = user.rt.recorder
-    for tracked in [t for t in recorder.tracked.values() if t.deleted]:
-        recorder.forget(tracked.resource_type, tracked.id)
+lifecycle = LifecycleUser.lifecycle
 
 
 MIX: tuple[Callable[..., None], ...] = (

@@ -117,3 +117,15 @@ def test_an_info_write_makes_a_tracked_resource_uncertain():
     recorder.on_op(Op("info", "delete", resource_type="User", resource_id="u1"))
     (item,) = recorder.live()
     assert item.uncertain and not item.deleted
+
+
+def test_the_model_keeps_only_the_latest_deleted_resources():
+    from loadscim import recorder as module
+
+    recorder = Recorder("r")
+    for i in range(module.KEEP_DELETED + 10):
+        recorder.on_op(Op("ok", "create", resource_type="User", resource_id=f"u{i}", observed={}))
+        recorder.on_op(Op("ok", "delete", resource_type="User", resource_id=f"u{i}"))
+    recorder.on_op(Op("ok", "create", resource_type="User", resource_id="live", observed={}))
+    assert len(recorder.tracked) == module.KEEP_DELETED + 1
+    assert ("User", "u0") not in recorder.tracked and ("User", "live") in recorder.tracked
