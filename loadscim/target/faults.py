@@ -16,6 +16,13 @@ Grammar (one spec per ``--fault``; several faults combine)::
     timeout=F | reset=F | non-json=F | truncated-json=F | wrong-content-type=F
     redirect=F | huge-body=F | throttle=F
                                robustness faults on a fraction F of resource requests
+    drop-attribute=NAME[,NAME]  the attributes are not stored (create, PUT, PATCH answer
+                               without them), e.g. title, emails.type, name.formatted
+    strict-email               emails at special-use TLDs (.test .invalid .local .example
+                               .localhost) refused: 400 invalidValue
+    require-formatted          a User without name.formatted refused: 400 invalidValue
+    no-email-type              a User whose emails carry type or primary refused: 400
+    no-schemas                 GET /Schemas answers 404
 
 ``F`` is a number from 0 to 1: a probability per eligible request (or operation), drawn
 from a ``random.Random`` seeded per fault, so a run is repeatable given ``--seed``.
@@ -28,6 +35,7 @@ from __future__ import annotations
 import difflib
 import math
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -56,8 +64,28 @@ ROBUSTNESS_FAULTS: tuple[str, ...] = (
     "throttle",
 )
 
+#: Faults that are on or off: NAME, no value. What they do is their description.
+FLAG_FAULTS: dict[str, str] = {
+    "strict-email": "emails at special-use TLDs (.test, .invalid, .local, .example, "
+    ".localhost) refused with 400 invalidValue",
+    "require-formatted": "a User without name.formatted refused with 400 invalidValue",
+    "no-email-type": "a User whose emails carry type or primary refused with 400 invalidValue",
+    "no-schemas": "GET /Schemas answered 404 (schemas not published)",
+}
+
 KNOWN_FAULTS: tuple[str, ...] = tuple(
-    sorted({"latency", "error-rate", "stall", "stale-read", *SEMANTIC_FAULTS, *ROBUSTNESS_FAULTS})
+    sorted(
+        {
+            "latency",
+            "error-rate",
+            "stall",
+            "stale-read",
+            "drop-attribute",
+            *SEMANTIC_FAULTS,
+            *ROBUSTNESS_FAULTS,
+            *FLAG_FAULTS,
+        }
+    )
 )
 
 DEFAULT_STALE_SECONDS = 1.0
@@ -146,7 +174,44 @@ class Chance:
         return f"{_DESCRIPTIONS[self.name]} (probability {_number(self.probability)})"
 
 
-Fault = Latency | Stall | StaleRead | Chance
+@dataclass(frozen=True)
+class Flag:
+    """A fault that is on or off (``strict-email``, ``no-schemas`` ...)."""
+
+    name: str
+
+    @property
+    def spec(self) -> str:
+        return self.name
+
+    def describe(self) -> str:
+        return FLAG_FAULTS[self.name]
+
+
+ATTRIBUTE_NAME = re.compile(
+    r"^(?:urn:[A-Za-z0-9.:_-]+:)?[A-Za-z][A-Za-z0-9_$-]*(?:\.[A-Za-z][A-Za-z0-9_$-]*)?$"
+)
+NEVER_DROPPED = frozenset({"id", "schemas", "meta", "username"})
+
+
+@dataclass(frozen=True)
+class DropAttribute:
+    """``drop-attribute=NAME[,NAME]``: the target accepts these attributes and stores
+    nothing of them (``title``, ``emails.type``, ``name.formatted``, an extension's
+    ``urn:...:User:employeeNumber``)."""
+
+    attributes: tuple[str, ...]
+    name: str = "drop-attribute"
+
+    @property
+    def spec(self) -> str:
+        return f"drop-attribute={','.join(self.attributes)}"
+
+    def describe(self) -> str:
+        return f"{', '.join(self.attributes)} accepted in writes but not stored"
+
+
+Fault = Latency | Stall | StaleRead | Chance | Flag | DropAttribute
 
 
 def _number(value: float) -> str:
@@ -245,12 +310,36 @@ def parse_fault(spec: str) -> Fault:
                 "--fault stale-read or --fault stale-read=2",
             )
         )
+    if name in FLAG_FAULTS:
+        if has_value:
+            raise _fail(spec, f"{name} is on or off and takes no value", f"--fault {name}")
+        return Flag(name)
+    if name == "drop-attribute":
+        return _drop_attribute(spec, value)
     if name in SEMANTIC_FAULTS:
         if not has_value:
             return Chance(name, SEMANTIC_FAULTS[name])
         return Chance(name, _fraction(spec, name, value, optional=True))
     # error-rate and the robustness faults: the fraction is required
     return Chance(name, _fraction(spec, name, value, optional=False))
+
+
+def _drop_attribute(spec: str, value: str) -> DropAttribute:
+    names = tuple(part.strip().replace("[]", "") for part in value.split(","))
+    rule = (
+        "drop-attribute takes the attribute names not to store, separated by commas "
+        "(title, emails.type, name.formatted, urn:...:User:employeeNumber)"
+    )
+    if not value or not all(ATTRIBUTE_NAME.match(name) for name in names):
+        raise _fail(spec, rule, "--fault drop-attribute=title")
+    kept = [name for name in names if name.lower() in NEVER_DROPPED]
+    if kept:
+        raise _fail(
+            spec,
+            f"{kept[0]} cannot be dropped (without it no resource can be found again)",
+            "--fault drop-attribute=title",
+        )
+    return DropAttribute(tuple(dict.fromkeys(names)))
 
 
 @dataclass(frozen=True)
@@ -286,6 +375,11 @@ class FaultPlan:
         """The probability of a Chance fault, or None when it is not enabled."""
         fault = self.get(name)
         return fault.probability if isinstance(fault, Chance) else None
+
+    def dropped_attributes(self) -> tuple[str, ...]:
+        """The attributes of ``drop-attribute`` (none when it is off)."""
+        fault = self.get("drop-attribute")
+        return fault.attributes if isinstance(fault, DropAttribute) else ()
 
     def __contains__(self, name: object) -> bool:
         return any(fault.name == name for fault in self.faults)

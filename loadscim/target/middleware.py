@@ -4,7 +4,7 @@ The middleware answers in place of the application (error-rate, throttle, non-js
 redirect: nothing applied), drops the connection (reset, timeout: nothing applied;
 drop-after-commit: applied), or changes the application's answer (truncated-json,
 wrong-content-type, huge-body: applied). ``latency`` delays every answer and ``stall``
-freezes the whole process now and then.
+freezes the whole process now and then. ``no-schemas`` answers 404 to /Schemas.
 
 The robustness faults and error-rate only touch resource endpoints (/Users, /Groups, /Bulk,
 searches), never discovery (/ServiceProviderConfig, /ResourceTypes, /Schemas), so that a
@@ -109,10 +109,13 @@ def _scim_path(environ: WSGIEnvironment) -> str:
     return path
 
 
+def _first_segment(environ: WSGIEnvironment) -> str:
+    return _scim_path(environ).strip("/").split("/", 1)[0].removesuffix(".scim")
+
+
 def is_resource_request(environ: WSGIEnvironment) -> bool:
     """True for /Users, /Groups, /Bulk, searches; False for the discovery endpoints."""
-    first = _scim_path(environ).strip("/").split("/", 1)[0]
-    return first.removesuffix(".scim") not in DISCOVERY
+    return _first_segment(environ) not in DISCOVERY
 
 
 def is_write(environ: WSGIEnvironment) -> bool:
@@ -161,12 +164,16 @@ class FaultMiddleware:
         self.before = tuple(name for name in _BEFORE if name in plan)
         self.after = tuple(name for name in _AFTER if name in plan)
         self.drop_after_commit = "drop-after-commit" in plan
+        self.no_schemas = "no-schemas" in plan
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "")
         redirected = path == REDIRECT_PREFIX or path.startswith(REDIRECT_PREFIX + "/")
         if redirected:
             environ["PATH_INFO"] = path[len(REDIRECT_PREFIX) :] or "/"
+        if self.no_schemas and _first_segment(environ) == "Schemas":
+            body = scim_error(404, "Not found (injected by --fault no-schemas)")
+            return self._send(start_response, "404 Not Found", [("Content-Type", SCIM_JSON)], body)
         if is_resource_request(environ):
             for name in self.before:
                 if name == "redirect" and redirected:

@@ -16,6 +16,9 @@ serves every request from one OS thread, in greenlets). The faults it carries:
   skip the version check of the write that follows.
 - ``stale-read``: GET by id and searches see every resource as it was SECONDS ago, like a
   lagging read replica. The handler's own reads (before a PATCH, PUT or DELETE) are fresh.
+- ``strict-email``, ``require-formatted``, ``no-email-type``, ``drop-attribute``: every
+  resource about to be stored passes :func:`loadscim.target.strict.screen` (refused, or
+  stored without the dropped attributes).
 
 Without ``lost-update`` and ``duplicate-create``, nothing yields while the lock is held, and
 the whole-request lock keeps the clean semantics. With them, the requests that do not
@@ -47,6 +50,7 @@ from scim2_models import (
 from scim2_server.memory import InMemoryStorage, Key, _key
 
 from loadscim.target.faults import Dice, FaultPlan, StaleRead
+from loadscim.target.strict import screen
 
 
 class InternalServerError(SCIMException):
@@ -82,6 +86,10 @@ class FaultyStorage(InMemoryStorage):
         self._lags: dict[Key, _Lag] = {}
         self._last_purge = 0.0
         self._duplicated: set[tuple[str, Any]] = set()
+        self._screens = any(
+            name in self.plan
+            for name in ("strict-email", "require-formatted", "no-email-type", "drop-attribute")
+        )
 
     # -- the request hooks ------------------------------------------------------------
 
@@ -149,6 +157,8 @@ class FaultyStorage(InMemoryStorage):
         duplicate = self.dice.roll("duplicate-create")
         with self.lock:
             resource = self._stamped(resource_type, resource)
+            if self._screens:
+                resource = screen(self.plan, resource)
             values = self._values_of(resource)
             self._check_uniqueness(resource, values)
             if not duplicate:
@@ -180,6 +190,8 @@ class FaultyStorage(InMemoryStorage):
             stored = self._stored(resource_type, resource.id)
             self._check_version(stored, expected_version)
             updated = type(resource).model_validate(resource.model_dump())
+            if self._screens:
+                updated = screen(self.plan, updated)
             assert stored.meta is not None
             if self._ignores_deactivation(stored, updated):
                 updated.meta = stored.meta.model_copy(update={"location": None})

@@ -6,10 +6,13 @@ import pytest
 
 from loadscim.errors import UsageError
 from loadscim.target.faults import (
+    FLAG_FAULTS,
     KNOWN_FAULTS,
     Chance,
     Dice,
+    DropAttribute,
     FaultPlan,
+    Flag,
     Latency,
     StaleRead,
     Stall,
@@ -46,6 +49,18 @@ from loadscim.target.faults import (
         ("redirect=0.3", Chance("redirect", 0.3)),
         ("huge-body=0.3", Chance("huge-body", 0.3)),
         ("throttle=0.5", Chance("throttle", 0.5)),
+        ("strict-email", Flag("strict-email")),
+        ("require-formatted", Flag("require-formatted")),
+        ("no-email-type", Flag("no-email-type")),
+        ("no-schemas", Flag("no-schemas")),
+        ("drop-attribute=title", DropAttribute(("title",))),
+        ("drop-attribute=title, emails[].type", DropAttribute(("title", "emails.type"))),
+        (
+            "drop-attribute=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            DropAttribute(
+                ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",)
+            ),
+        ),
     ],
 )
 def test_good_specs(spec: str, fault: object) -> None:
@@ -86,6 +101,15 @@ def test_good_specs(spec: str, fault: object) -> None:
         ("stale-read=inf", "stale-read takes an optional lag in seconds"),
         ("laterncy=5", "unknown fault 'laterncy'; known faults: 500-on-conflict"),
         ("laterncy=5", "did you mean 'latency'?"),
+        (
+            "strict-email=1",
+            "strict-email is on or off and takes no value; write --fault strict-email",
+        ),
+        ("no-schemas=0.5", "no-schemas is on or off and takes no value"),
+        ("drop-attribute", "drop-attribute takes the attribute names not to store"),
+        ("drop-attribute=", "write --fault drop-attribute=title"),
+        ("drop-attribute=ti tle", "drop-attribute takes the attribute names not to store"),
+        ("drop-attribute=title,userName", "userName cannot be dropped"),
         ("", "a fault spec is NAME or NAME=VALUE"),
         ("=3", "a fault spec is NAME or NAME=VALUE"),
     ],
@@ -108,12 +132,16 @@ def test_unknown_fault_lists_every_known_fault() -> None:
 
 def test_every_known_fault_parses_with_a_value() -> None:
     for name in KNOWN_FAULTS:
-        value = {"latency": "10", "stall": "10/1", "stale-read": "1"}.get(name, "0.5")
-        assert parse_fault(f"{name}={value}").name == name
+        if name in FLAG_FAULTS:
+            assert parse_fault(name).name == name
+            continue
+        value = {"latency": "10", "stall": "10/1", "stale-read": "1", "drop-attribute": "title"}
+        assert parse_fault(f"{name}={value.get(name, '0.5')}").name == name
 
 
 def test_spec_round_trips() -> None:
-    for spec in ["latency=300", "stall=500/5", "stale-read=2", "lost-update=0.5", "reset=1"]:
+    specs = ["latency=300", "stall=500/5", "stale-read=2", "lost-update=0.5", "reset=1"]
+    for spec in [*specs, "no-schemas", "drop-attribute=title,name.formatted"]:
         assert parse_fault(parse_fault(spec).spec) == parse_fault(spec)
 
 

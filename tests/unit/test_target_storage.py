@@ -11,6 +11,7 @@ from typing import Any
 import gevent
 import pytest
 from scim2_models import (
+    InvalidValueException,
     NotFoundException,
     PreconditionFailedException,
     ResponseParameters,
@@ -45,9 +46,9 @@ def storage(*specs: str) -> FaultyStorage:
     return FaultyStorage(FaultPlan.parse(specs, seed=1))
 
 
-def user(name: str, **extra: Any) -> Any:
+def user(user_name: str, **extra: Any) -> Any:
     return UserModel.model_validate(
-        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name, **extra}
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name, **extra}
     )
 
 
@@ -168,3 +169,52 @@ def test_stale_read_serves_the_past_to_clients_only() -> None:
     with pytest.raises(NotFoundException):
         store.get(USER, created.id, response_parameters=SHOWN)
     assert search(store, 'userName eq "alice"') == []
+
+
+def test_strict_email_refuses_special_use_tlds() -> None:
+    store = storage("strict-email")
+    for address in ("a@example.test", "a@x.invalid", "a@host.local", "a@b.example", "nodomain"):
+        with pytest.raises(InvalidValueException) as raised:
+            store.create(USER, user(f"u-{address}", emails=[{"value": address}]))
+        assert raised.value.to_error().status == 400
+        assert "emails[0].value" in str(raised.value)
+    created = store.create(USER, user("ok", emails=[{"value": "a@example.com", "type": "work"}]))
+    changed = store.get(USER, created.id)
+    changed.emails[0].value = "a@example.test"
+    with pytest.raises(InvalidValueException):
+        store.update(USER, changed)  # a PUT or PATCH is screened too
+    assert store.get(USER, created.id).emails[0].value == "a@example.com"
+
+
+def test_require_formatted_and_no_email_type() -> None:
+    store = storage("require-formatted", "no-email-type")
+    with pytest.raises(InvalidValueException, match=r"name\.formatted: Field required"):
+        store.create(USER, user("a", name={"givenName": "A", "familyName": "B"}))
+    formatted = {"givenName": "A", "familyName": "B", "formatted": "A B"}
+    with pytest.raises(InvalidValueException, match=r"emails\[0\].type"):
+        store.create(USER, user("a", name=formatted, emails=[{"value": "a@b.c", "type": "work"}]))
+    with pytest.raises(InvalidValueException, match=r"emails\[0\].primary"):
+        store.create(USER, user("a", name=formatted, emails=[{"value": "a@b.c", "primary": True}]))
+    assert store.create(USER, user("a", name=formatted, emails=[{"value": "a@b.c"}])).id
+    group = GroupModel.model_validate(
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "g"}
+    )
+    assert store.create(GROUP, group).id  # groups have no name.formatted
+
+
+def test_drop_attribute_stores_nothing_of_it() -> None:
+    store = storage("drop-attribute=title,emails.type,displayName")
+    created = store.create(
+        USER,
+        user("a", title="Boss", displayName="A", emails=[{"value": "a@b.c", "type": "work"}]),
+    )
+    assert created.title is None and created.display_name is None
+    assert created.emails[0].type is None and created.emails[0].value == "a@b.c"
+    changed = store.get(USER, created.id)
+    changed.title = "Admiral"
+    assert store.update(USER, changed).title is None
+    assert store.get(USER, created.id).title is None
+    group = GroupModel.model_validate(
+        {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "g"}
+    )
+    assert store.create(GROUP, group).display_name == "g"  # a group's name stays
