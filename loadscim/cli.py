@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 from loadscim import auth, http
 from loadscim.errors import EXIT_ERROR, LoadscimError, UsageError, one_line
 from loadscim.scim.namespace import new_run_id, valid_run_id
+from loadscim.throttle import check_retries, parse_max_wait
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 SCENARIO_DIRS = (PACKAGE_DIR.parent / "scenarios", Path.cwd() / "scenarios")
@@ -105,6 +106,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="identity-provider dialect: rfc, okta, entra, entra-compliant "
         "(default: the scenario's own, else rfc)",
+    )
+    run.add_argument(
+        "--throttle-retries",
+        type=int,
+        default=None,
+        metavar="N",
+        help="resends of a request answered 429, each after Retry-After (default 5; 0: never)",
+    )
+    run.add_argument(
+        "--throttle-max-wait",
+        default=None,
+        metavar="T",
+        help="a throttled request is not resent once it has waited T in all (default 60s)",
     )
     run.add_argument(
         "--check",
@@ -359,6 +373,10 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{flag} {value:g}: a rate is 0 or more; write e.g. {flag} 50")
     if args.arrival_rate and args.pace:
         raise UsageError("--arrival-rate and --pace both set the schedule; give one of them")
+    if args.throttle_retries is not None:
+        check_retries(args.throttle_retries)
+    if args.throttle_max_wait is not None:
+        parse_max_wait(args.throttle_max_wait)
     if args.dialect:
         from loadscim.scim.dialects import check_dialect_option
 
@@ -456,6 +474,10 @@ def run(args: argparse.Namespace) -> int:
             command += [_LOCUST_REPORT_OPTION[option], str(Path(path).resolve())]
         if args.dialect:
             command += ["--dialect", args.dialect]
+        if args.throttle_retries is not None:
+            command += ["--throttle-retries", str(args.throttle_retries)]
+        if args.throttle_max_wait is not None:
+            command += ["--throttle-max-wait", f"{parse_max_wait(args.throttle_max_wait):g}"]
         command += extra
         return _run_locust(command)
     return EXIT_ERROR  # pragma: no cover  (the with-block returns)

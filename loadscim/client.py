@@ -8,7 +8,8 @@ statistics, another one can send through anything else.
 Every call:
 
 1. builds an invocation Op and hands it to the sink (start time taken just before sending);
-2. sends through the transport;
+2. sends through the transport (after a 429, waits ``Retry-After`` and resends the same
+   request as the client's :class:`~loadscim.throttle.Throttle` allows);
 3. classifies the answer (:func:`loadscim.ops.classify_status`; no answer, or a 2xx whose
    body cannot be read, is ``info``; a connection refused before sending is ``fail``);
 4. hands the completion Op to the sink and returns it.
@@ -100,8 +101,9 @@ class ScimClient:
     :param process: the logical client name written into each Op.
     :param headers: sent with every request (Authorization, User-Agent ...).
     :param on_complete: called with every completion (latency recording, the model).
-    :param throttle: after a 429, holds this client's next request until Retry-After has
-        passed (clients made by :meth:`for_trial` share it).
+    :param throttle: after a 429, holds this client's requests until Retry-After has passed
+        and resends the throttled request as its policy allows (clients made by
+        :meth:`for_trial` share it); only the last answer becomes the completion.
     """
 
     def __init__(
@@ -330,16 +332,42 @@ class ScimClient:
         )
         if sink is not None:
             sink(invocation)
-        response = self.transport.send(method, full_path, payload, request_headers, name, expect)
+        send = self.transport.send if self.throttle is None else self._send_throttled
+        response = send(method, full_path, payload, request_headers, name, expect)
         end = _now_us()
-        if self.throttle is not None:
-            self.throttle.saw(response.status, response.headers)
         completion = complete(invocation, response, end)
         if sink is not None:
             sink(completion)
         if self.on_complete is not None:
             self.on_complete(completion)
         return completion
+
+    def _send_throttled(
+        self,
+        method: str,
+        path: str,
+        payload: bytes | None,
+        headers: dict[str, str],
+        name: str,
+        expect: Collection[int],
+    ) -> Response:
+        """Send; after a 429, wait Retry-After and resend the same request while the throttle
+        allows (a 429 is not applied, so a write is safe to resend). A 429 that will be
+        resent is expected (not a failure in Locust's statistics); the caller records only
+        the last answer."""
+        throttle = self.throttle
+        assert throttle is not None
+        attempt, waited = 0, 0.0
+        while True:
+            retry = throttle.may_retry(attempt, waited)
+            response = self.transport.send(
+                method, path, payload, headers, name, (*expect, 429) if retry else expect
+            )
+            throttle.saw(response.status, response.headers, retry)
+            if response.status != 429 or not retry:
+                return response
+            attempt += 1
+            waited += throttle.wait()
 
 
 def complete(invocation: Op, response: Response, end_us: int) -> Op:

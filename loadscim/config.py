@@ -3,6 +3,7 @@
 The grammar (every key optional)::
 
     errors = "rate < 1%"          # failures / requests over all requests; '<' or '<='
+    throttled = "rate < 5%"       # answers 429 (Too Many Requests) / requests, resent or not
     min_rps = 50                  # minimum throughput over the measured window
     min_samples = 20              # samples a line needs before it can PASS (default 20)
     abort_on_fail = true          # stop the run early on a breach (default false)
@@ -61,10 +62,13 @@ TOP_LEVEL_KEYS = (
     "latency",
     "min_rps",
     "min_samples",
+    "throttled",
     "violations",
 )
 OPERATORS = ("<", "<=")
 _Fail = Callable[[str], NoReturn]
+_DEFAULT_RATE = {"errors": "1%", "throttled": "5%"}
+"""The example limit of each top-level rate key, in error messages."""
 COMMON_STATS = ("p50", "p75", "p90", "p95", "p99", "p99.9", "p99.99", "max", "avg")
 
 
@@ -157,6 +161,8 @@ class Gate:
     errors_by_endpoint: tuple[EndpointErrors, ...] = ()
     violations: tuple[tuple[str, int], ...] = ()
     """Allowed violations per checker, sorted by name; a checker not listed allows 0."""
+    throttled: RateRule | None = None
+    """The most answers 429 (Too Many Requests) there may be per request sent."""
     source: str = field(default="", compare=False)
 
     def allowed_violations(self, checker: str) -> int:
@@ -170,6 +176,8 @@ class Gate:
         out: list[str] = []
         if self.errors is not None:
             out.append(f"errors = {_q(self.errors.text)}")
+        if self.throttled is not None:
+            out.append(f"throttled = {_q(self.throttled.text)}")
         if self.min_rps is not None:
             out.append(f"min_rps = {_num(self.min_rps)}")
         out.append(f"min_samples = {self.min_samples}")
@@ -314,6 +322,7 @@ class _Parser:
             min_samples = self.count("min_samples", doc["min_samples"], minimum=1)
         gate = Gate(
             errors=self.rate("errors", doc["errors"]) if "errors" in doc else None,
+            throttled=self.rate("throttled", doc["throttled"]) if "throttled" in doc else None,
             min_rps=self.min_rps(doc["min_rps"]) if "min_rps" in doc else None,
             min_samples=min_samples,
             abort_on_fail=self.boolean("abort_on_fail", doc.get("abort_on_fail", False)),
@@ -414,16 +423,18 @@ class _Parser:
     # -- rules
 
     def rate(self, where: str, value: Any) -> RateRule:
-        if isinstance(value, dict) and where == "errors":
+        if isinstance(value, dict) and where in _DEFAULT_RATE:
+            also = " and per-endpoint rates under [errors_by_endpoint]" if where == "errors" else ""
             self.fail(
                 where,
-                'a table is not a rate; write errors = "rate < 1%" at the top and '
-                "per-endpoint rates under [errors_by_endpoint]",
+                f'a table is not a rate; write {where} = "rate < {_DEFAULT_RATE[where]}" at the '
+                f"top{also}",
             )
         if not isinstance(value, str):
-            fix = f"{_num(value)}%" if _is_number(value) else "1%"
+            fix = f"{_num(value)}%" if _is_number(value) else _DEFAULT_RATE.get(where, "1%")
             self.type_error(where, value, "a string", f'{_lhs(where)} = "rate < {fix}"')
-        return _parse_rate(value, self.failing(where, value))
+        what = "a throttled rate" if where == "throttled" else "an error rate"
+        return _parse_rate(value, self.failing(where, value), what)
 
     def latency(self, table: Any) -> tuple[LatencyLine, ...]:
         if not isinstance(table, dict):
@@ -661,24 +672,24 @@ def _valid_stat(stat: str) -> bool:
     return match is not None and 0 < float(match.group(1)) <= 100
 
 
-def _parse_rate(text: str, fail: _Fail) -> RateRule:
+def _parse_rate(text: str, fail: _Fail, what: str = "an error rate") -> RateRule:
     match = _RULE.fullmatch(text)
     example = "write it as 'rate < N%', e.g. 'rate < 1%'"
     if not match or not (match.group("num") or match.group("op")):
-        fail(f"is not an error rate; {example}")
+        fail(f"is not {what}; {example}")
     name, op, num, unit = match.group("stat", "op", "num", "unit")
     num = num.lstrip("+") if num else num
     shown_num = num or "1"
     if name != "rate":
         fail(
-            f"is not an error rate (it must start with 'rate'); "
+            f"is not {what} (it must start with 'rate'); "
             f"write {_show(f'rate {op or chr(60)} {shown_num}%')}"
         )
     if op is None:
         fail(f"has no operator; write {_show(f'rate < {shown_num}%')}")
     if op not in OPERATORS:
         fail(
-            f"uses {op!r}, but an error rate states an upper limit with '<' or '<=': "
+            f"uses {op!r}, but {what} states an upper limit with '<' or '<=': "
             f"write {_show(f'rate < {shown_num}%')}"
         )
     if num is None:
@@ -693,7 +704,7 @@ def _parse_rate(text: str, fail: _Fail) -> RateRule:
                 )
             fail(f"has no '%'; write {_show(f'rate {op} {num}%')}{alt}")
         fail(
-            f"has the unit {unit!r}; error rates are percentages: "
+            f"has the unit {unit!r}; rates are percentages: "
             f"write {_show(f'rate {op} {num}%')}"
         )
     value = Decimal(num)

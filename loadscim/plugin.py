@@ -3,11 +3,12 @@
 Importing this module (every loadscim user class does) registers, on Locust's global events:
 
 - the command-line options ``--gate``, ``--run-id``, ``--seed``, ``--history``,
-  ``--no-cleanup``, the credentials (``--token-env``, ``--token-file``, ``--basic-user``,
-  ``--basic-password-env``), the connection (``--ca-bundle``, ``--insecure``,
-  ``--request-timeout``) (so ``locust -f scenarios/x.py --gate g.toml`` works), and the
-  reports ``--junit``, ``--report-json``, ``--report-html``, ``--hdr-log`` (Locust has its own
-  ``--json`` and ``--html``; ``loadscim run --json/--html`` map to these);
+  ``--no-cleanup``, ``--throttle-retries``, ``--throttle-max-wait``, the credentials
+  (``--token-env``, ``--token-file``, ``--basic-user``, ``--basic-password-env``), the
+  connection (``--ca-bundle``, ``--insecure``, ``--request-timeout``) (so
+  ``locust -f scenarios/x.py --gate g.toml`` works), and the reports ``--junit``,
+  ``--report-json``, ``--report-html``, ``--hdr-log`` (Locust has its own ``--json`` and
+  ``--html``; ``loadscim run --json/--html`` map to these);
 - ``init``: the per-process :class:`Runtime`: credentials read (and redacted from every log
   handler, stdout and stderr); on the master (or a local run) the gate file is read and the
   target pre-flighted: a problem ends the process with exit code 3 and one line;
@@ -51,7 +52,13 @@ from loadscim.errors import EXIT_ERROR, LoadscimError, one_line
 from loadscim.preflight import Capabilities, check_target
 from loadscim.recorder import Recorder
 from loadscim.scim.namespace import Namespace, new_run_id, valid_run_id
-from loadscim.throttle import Throttle
+from loadscim.throttle import (
+    DEFAULT_MAX_WAIT_S,
+    DEFAULT_RETRIES,
+    Throttle,
+    check_retries,
+    parse_max_wait,
+)
 
 log = logging.getLogger("loadscim")
 
@@ -158,7 +165,8 @@ class Runtime:
     ) -> ScimClient:
         """A ScimClient over a FastHttpSession, wired to this process's recorder.
 
-        After a 429 the client waits (``throttle``: a new one unless given).
+        After a 429 the client waits Retry-After and resends (``throttle``: a new one, with
+        ``--throttle-retries`` and ``--throttle-max-wait``, unless given).
         """
         from loadscim.users.transport import LocustTransport
 
@@ -168,7 +176,17 @@ class Runtime:
             headers=self.auth_headers(),
             on_complete=self.recorder.on_op,
             seq=self.recorder.next_seq,
-            throttle=throttle if throttle is not None else Throttle(self.recorder.throttle),
+            throttle=throttle if throttle is not None else self.new_throttle(),
+        )
+
+    def new_throttle(self) -> Throttle:
+        """A simulated client's throttle: the run's resend policy, the recorder's counts."""
+        retries = getattr(self.options, "throttle_retries", None)
+        max_wait = getattr(self.options, "throttle_max_wait", None)
+        return Throttle(
+            self.recorder.throttle,
+            retries=DEFAULT_RETRIES if retries is None else int(retries),
+            max_wait_s=DEFAULT_MAX_WAIT_S if max_wait is None else parse_max_wait(max_wait),
         )
 
     def listener_failed(self, where: str) -> None:
@@ -267,6 +285,18 @@ def _add_options(parser: Any) -> None:
         "(default: the scenario's own, else rfc).",
     )
     group.add_argument(
+        "--throttle-retries",
+        type=int,
+        default=DEFAULT_RETRIES,
+        help="Resends of a request answered 429, after Retry-After (default 5; 0: never).",
+    )
+    group.add_argument(
+        "--throttle-max-wait",
+        default=f"{DEFAULT_MAX_WAIT_S:g}s",
+        help="A throttled request is not resent once it has waited this long in all "
+        "(default 60s).",
+    )
+    group.add_argument(
         "--no-cleanup",
         action="store_true",
         default=False,
@@ -320,6 +350,13 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         if not low <= value <= high:
             flag = "--" + name.replace("_", "-")
             _fatal(f"{flag} {value}: must be from {low} to {high}; write e.g. {flag} {low * 5}")
+    try:
+        check_retries(getattr(options, "throttle_retries", DEFAULT_RETRIES))
+        options.throttle_max_wait = parse_max_wait(
+            getattr(options, "throttle_max_wait", DEFAULT_MAX_WAIT_S)
+        )
+    except LoadscimError as e:
+        _fatal(str(e))
     if options.dialect:
         from loadscim.scim.dialects import check_dialect_option
 

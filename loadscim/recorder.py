@@ -340,8 +340,7 @@ class Recorder:
         if data.get("drift"):
             self.drift.absorb(data["drift"])
         self.outcomes.update(data.get("outcomes") or {})
-        throttle = data.get("throttle") or {}
-        self.throttle.add(int(throttle.get("answers", 0)), float(throttle.get("waited_s", 0.0)))
+        self.throttle.absorb(data.get("throttle") or {})
 
     def endpoint(self, name: str) -> EndpointStats:
         stats = self.endpoints.get(name)
@@ -383,13 +382,11 @@ class Recorder:
         if self.outcomes:
             summary.notes.append(outcomes_note(self.outcomes))
             summary.extra["outcomes"] = dict(self.outcomes)
-        note = self.throttle.note()
+        all_stats = self.endpoints.get(ALL)
+        note = self.throttle.note(all_stats.requests if all_stats is not None else 0)
         if note:
             summary.notes.append(note)
-            summary.extra["throttle"] = {
-                "answers": self.throttle.answers,
-                "waited_s": round(self.throttle.waited_s, 3),
-            }
+            summary.extra["throttle"] = self.throttle.to_dict()
         return summary
 
 

@@ -122,6 +122,14 @@ class RunSummary:
             stats = self.endpoints[name] = EndpointStats(name)
         return stats
 
+    @property
+    def throttled(self) -> int:
+        """Answers 429 (Too Many Requests) the load received, resent or not (``extra``'s
+        ``throttle``, so that a summary read back from JSON has it too)."""
+        throttle = self.extra.get("throttle")
+        answers = throttle.get("answers", 0) if isinstance(throttle, dict) else 0
+        return int(answers) if isinstance(answers, int | float) else 0
+
     def checker(self, name: str) -> CheckerStats:
         stats = self.checkers.get(name)
         if stats is None:

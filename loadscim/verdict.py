@@ -32,6 +32,8 @@ from loadscim.summary import ALL, CheckerStats, EndpointStats, RunSummary
 CPU_SATURATED_PERCENT = 90.0
 """Above this CPU use of a load generator, its timings are not trusted."""
 
+SLOW_P50_US = 500_000
+"""A p50 from which an endpoint is named as the likely reason a checker finished no trial."""
 _MAX_SEEN_LISTED = 8
 _MAX_REASONS_SHOWN = 3
 
@@ -59,7 +61,7 @@ class LineResult:
     """The judgement of one gate line, one checker or one self-trust condition."""
 
     kind: str
-    """``latency``, ``errors``, ``rps``, ``checker`` or ``self``."""
+    """``latency``, ``errors``, ``throttled``, ``rps``, ``checker`` or ``self``."""
     text: str
     """The line as the gate states it: ``p95 < 300ms``, ``rate < 1%``, ``min_rps = 50``."""
     endpoint: str | None
@@ -85,6 +87,8 @@ class LineResult:
             return f"{where}errors {self.text}"
         if self.kind == "latency":
             return f'"{self.endpoint}" {self.text}'
+        if self.kind == "throttled":
+            return f"throttled {self.text}"
         if self.kind == "checker":
             return f"checker {self.endpoint}"
         return self.text
@@ -226,6 +230,8 @@ def _gate_lines(gate: Gate, summary: RunSummary, with_rps: bool = True) -> list[
         lines.append(_rate_line(gate, ALL, gate.errors, summary))
     for entry in gate.errors_by_endpoint:
         lines.append(_rate_line(gate, entry.endpoint, entry.rule, summary))
+    if gate.throttled is not None:
+        lines.append(_throttled_line(gate, gate.throttled, summary))
     if with_rps and gate.min_rps is not None:
         lines.append(_rps_line(gate.min_rps, summary))
     return lines
@@ -326,6 +332,30 @@ def _rate_line(gate: Gate, endpoint: str, rule: RateRule, summary: RunSummary) -
                       f"{label} observed {observed} ({detail})", stats.requests)
 
 
+def _throttled_line(gate: Gate, rule: RateRule, summary: RunSummary) -> LineResult:
+    """``throttled = "rate < 5%"``: answers 429 over the requests sent (those answered 429
+    included: each is a request the target received and turned away)."""
+    label = f"throttled {rule.text}"
+    stats = _stats(summary, ALL)
+    requests = stats.requests if stats is not None else 0
+    throttled = summary.throttled
+
+    def line(status: Status, observed: str = "", reason: str = "") -> LineResult:
+        return LineResult("throttled", rule.text, ALL, status, observed, rule.limit_text,
+                          reason, requests)
+
+    if requests == 0:
+        return line(Status.UNKNOWN, reason=f"{label}: no requests recorded")
+    observed = format_percent(100.0 * throttled / requests)
+    if requests < gate.min_samples:
+        why = f"only {requests} requests, fewer than min_samples {gate.min_samples}"
+        return line(Status.UNKNOWN, observed, f"{label}: {why}")
+    if rule.holds(min(throttled, requests), requests):
+        return line(Status.PASS, observed)
+    detail = f"{throttled} answers 429 (Too Many Requests) to {requests} requests"
+    return line(Status.FAIL, observed, f"{label} observed {observed} ({detail})")
+
+
 def _rps_line(min_rps: float, summary: RunSummary) -> LineResult:
     limit = f"{_plain(min_rps)}/s"
     text = f"min_rps = {_plain(min_rps)}"
@@ -343,10 +373,35 @@ def _rps_line(min_rps: float, summary: RunSummary) -> LineResult:
 
 
 def _checker_lines(gate: Gate | None, summary: RunSummary) -> list[LineResult]:
-    return [_checker_line(gate, summary.checkers[name]) for name in sorted(summary.checkers)]
+    return [
+        _checker_line(gate, summary.checkers[name], summary) for name in sorted(summary.checkers)
+    ]
 
 
-def _checker_line(gate: Gate | None, stats: CheckerStats) -> LineResult:
+def no_trials_reason(stats: CheckerStats, summary: RunSummary | None = None) -> str:
+    """Why a checker that judged nothing vouches for nothing, and what to change:
+    ``okta_group_push: 0 trials of lost_update finished in 15 s; the target's POST /Users
+    p50 is 11 s: run longer (--duration)``."""
+    if summary is None:
+        return f"{stats.name}: judged no trials, so it vouches for nothing"
+    who = f"{summary.scenario}: " if summary.scenario else ""
+    took = f" in {summary.duration_s:.0f} s" if summary.duration_s > 0 else ""
+    head = f"{who}0 trials of {stats.name} finished{took}, so it vouches for nothing"
+    answered = [s for n, s in summary.endpoints.items() if n != ALL and s.hist.get_total_count()]
+    if not answered:
+        return f"{head}; no request was answered: check the target and the log above"
+    slowest = max(answered, key=lambda s: s.hist.get_value_at_percentile(50.0))
+    p50_us = float(slowest.hist.get_value_at_percentile(50.0))
+    if p50_us < SLOW_P50_US:
+        return f"{head}; run longer (--duration), and see the log above for errors of the users"
+    unit = "s" if p50_us >= 1_000_000 else "ms"
+    hint = f"the target's {slowest.name} p50 is {format_in_unit(p50_us, unit)}"
+    return f"{head}; {hint}: run longer (--duration)"
+
+
+def _checker_line(
+    gate: Gate | None, stats: CheckerStats, summary: RunSummary | None = None
+) -> LineResult:
     allowed = gate.allowed_violations(stats.name) if gate is not None else 0
     text = f"violations <= {allowed}"
     observed = str(stats.violations)
@@ -369,7 +424,7 @@ def _checker_line(gate: Gate | None, stats: CheckerStats) -> LineResult:
     if stats.not_applicable:
         return line(Status.PASS, f"{stats.name}: not applicable: {stats.not_applicable}", True)
     if stats.trials == 0:
-        return line(Status.UNKNOWN, f"{stats.name}: judged no trials, so it vouches for nothing")
+        return line(Status.UNKNOWN, no_trials_reason(stats, summary))
     return line(Status.PASS)
 
 

@@ -3,6 +3,8 @@
 Grammar (one spec per ``--fault``; several faults combine)::
 
     latency=MS                 every response MS milliseconds later (integer >= 0)
+    slow-create=MS             POST /Users and POST /Groups MS milliseconds slower (integer >= 0),
+                               without holding up other requests (a server hashing passwords)
     error-rate=F               a fraction F of resource requests: SCIM 500, not applied
     stall=MS/EVERY_S           the whole process freezes MS ms every EVERY_S seconds
     lost-update[=F]            PATCH / PUT read-modify-write, no lock, no version check
@@ -77,6 +79,7 @@ KNOWN_FAULTS: tuple[str, ...] = tuple(
     sorted(
         {
             "latency",
+            "slow-create",
             "error-rate",
             "stall",
             "stale-read",
@@ -123,6 +126,22 @@ class Latency:
 
     def describe(self) -> str:
         return f"every response delayed {self.milliseconds} ms"
+
+
+@dataclass(frozen=True)
+class SlowCreate:
+    """``slow-create=MS``: POST /Users and POST /Groups answer MS milliseconds later; other
+    requests are not held up (the wait does not hold the storage lock)."""
+
+    milliseconds: int
+    name: str = "slow-create"
+
+    @property
+    def spec(self) -> str:
+        return f"slow-create={self.milliseconds}"
+
+    def describe(self) -> str:
+        return f"POST /Users and POST /Groups delayed {self.milliseconds} ms"
 
 
 @dataclass(frozen=True)
@@ -211,7 +230,7 @@ class DropAttribute:
         return f"{', '.join(self.attributes)} accepted in writes but not stored"
 
 
-Fault = Latency | Stall | StaleRead | Chance | Flag | DropAttribute
+Fault = Latency | SlowCreate | Stall | StaleRead | Chance | Flag | DropAttribute
 
 
 def _number(value: float) -> str:
@@ -283,6 +302,16 @@ def parse_fault(spec: str) -> Fault:
                 value,
                 "latency takes milliseconds, an integer >= 0",
                 "--fault latency=300",
+                0,
+            )
+        )
+    if name == "slow-create":
+        return SlowCreate(
+            _milliseconds(
+                spec,
+                value,
+                "slow-create takes milliseconds, an integer >= 0",
+                "--fault slow-create=3000",
                 0,
             )
         )

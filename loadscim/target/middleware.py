@@ -3,7 +3,8 @@
 The middleware answers in place of the application (error-rate, throttle, non-json,
 redirect: nothing applied), drops the connection (reset, timeout: nothing applied;
 drop-after-commit: applied), or changes the application's answer (truncated-json,
-wrong-content-type, huge-body: applied). ``latency`` delays every answer and ``stall``
+wrong-content-type, huge-body: applied). ``latency`` delays every answer, ``slow-create``
+the creates (POST /Users, POST /Groups) before they reach the application, and ``stall``
 freezes the whole process now and then. ``no-schemas`` answers 404 to /Schemas.
 
 The robustness faults and error-rate only touch resource endpoints (/Users, /Groups, /Bulk,
@@ -28,7 +29,7 @@ from gevent import monkey
 from gevent.pywsgi import WSGIHandler
 from gevent.socket import wait_read
 
-from loadscim.target.faults import Dice, FaultPlan, Latency, Stall
+from loadscim.target.faults import Dice, FaultPlan, Latency, SlowCreate, Stall
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -118,6 +119,13 @@ def is_resource_request(environ: WSGIEnvironment) -> bool:
     return _first_segment(environ) not in DISCOVERY
 
 
+def is_create(environ: WSGIEnvironment) -> bool:
+    """POST /Users or POST /Groups (not /Bulk, not a search)."""
+    if environ.get("REQUEST_METHOD", "").upper() != "POST":
+        return False
+    return _scim_path(environ).rstrip("/") in ("/Users", "/Groups")
+
+
 def is_write(environ: WSGIEnvironment) -> bool:
     return environ.get("REQUEST_METHOD", "").upper() in WRITE_METHODS and not _scim_path(
         environ
@@ -161,6 +169,8 @@ class FaultMiddleware:
         self.dice = dice
         latency = plan.get("latency")
         self.latency = latency.milliseconds / 1000.0 if isinstance(latency, Latency) else 0.0
+        slow = plan.get("slow-create")
+        self.slow_create = slow.milliseconds / 1000.0 if isinstance(slow, SlowCreate) else 0.0
         self.before = tuple(name for name in _BEFORE if name in plan)
         self.after = tuple(name for name in _AFTER if name in plan)
         self.drop_after_commit = "drop-after-commit" in plan
@@ -180,6 +190,8 @@ class FaultMiddleware:
                     continue
                 if self.dice.roll(name):
                     return self._answer_instead(name, environ, start_response)
+            if self.slow_create and is_create(environ):
+                gevent.sleep(self.slow_create)  # this request only: no lock is held yet
         if not (self.after or self.drop_after_commit):
             self._delay()
             return self.app(environ, start_response)

@@ -21,6 +21,7 @@ SOURCE = "gates/ci.toml"
 
 FULL = """
 errors = "rate < 1%"
+throttled = "rate <= 5%"
 min_rps = 50
 min_samples = 20
 abort_on_fail = true
@@ -58,6 +59,7 @@ def test_full_gate_parses() -> None:
     assert gate.source == SOURCE
     assert gate.errors is not None and gate.errors.text == "rate < 1%"
     assert gate.errors.limit_percent == 1.0
+    assert gate.throttled is not None and gate.throttled.text == "rate <= 5%"
     assert gate.min_rps == 50.0
     assert gate.min_samples == 20
     assert gate.abort_on_fail is True
@@ -91,6 +93,7 @@ def test_empty_gate_has_defaults() -> None:
     assert gate.min_samples == DEFAULT_MIN_SAMPLES == 20
     assert gate.abort_on_fail is False and gate.abort_grace_s == DEFAULT_ABORT_GRACE_S == 10.0
     assert gate.errors is None and gate.min_rps is None and gate.latency == ()
+    assert gate.throttled is None
 
 
 @pytest.mark.parametrize(
@@ -123,6 +126,13 @@ def test_latency_rules(rule: str, stat: str, op: str, limit_us: int, corrected: 
 @pytest.mark.parametrize("rate", ["rate < 1%", "rate <= 0.5%", "rate <= 0%", "rate < 100%"])
 def test_rates(rate: str) -> None:
     assert parse_gate(f'errors = "{rate}"', SOURCE).errors.text == rate  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("rate", ["rate < 5%", "rate <= 0%", "rate < 0.5%"])
+def test_throttled_rates(rate: str) -> None:
+    gate = parse_gate(f'throttled = "{rate}"', SOURCE)
+    assert gate.throttled is not None and gate.throttled.text == rate
+    assert gate.errors is None  # a separate line: throttling is not an error
 
 
 @pytest.mark.parametrize("text", [FULL, "", 'min_rps = 0.5\nabort_grace = "250ms"'])
@@ -388,6 +398,26 @@ ERRORS = [
     (
         "violations = 0",
         ["violations: 0 is an integer, not a table", "[violations]"],
+    ),
+    (
+        'throttled = "5%"',
+        ["throttled: '5%' is not a throttled rate", "write 'rate < 5%'"],
+    ),
+    (
+        "throttled = 5",
+        ["throttled: 5 is an integer, not a string", 'write throttled = "rate < 5%"'],
+    ),
+    (
+        'throttled = "rate < 5"',
+        ["throttled: 'rate < 5'", "has no '%'", "write 'rate < 5%'"],
+    ),
+    (
+        "[throttled]\nrate = 1",
+        ['throttled', 'a table is not a rate; write throttled = "rate < 5%" at the top'],
+    ),
+    (
+        'throttle = "rate < 5%"',
+        ["unknown key 'throttle'", "did you mean 'throttled'?"],
     ),
 ]
 

@@ -14,6 +14,7 @@ from loadscim.target.faults import (
     FaultPlan,
     Flag,
     Latency,
+    SlowCreate,
     StaleRead,
     Stall,
     parse_fault,
@@ -26,6 +27,7 @@ from loadscim.target.faults import (
         ("latency=300", Latency(300)),
         ("latency=0", Latency(0)),
         (" Latency = 25 ", Latency(25)),
+        ("slow-create=3000", SlowCreate(3000)),
         ("error-rate=0.1", Chance("error-rate", 0.1)),
         ("error-rate=1", Chance("error-rate", 1.0)),
         ("stall=500/5", Stall(500, 5.0)),
@@ -78,6 +80,7 @@ def test_good_specs(spec: str, fault: object) -> None:
         ("latency=-5", "latency takes milliseconds, an integer >= 0"),
         ("latency", "latency takes milliseconds, an integer >= 0"),
         ("latency=1.5", "latency takes milliseconds, an integer >= 0"),
+        ("slow-create", "slow-create takes milliseconds, an integer >= 0; write --fault slow-create=3000"),
         (
             "error-rate=2",
             "--fault 'error-rate=2': error-rate takes a fraction of requests, a number from "
@@ -135,12 +138,14 @@ def test_every_known_fault_parses_with_a_value() -> None:
         if name in FLAG_FAULTS:
             assert parse_fault(name).name == name
             continue
-        value = {"latency": "10", "stall": "10/1", "stale-read": "1", "drop-attribute": "title"}
+        value = {"latency": "10", "slow-create": "10", "stall": "10/1", "stale-read": "1",
+                 "drop-attribute": "title"}
         assert parse_fault(f"{name}={value.get(name, '0.5')}").name == name
 
 
 def test_spec_round_trips() -> None:
-    specs = ["latency=300", "stall=500/5", "stale-read=2", "lost-update=0.5", "reset=1"]
+    specs = ["latency=300", "slow-create=5", "stall=500/5", "stale-read=2", "lost-update=0.5",
+             "reset=1"]
     for spec in [*specs, "no-schemas", "drop-attribute=title,name.formatted"]:
         assert parse_fault(parse_fault(spec).spec) == parse_fault(spec)
 

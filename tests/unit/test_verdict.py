@@ -316,7 +316,31 @@ def test_crashed_checker_is_unknown() -> None:
 
 def test_checker_that_judged_nothing_is_unknown() -> None:
     line = only_line(evaluate(None, with_checker(run(BUSY), trials=0)))
-    assert line.status is Status.UNKNOWN and "judged no trials" in line.reason
+    assert line.status is Status.UNKNOWN
+    assert line.reason == (
+        "0 trials of lost_update finished in 10 s, so it vouches for nothing; run longer "
+        "(--duration), and see the log above for errors of the users"
+    )
+
+
+def test_a_declared_checker_without_trials_names_the_slow_endpoint_and_the_fix() -> None:
+    summary = run({"POST /Users": [11_000 * MS] * 30, "GET /Users": [MS] * 30}, duration_s=15.0)
+    summary.scenario = "okta_group_push"
+    summary.checker("lost_update")  # declared by the scenario, never finished a trial
+    with_checker(summary, "conflict_status", trials=0, not_applicable=None)
+    verdict = evaluate(parse_gate('errors = "rate < 1%"', "g.toml"), summary)
+    assert verdict.status is Status.UNKNOWN
+    assert verdict.reasons[0] == (
+        "okta_group_push: 0 trials of conflict_status finished in 15 s, so it vouches for "
+        "nothing; the target's POST /Users p50 is 11.0s: run longer (--duration)"
+    )
+    assert "0 trials of lost_update" in verdict.headline()
+
+
+def test_a_checker_without_trials_and_no_answer_at_all_says_so() -> None:
+    summary = with_checker(run({}), trials=0)
+    reasons = evaluate(None, summary).reasons
+    assert any("0 trials of lost_update" in r and "no request was answered" in r for r in reasons)
 
 
 def test_not_applicable_checker_is_neither_fail_nor_unknown() -> None:
@@ -474,3 +498,48 @@ def test_breached_now_on_error_rate_and_checker() -> None:
 )
 def test_format_sig3(value: float, text: str) -> None:
     assert format_sig3(value) == text
+
+
+# -- throttled --------------------------------------------------------------------------
+
+
+def throttled_run(answers: int, requests: int = 100) -> RunSummary:
+    summary = run({"GET /Users": [MS] * requests})
+    if answers:
+        summary.extra["throttle"] = {"answers": answers, "retried": answers, "gave_up": 0}
+    return summary
+
+
+def test_throttled_line_fails_above_its_limit_and_names_the_counts() -> None:
+    verdict = evaluate(gate('throttled = "rate < 5%"'), throttled_run(20))
+    line = only_line(verdict)
+    assert (line.kind, line.name, line.status) == ("throttled", "throttled rate < 5%", Status.FAIL)
+    assert (line.observed, line.limit, line.samples) == ("20.0%", "5%", 100)
+    assert line.reason == (
+        "throttled rate < 5% observed 20.0% (20 answers 429 (Too Many Requests) to 100 requests)"
+    )
+    assert verdict.headline().startswith("verdict: FAIL (1 gate line breached: throttled")
+
+
+@pytest.mark.parametrize(("answers", "text"), [(0, "rate < 5%"), (4, "rate < 5%"), (20, "rate < 25%")])
+def test_throttled_line_passes_within_its_limit(answers: int, text: str) -> None:
+    line = only_line(evaluate(gate(f'throttled = "{text}"'), throttled_run(answers)))
+    assert line.status is Status.PASS
+
+
+def test_throttling_alone_is_not_an_error() -> None:
+    """Retried 429s are no failures: the errors line holds, the throttled line judges them."""
+    verdict = evaluate(gate('errors = "rate < 1%"'), throttled_run(20))
+    assert verdict.status is Status.PASS
+
+
+def test_throttled_line_needs_samples() -> None:
+    line = only_line(evaluate(gate('throttled = "rate < 5%"'), throttled_run(1, requests=5)))
+    assert line.status is Status.UNKNOWN and "fewer than min_samples 20" in line.reason
+    line = evaluate(gate('throttled = "rate < 5%"'), run({})).lines[0]
+    assert line.status is Status.UNKNOWN and "no requests recorded" in line.reason
+
+
+def test_throttled_line_aborts_a_run_on_fail() -> None:
+    text = 'throttled = "rate < 5%"\nabort_on_fail = true\nabort_grace = "1s"'
+    assert breached_now(gate(text), throttled_run(20), 5.0) is not None
