@@ -128,6 +128,28 @@ def test_latency_delays_every_answer_without_blocking_others() -> None:
         assert 0.2 <= elapsed < 1.0  # ten answers in parallel, not one after the other
 
 
+def test_slow_create_delays_creates_only_without_blocking_others() -> None:
+    with serve("slow-create=400") as url:
+        started = time.monotonic()
+        creates = [lambda i=i: call("POST", f"{url}/Users", user_body(f"slow.{i}")) for i in range(4)]
+        reads: list[float] = []
+
+        def group() -> object:
+            return call("POST", f"{url}/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "slow.g"})
+
+        def read() -> object:
+            begun = time.monotonic()
+            reply = call("GET", f"{url}/Users")
+            reads.append(time.monotonic() - begun)
+            return reply
+
+        replies = concurrently([*creates, group, read, read])
+        elapsed = time.monotonic() - started
+        assert [r.status for r in replies] == [201] * 5 + [200, 200]
+        assert 0.4 <= elapsed < 1.5  # the creates waited together, not one after the other
+        assert max(reads) < 0.3  # other requests are not held up
+
+
 def test_error_rate_1_answers_500_on_resources_and_applies_nothing() -> None:
     with serve("error-rate=1") as url:
         for method, path, body in [
