@@ -361,7 +361,7 @@ def run_command(
     """
     from loadscim.preflight import check_target
 
-    capabilities = check_target(transport, url, headers)
+    capabilities = check_target(transport, url, headers, schemas=False)
     namespace = Namespace(run_id)
     client = ScimClient(transport, process="cleanup", headers=headers)
     page_size = PAGE_SIZE

@@ -121,6 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="a throttled request is not resent once it has waited T in all (default 60s)",
     )
     run.add_argument(
+        "--user-template",
+        default="",
+        metavar="FILE",
+        help="JSON body of every User create and replace, with placeholders {userName} "
+        "{externalId} {givenName} {familyName} {email} ... (README: Pointing it at your server)",
+    )
+    run.add_argument(
+        "--group-template",
+        default="",
+        metavar="FILE",
+        help="JSON body of every Group create and replace, with {displayName} {externalId}",
+    )
+    run.add_argument(
         "--check",
         action="store_true",
         help="validate the options, credentials, gate file and scenario, send nothing, exit 0",
@@ -382,6 +395,11 @@ def run(args: argparse.Namespace) -> int:
 
         check_dialect_option(args.dialect)
     _check_seconds("--stop-timeout", args.stop_timeout)
+    from loadscim.scim.templates import load_template
+
+    for resource_type, path in (("User", args.user_template), ("Group", args.group_template)):
+        if path:
+            load_template(resource_type, path)
     if args.gate:
         from loadscim.config import load_gate
 
@@ -478,6 +496,12 @@ def run(args: argparse.Namespace) -> int:
             command += ["--throttle-retries", str(args.throttle_retries)]
         if args.throttle_max_wait is not None:
             command += ["--throttle-max-wait", f"{parse_max_wait(args.throttle_max_wait):g}"]
+        for option, path in (
+            ("--user-template", args.user_template),
+            ("--group-template", args.group_template),
+        ):
+            if path:
+                command += [option, str(Path(path).resolve())]
         command += extra
         return _run_locust(command)
     return EXIT_ERROR  # pragma: no cover  (the with-block returns)

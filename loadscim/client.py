@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode
 import orjson
 
 from loadscim.ops import Op, Trial, classify_status
+from loadscim.scim.bodies import Bodies
 from loadscim.scim.dialects import Request
 from loadscim.scim.parse import endpoint_name, parse_error
 from loadscim.scim.payloads import SCIM_MEDIA_TYPE, dumps
@@ -104,6 +105,8 @@ class ScimClient:
     :param throttle: after a 429, holds this client's requests until Retry-After has passed
         and resends the throttled request as its policy allows (clients made by
         :meth:`for_trial` share it); only the last answer becomes the completion.
+    :param bodies: shapes every User and Group create and replace (and /Bulk) for the
+        target before it is sent and recorded (templates, /Schemas): :mod:`loadscim.scim.bodies`.
     """
 
     def __init__(
@@ -116,8 +119,10 @@ class ScimClient:
         on_complete: Callable[[Op], None] | None = None,
         seq: Callable[[], int] | None = None,
         throttle: Throttle | None = None,
+        bodies: Bodies | None = None,
     ) -> None:
         self.transport = transport
+        self.bodies = bodies
         self.throttle = throttle
         self.sink = sink
         self.process = process
@@ -304,6 +309,8 @@ class ScimClient:
     ) -> Op:
         """Send one request and return its completion Op."""
         sink = sink or self.sink
+        if self.bodies is not None and raw_body is None:
+            body, value = self.bodies.for_call(kind, resource_type, body, value)
         full_path = f"{path}?{urlencode(params, quote_via=quote)}" if params else path
         name = endpoint_name(method, path)
         request_headers = dict(self.headers)

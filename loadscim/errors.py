@@ -11,7 +11,8 @@ one line, never a traceback::
         ├── TargetUnreachable     nothing answers at the URL (refused, DNS, timeout)
         ├── TargetAuthError       401 / 403: the credentials were refused
         ├── TargetTLSError        the TLS handshake failed (certificate, protocol)
-        └── NotScimError          something answered, but not a SCIM service
+        ├── NotScimError          something answered, but not a SCIM service
+        └── BodyRefused           the write pre-flight's create was refused (400 ...)
 
 Bugs in loadscim itself are not in this tree: they are ordinary exceptions, and a crash of a
 checker or listener during a run degrades the verdict to UNKNOWN instead of raising.
@@ -67,3 +68,7 @@ class TargetTLSError(TargetError):
 
 class NotScimError(TargetError):
     """The target answered, but not as a SCIM service."""
+
+
+class BodyRefused(TargetError):
+    """The target refused the body of the write pre-flight's create (a template fixes it)."""

@@ -86,6 +86,11 @@ class Runtime:
     workers_lost: int = 0
     """Resident memory of this process (MB), sampled with the progress lines."""
     summary_text: str | None = None
+    user_template: Any = None
+    group_template: Any = None
+    """The checked --user-template / --group-template (:mod:`loadscim.scim.templates`)."""
+    preflight_notes: list[str] = field(default_factory=list)
+    _bodies: Any = None
     _user_index: int = 0
     _capabilities_read: bool = False
     _capabilities_lock: Any = field(default_factory=lambda: gevent.lock.Semaphore())
@@ -141,6 +146,24 @@ class Runtime:
                     self._capabilities_read = True
         return self.capabilities
 
+    def bodies(self) -> Any:
+        """How this run shapes User and Group bodies (:class:`loadscim.scim.bodies.Bodies`):
+        the templates and what the target declares and stores."""
+        if self._bodies is None:
+            from loadscim.scim.bodies import Bodies
+
+            capabilities = self.target_capabilities()
+            unjudged = capabilities is not None and (
+                capabilities.declared is not None or capabilities.unstored_attributes
+            )
+            self._bodies = Bodies(
+                self.user_template,
+                self.group_template,
+                declared=capabilities.declared if capabilities is not None else None,
+                judged=capabilities.judged if capabilities is not None and unjudged else None,
+            )
+        return self._bodies
+
     def next_user_index(self) -> int:
         self._user_index += 1
         return self._user_index
@@ -177,6 +200,7 @@ class Runtime:
             on_complete=self.recorder.on_op,
             seq=self.recorder.next_seq,
             throttle=throttle if throttle is not None else self.new_throttle(),
+            bodies=self.bodies(),
         )
 
     def new_throttle(self) -> Throttle:
@@ -302,6 +326,20 @@ def _add_options(parser: Any) -> None:
         default=False,
         help="Leave the run's resources on the target at the end.",
     )
+    group.add_argument(
+        "--user-template",
+        default="",
+        metavar="FILE",
+        help="JSON body of every User create and replace, with placeholders such as "
+        "{userName} {externalId} {givenName} {familyName} {email} (README: Pointing it at "
+        "your server).",
+    )
+    group.add_argument(
+        "--group-template",
+        default="",
+        metavar="FILE",
+        help="JSON body of every Group create and replace, with {displayName} {externalId}.",
+    )
     for option, what in REPORT_OPTIONS.values():
         group.add_argument(option, default="", metavar="FILE", help=f"Write {what} to FILE.")
 
@@ -370,6 +408,10 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
     except LoadscimError as e:
         _fatal(str(e))
     auth.protect(rt.credentials.secrets)
+    try:
+        rt.user_template, rt.group_template = load_templates(options)
+    except LoadscimError as e:
+        _fatal(str(e))
     if options.history:
         try:
             os.makedirs(os.path.dirname(os.path.abspath(options.history)), exist_ok=True)
@@ -412,6 +454,18 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         _fatal(str(e))
 
 
+def load_templates(options: Any) -> tuple[Any, Any]:
+    """The checked --user-template and --group-template (None when not given)."""
+    from loadscim.scim.templates import load_template
+
+    user = getattr(options, "user_template", "") or ""
+    group = getattr(options, "group_template", "") or ""
+    return (
+        load_template("User", user) if user else None,
+        load_template("Group", group) if group else None,
+    )
+
+
 def _check_report_paths(options: Any) -> None:
     from loadscim.report import check_writable
 
@@ -421,13 +475,42 @@ def _check_report_paths(options: Any) -> None:
 
 
 def preflight(rt: Runtime) -> Capabilities:
-    """Pre-flight the target through a quiet session (not in the statistics)."""
+    """Pre-flight the target through a quiet session (not in the statistics): what it
+    announces and declares (:func:`loadscim.preflight.check_target`), then one create the
+    way the scenario creates (:mod:`loadscim.preflight_write`)."""
+    from loadscim.preflight_write import write_preflight
+    from loadscim.scim.bodies import Bodies
     from loadscim.users.transport import LocustTransport, quiet_session
 
     host = rt.environment.host or ""
     options = {"connection_timeout": 10.0, "network_timeout": 20.0, **rt.session_options()}
     session = quiet_session(host, **options)
-    return check_target(LocustTransport(session), host, rt.auth_headers())
+    transport = LocustTransport(session)
+    capabilities = check_target(transport, host, rt.auth_headers())
+    bodies = Bodies(rt.user_template, rt.group_template, declared=capabilities.declared)
+    client = ScimClient(transport, process="preflight", headers=rt.auth_headers(), bodies=bodies)
+    dialect, group = _scenario_needs(rt)
+    if dialect.user_agent:
+        client.headers["User-Agent"] = dialect.user_agent
+    capabilities, notes = write_preflight(
+        client, capabilities, rt.namespace, dialect, url=host, group=group, sleep=gevent.sleep
+    )
+    rt.preflight_notes = notes
+    for note in notes:
+        sys.stderr.write(f"[loadscim] {note}\n")
+    return capabilities
+
+
+def _scenario_needs(rt: Runtime) -> tuple[Any, bool]:
+    """The dialect the scenario's users speak (--dialect, else the first user class's,
+    else rfc), and whether one of them creates groups (``creates_groups``)."""
+    from loadscim.scim.dialects import Dialect, get_dialect
+
+    classes = list(getattr(rt.environment, "user_classes", None) or [])
+    chosen: Any = next((c.dialect for c in classes if getattr(c, "dialect", None)), None)
+    default = chosen.name if isinstance(chosen, Dialect) else chosen
+    dialect = get_dialect(rt.dialect_option or default or "rfc")
+    return dialect, any(getattr(c, "creates_groups", False) for c in classes)
 
 
 # -- measuring -----------------------------------------------------------------------
@@ -675,6 +758,7 @@ def build_summary(rt: Runtime) -> Any:
         )
     if rt.capabilities is not None:
         summary.notes.append(f"target capabilities: {rt.capabilities.describe()}")
+    summary.notes.extend(n for n in rt.preflight_notes if n not in summary.notes)
     return summary
 
 

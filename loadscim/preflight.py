@@ -2,9 +2,10 @@
 
 Reads ``/ServiceProviderConfig`` (RFC 7644 4) and turns every way that can go wrong into one
 :class:`~loadscim.errors.TargetError` line that says which and how to fix it. Then reads one
-user (credentials: the discovery endpoints are often public) and ``/ResourceTypes`` (RFC 7644
-4, RFC 7643 6), which is optional: a target that does not serve it leaves the resource types
-unknown.
+user (credentials: the discovery endpoints are often public), ``/ResourceTypes`` (RFC 7644
+4, RFC 7643 6) and ``/Schemas`` (RFC 7643 7), which are optional: a target that does not serve
+them leaves the resource types, and what it declares, unknown (then loadscim sends and judges
+as if it declared everything: :mod:`loadscim.scim.schemas`).
 
 The :class:`Capabilities` decide which checks apply: a check whose feature the target says
 it lacks (ETags, Bulk, PATCH, filters, a resource type) is reported "not applicable" with the
@@ -19,6 +20,8 @@ from typing import Any
 
 from loadscim.client import Response, Transport
 from loadscim.errors import NotScimError, TargetAuthError, TargetTLSError, TargetUnreachable
+from loadscim.scim.schemas import DEFAULT_WRITABLE, Declared, parse
+from loadscim.scim.templates import plain_path
 
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 _CREDENTIALS_FIX = (
@@ -54,6 +57,34 @@ class Capabilities:
     resource_types: tuple[str, ...] | None = None
     """Names of the target's resource types (``User``, ``Group``); None: unknown."""
     raw: dict[str, Any] | None = None
+    declared: Declared | None = None
+    """What /Schemas declares; None: the target does not publish it."""
+    writable_attribute: str = DEFAULT_WRITABLE
+    """The User attribute scenarios write "some value" to (the title race, lifecycle's
+    update): one the target declares writable, else ``title``."""
+    unstored_attributes: tuple[str, ...] = ()
+    """User attributes (paths such as ``title``, ``emails.type``) the write pre-flight sent,
+    the target accepted, and its read-back did not show: not judged."""
+
+    def judged(self, path: str, resource_type: str = "User") -> bool:
+        """Whether checkers judge attribute ``path`` (``title``, ``name.givenName``,
+        ``emails[type eq "work"].value``): not when the target does not declare it in
+        /Schemas, nor when the write pre-flight saw it accepted and not stored."""
+        plain = plain_path(path)
+        lower = plain.lower()
+        if resource_type == "User" and any(
+            lower == u.lower() or lower.startswith(u.lower() + ".")
+            for u in self.unstored_attributes
+        ):
+            return False
+        return self.declared is None or self.declared.declares(resource_type, plain)
+
+    def unjudged_note(self) -> str | None:
+        """The capability note of the attributes not judged, or None."""
+        if not self.unstored_attributes:
+            return None
+        names = ", ".join(a.replace("emails.", "emails[].") for a in self.unstored_attributes)
+        return f"the target does not store {names}: not judged"
 
     def lacks(self, feature: str) -> str | None:
         """Why the target lacks ``feature`` (``patch``, ``bulk``, ``etag``, ``filter``,
@@ -85,6 +116,11 @@ class Capabilities:
             parts.append(text)
         if self.resource_types is not None:
             parts.append("resource types " + (", ".join(self.resource_types) or "none"))
+        if self.declared is None:
+            parts.append("no /Schemas")
+        else:
+            declared = ", ".join(sorted(self.declared.resources))
+            parts.append(f"/Schemas for {declared} (writable attribute {self.writable_attribute})")
         return ", ".join(parts)
 
     @classmethod
@@ -114,11 +150,14 @@ class Capabilities:
         )
 
 
-def check_target(transport: Transport, url: str, headers: dict[str, str]) -> Capabilities:
+def check_target(
+    transport: Transport, url: str, headers: dict[str, str], *, schemas: bool = True
+) -> Capabilities:
     """GET /ServiceProviderConfig through ``transport`` and judge the answer; then read one
     user's id (``GET /Users?startIndex=1&count=1&attributes=id``: no more of a real account
     than its id), because the discovery endpoints are often served without authentication
-    and only a resource endpoint shows refused credentials; then read /ResourceTypes.
+    and only a resource endpoint shows refused credentials; then read /ResourceTypes, and
+    /Schemas unless ``schemas`` is False.
 
     :raises TargetError: with one line naming the problem and the fix.
     """
@@ -134,7 +173,32 @@ def check_target(transport: Transport, url: str, headers: dict[str, str]) -> Cap
         "GET", "/ResourceTypes", None, dict(headers), "GET /ResourceTypes", ()
     )
     names = resource_type_names(answer)
-    return dataclasses.replace(capabilities, resource_types=names)
+    declared = None
+    if schemas:
+        published = transport.send("GET", "/Schemas", None, dict(headers), "GET /Schemas", ())
+        declared = declarations(published, answer)
+    return dataclasses.replace(
+        capabilities,
+        resource_types=names,
+        declared=declared,
+        writable_attribute=(
+            declared.writable_attribute() if declared is not None else DEFAULT_WRITABLE
+        ),
+    )
+
+
+def declarations(schemas_answer: Response, resource_types_answer: Response) -> Declared | None:
+    """What the answers to GET /Schemas and GET /ResourceTypes declare (a
+    :class:`~loadscim.scim.schemas.Declared`), or None when /Schemas is not served."""
+    if schemas_answer.status != 200:
+        return None
+    body = schemas_answer.parse()
+    if schemas_answer.error:
+        return None
+    types = None
+    if resource_types_answer.status == 200:
+        types = resource_types_answer.parse()
+    return parse(body, types)
 
 
 def resource_type_names(response: Response) -> tuple[str, ...] | None:

@@ -18,6 +18,9 @@ BULK_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 SCIM_MEDIA_TYPE = "application/scim+json"
+EMAIL_DOMAIN = "example.com"
+"""The domain of every address loadscim makes up: RFC 2606 reserves it for examples, and
+email validators accept it (they refuse special-use TLDs such as ``.test``)."""
 
 
 def dumps(body: Any) -> bytes:
@@ -36,13 +39,18 @@ def user(
     title: str | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A User resource (RFC 7643 4.1) with a name, a primary work email and ``active``."""
+    """A User resource (RFC 7643 4.1) with a name (``formatted`` too), a primary work email
+    and ``active``."""
     body: dict[str, Any] = {
         "schemas": [USER_SCHEMA],
         "userName": user_name,
-        "name": {"givenName": given_name, "familyName": family_name},
+        "name": {
+            "formatted": f"{given_name} {family_name}",
+            "familyName": family_name,
+            "givenName": given_name,
+        },
         "displayName": f"{given_name} {family_name}",
-        "emails": [{"value": email or _email(user_name), "type": "work", "primary": True}],
+        "emails": [{"value": email or email_of(user_name), "type": "work", "primary": True}],
         "active": active,
     }
     if external_id is not None:
@@ -54,8 +62,10 @@ def user(
     return body
 
 
-def _email(user_name: str) -> str:
-    return user_name if "@" in user_name else f"{user_name}@example.test"
+def email_of(user_name: str) -> str:
+    """The address of a made-up account: its userName if that is one, else at
+    :data:`EMAIL_DOMAIN`."""
+    return user_name if "@" in user_name else f"{user_name}@{EMAIL_DOMAIN}"
 
 
 def group(

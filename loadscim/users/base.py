@@ -60,6 +60,9 @@ class ScimUser(FastHttpUser):
     ``--dialect`` overrides it. In a running user: the :class:`Dialect` in use, whose
     User-Agent goes on every request of the user."""
 
+    creates_groups: bool = False
+    """Whether the scenario creates groups: the write pre-flight then creates one too."""
+
     rt: Runtime
     scim: ScimClient
     rng: random.Random
@@ -202,7 +205,7 @@ class ScimUser(FastHttpUser):
         d = self.dialect
         user_name = self.ns.user_name(tag)
         self.send(d.lookup_user(user_name), via=scim, expect=(404,))
-        email = f"{user_name}@example.test"
+        email = payloads.email_of(user_name)
         created = self.send(
             d.create_user(user_name, self.ns.external_id(tag), given, family, email),
             via=scim,
@@ -226,6 +229,13 @@ class ScimUser(FastHttpUser):
         """
         capabilities = self.rt.target_capabilities()
         return capabilities.lacks(feature) if capabilities is not None else None
+
+    @property
+    def writable_attribute(self) -> str:
+        """The User attribute to write "some value" to: one the target declares writable
+        in /Schemas (``title`` when it publishes none)."""
+        capabilities = self.rt.target_capabilities()
+        return capabilities.writable_attribute if capabilities is not None else "title"
 
     def requires(self, feature: str, *checks: str) -> bool:
         """Whether the target has ``feature``; if not, ``checks`` are "not applicable"."""

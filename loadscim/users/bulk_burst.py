@@ -37,6 +37,8 @@ OVER_LIMIT_MAX = 5000
 class BulkBurstUser(ScimUser):
     """Sends bulk requests of its own resources and reads the results back."""
 
+    creates_groups = True
+
     wait_time = between(0.1, 0.3)
     max_operations = 0
     max_payload_size = 0

@@ -49,7 +49,7 @@ class DeprovisionStormUser(ScimUser):
             tag = self.tag()
             name = self.ns.user_name(tag)
             request = d.create_user(
-                name, self.ns.external_id(tag), "Leaving", "Soon", f"{name}@example.test"
+                name, self.ns.external_id(tag), "Leaving", "Soon", f"{name}@example.com"
             )
             op = self.send(request, via=setup)
             if op.type == "ok" and op.resource_id:

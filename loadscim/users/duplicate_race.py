@@ -41,7 +41,7 @@ class DuplicateRaceUser(ScimUser):
         trial = self.new_trial("username-race", CHECKS, attribute="userName", user_name=user_name)
         d = self.dialect
         request = d.create_user(
-            user_name, self.ns.external_id(tag), "Dup", "Licate", f"{user_name}@example.test"
+            user_name, self.ns.external_id(tag), "Dup", "Licate", f"{user_name}@example.com"
         )
         racers = self.racers(trial, self.fan_out)
         self.race([partial(self.send, request, via=r, expect=(409,)) for r in racers])
@@ -59,7 +59,7 @@ class DuplicateRaceUser(ScimUser):
         d = self.dialect
         names = [self.ns.user_name(f"{tag}-{i}") for i in range(len(racers))]
         requests = [
-            d.create_user(name, external_id, "Ext", "Twin", f"{name}@example.test")
+            d.create_user(name, external_id, "Ext", "Twin", f"{name}@example.com")
             for name in names
         ]
         self.race(

@@ -50,6 +50,8 @@ CHECKS = ("lost_update", "conflict_status")
 class EntraGroupChurnUser(ScimUser):
     """Keeps one large group of its own and races Entra's membership PATCHes on it."""
 
+    creates_groups = True
+
     dialect = get_dialect("entra-compliant")
     wait_time = between(0.05, 0.2)
     group_id: str | None = None

@@ -59,6 +59,8 @@ _TOTALS: Counter[str] = Counter()
 class EntraInitialCycleUser(ScimUser):
     """One Entra provisioning worker of an initial cycle."""
 
+    creates_groups = True
+
     dialect = get_dialect("entra")
     wait_time = constant(0)
     app: ScimClient
@@ -92,7 +94,7 @@ class EntraInitialCycleUser(ScimUser):
             name = self.ns.user_name(tag)
             self.send(d.lookup_user(name), via=via, expect=(404,))
             request = d.create_user(
-                name, self.ns.external_id(tag), "Initial", f"Cycle{i}", f"{name}@example.test"
+                name, self.ns.external_id(tag), "Initial", f"Cycle{i}", f"{name}@example.com"
             )
             op = self.send(request, via=via, expect=(409,))
             if op.type == "ok" and op.resource_id:

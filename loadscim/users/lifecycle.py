@@ -52,12 +52,13 @@ class LifecycleUser(ScimUser):
         scim = self.scim.for_trial(trial)
 
         scim.search("User", payloads.eq_filter("userName", user_name), expect=(404,))
+        attribute = self.writable_attribute  # title, unless /Schemas says otherwise
         body = payloads.user(
             user_name,
             external_id=self.ns.external_id(tag),
             given_name="Ada",
             family_name=f"Lovelace{self.rng.randrange(1000)}",
-            title="Engineer",
+            extra={attribute: "Engineer"},
         )
         created = scim.create("User", body, expect=(409,))
         if created.type != "ok" or not created.resource_id:
@@ -66,7 +67,7 @@ class LifecycleUser(ScimUser):
         uid = created.resource_id
         tracked = self.rt.recorder.track("User", uid, user_name)
         tracked.active = True
-        tracked.attributes = {"title": "Engineer", "name.givenName": "Ada"}
+        tracked.attributes = {attribute: "Engineer", "name.givenName": "Ada"}
 
         def write(
             op: Op, attributes: dict[str, Any] | None = None, active: bool | None = None
@@ -87,10 +88,9 @@ class LifecycleUser(ScimUser):
         replacement = dict(body)
         replacement["id"] = uid
         replacement["name"] = {"givenName": "Grace", "familyName": body["name"]["familyName"]}
-        replacement["title"] = "Admiral"
-        write(
-            scim.replace("User", uid, replacement), {"title": "Admiral", "name.givenName": "Grace"}
-        )
+        replacement[attribute] = "Admiral"
+        replaced = scim.replace("User", uid, replacement)
+        write(replaced, {attribute: "Admiral", "name.givenName": "Grace"})
         scim.get("User", uid)
         write(scim.patch("User", uid, payloads.patch([payloads.set_active(False)])), active=False)
         scim.get("User", uid)

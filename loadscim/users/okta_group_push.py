@@ -42,6 +42,8 @@ CHECKS = ("lost_update", "conflict_status")
 class OktaGroupPushUser(ScimUser):
     """Pushes groups of its own and races their membership updates."""
 
+    creates_groups = True
+
     dialect = get_dialect("okta")
     wait_time = between(0.05, 0.2)
     pool: list[Member]
@@ -54,7 +56,7 @@ class OktaGroupPushUser(ScimUser):
         d = self.dialect
         setup = self.parallel(self.fan_out)
         tags = [self.tag() for _ in range(max(2, self.fan_out))]
-        emails = [f"{self.ns.user_name(tag)}@example.test" for tag in tags]
+        emails = [f"{self.ns.user_name(tag)}@example.com" for tag in tags]
         requests = [
             d.create_user(self.ns.user_name(tag), self.ns.external_id(tag), "Push", "Member", email)
             for tag, email in zip(tags, emails, strict=True)

@@ -9,8 +9,8 @@ requests in flight together:
   distinct user each; then the group is read back;
 - ``membership-mixed``: a group holding half of K users; concurrent adds of the other half
   and removes of some members, one member both added and removed at once;
-- ``replace``: K concurrent ``PATCH replace title`` of one user with distinct values, no
-  If-Match;
+- ``replace``: K concurrent ``PATCH replace title`` (or the writable attribute the target
+  declares in /Schemas) of one user with distinct values, no If-Match;
 - ``if-match``: the same with ``If-Match`` set to the ETag the server gave: at most one
   writer may win, the others must hear 412 (RFC 7644 3.14). On a target whose
   ServiceProviderConfig says ``etag`` is not supported, this trial is not run and ``if_match``
@@ -34,6 +34,8 @@ CHECKS = ("lost_update", "conflict_status")
 
 class RacingPatchUser(ScimUser):
     """Races PATCHes on resources of its own and reads the outcome back."""
+
+    creates_groups = True
 
     wait_time = between(0.05, 0.2)
 
@@ -109,7 +111,8 @@ class RacingPatchUser(ScimUser):
             return
         uid = users[0]
         kind = "if-match" if if_match else "replace"
-        trial = self.new_trial(kind, CHECKS, attributes=["title"], user=uid)
+        attribute = self.writable_attribute
+        trial = self.new_trial(kind, CHECKS, attributes=[attribute], user=uid)
         scim = self.scim.for_trial(trial)
         etag = None
         if if_match:
@@ -119,10 +122,10 @@ class RacingPatchUser(ScimUser):
                 self.finish(trial)
                 self.discard([("User", uid)])
                 return
-        values = [f"title-{trial.id}-{i}" for i in range(self.fan_out)]
+        values = [f"{attribute}-{trial.id}-{i}" for i in range(self.fan_out)]
         racers = self.racers(trial, len(values))
 
-        bodies = [payloads.patch([payloads.patch_op("replace", "title", v)]) for v in values]
+        bodies = [payloads.patch([payloads.patch_op("replace", attribute, v)]) for v in values]
         self.race(
             [
                 partial(r.patch, "User", uid, body, if_match=etag, expect=(409, 412))

@@ -25,6 +25,8 @@ CHECKS = ("idempotency", "answered", "conflict_status")
 class RetriesUser(ScimUser):
     """Sends every write twice, as an IdP retrying, and reads the outcome back."""
 
+    creates_groups = True
+
     wait_time = between(0.05, 0.2)
 
     @task

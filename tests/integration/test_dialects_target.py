@@ -162,7 +162,7 @@ def total(observed: dict[str, Any]) -> int:
 def lifecycle(run: Run) -> None:
     """The steps of an identity provider, in its order, with their effects checked."""
     d, tag = run.dialect, run.dialect.name
-    name, ext = f"{tag}.ann@example.test", f"ext-{tag}-ann"
+    name, ext = f"{tag}.ann@example.com", f"ext-{tag}-ann"
 
     assert total(run.send(d.lookup_user(name)).observed) == 0
     created = run.send(d.create_user(name, ext, "Ann", "Lee", name))
@@ -173,13 +173,13 @@ def lifecycle(run: Run) -> None:
     assert total(run.send(d.lookup_user_by_external_id(ext)).observed) == 1
     current = run.send(d.get_user(user_id)).observed
 
-    changes = {"name.familyName": "Lee-Smith", WORK_EMAIL: f"{tag}.new@example.test"}
+    changes = {"name.familyName": "Lee-Smith", WORK_EMAIL: f"{tag}.new@example.com"}
     changes["title"] = "Engineer"
     run.send(d.update_profile(user_id, current, changes))
     after = run.user(user_id)
     assert after["name"]["familyName"] == "Lee-Smith" and after["title"] == "Engineer"
     assert [e["value"] for e in after["emails"] if e.get("type") == "work"] == [
-        f"{tag}.new@example.test"
+        f"{tag}.new@example.com"
     ]
 
     run.send(d.set_active(user_id, False))
@@ -187,7 +187,7 @@ def lifecycle(run: Run) -> None:
     run.send(d.set_active(user_id, True))
     assert run.user(user_id)["active"] is True
 
-    other = run.send(d.create_user(f"{tag}.bo@example.test", f"ext-{tag}-bo", "Bo", "Ek"))
+    other = run.send(d.create_user(f"{tag}.bo@example.com", f"ext-{tag}-bo", "Bo", "Ek"))
     assert other.resource_id
     other_id = other.resource_id
     run.users.append(other_id)
@@ -233,7 +233,7 @@ def lifecycle(run: Run) -> None:
     deprovisioned = run.send(d.deprovision_user(other_id))
     if deprovisioned.kind == "patch":
         assert run.user(other_id)["active"] is False
-        assert total(run.read(RFC.lookup_user(f"{tag}.bo@example.test"))) == 1  # soft delete
+        assert total(run.read(RFC.lookup_user(f"{tag}.bo@example.com"))) == 1  # soft delete
     else:
         run.users.remove(other_id)
     if d.supports("hard_delete_user"):
@@ -309,13 +309,13 @@ def test_documented_variants_and_reported_quirks(client):
         # who has no work email yet gets that path, which matches nothing.
         for name in ("entra", "entra-compliant", "okta"):
             dialect = get_dialect(name)
-            user_id = new_user(f"nowork.{name}@example.test")
+            user_id = new_user(f"nowork.{name}@example.com")
             current = run.user(user_id)
-            changes = {WORK_EMAIL: f"{name}@example.test", "title": "Engineer"}
+            changes = {WORK_EMAIL: f"{name}@example.com", "title": "Engineer"}
             request = dialect.update_profile(user_id, current, changes)
             probes[f"{name} update_profile, user without a work email"] = client.execute(request)
 
-        user_id = new_user("variants@example.test")
+        user_id = new_user("variants@example.com")
         probes["entra-tutorial-disable-user (Replace, boolean)"] = client.execute(
             request_from_sample("entra-tutorial-disable-user", user_id)
         )
@@ -330,7 +330,7 @@ def test_documented_variants_and_reported_quirks(client):
             request_from_sample("entra-tutorial-query-by-externalid")
         )
         example = client.execute(
-            request_from_sample("entra-tutorial-provision-user-example", userName="jy@example.test")
+            request_from_sample("entra-tutorial-provision-user-example", userName="jy@example.com")
         )
         if example.resource_id:
             run.users.append(example.resource_id)

@@ -97,5 +97,7 @@ def test_credentials_are_probed_on_a_resource_endpoint(status, error, words):
 
 @pytest.mark.parametrize("status", [200, 400, 500, None])
 def test_other_probe_answers_are_left_to_the_run(status):
-    caps = check_target(Scripted(SPC, Response(status, {}, b"{}"), Response(404)), URL, {})
+    probe = Response(status, {}, b"{}")
+    caps = check_target(Scripted(SPC, probe, Response(404), Response(404)), URL, {})
+    assert caps.declared is None and caps.writable_attribute == "title"
     assert caps.filter

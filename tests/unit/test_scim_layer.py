@@ -14,7 +14,7 @@ def test_user_payload_has_schema_namespace_and_primary_email():
     assert body["userName"] == "loadscim-abc123-u1-1"
     assert body["externalId"] == "x1"
     assert body["emails"] == [
-        {"value": "loadscim-abc123-u1-1@example.test", "type": "work", "primary": True}
+        {"value": "loadscim-abc123-u1-1@example.com", "type": "work", "primary": True}
     ]
     assert body["active"] is True and body["title"] == "Engineer"
     assert orjson.loads(payloads.dumps(body)) == body

@@ -1,0 +1,214 @@
+"""The bodies loadscim sends for User and Group creates and replaces, shaped for the target.
+
+Every create and replace (PUT) of a User or Group, also inside /Bulk, passes
+:meth:`Bodies.shape` in the client just before it is sent (and recorded: checkers judge what
+was sent):
+
+1. with ``--user-template`` / ``--group-template``: the template, filled with the values of
+   the body the scenario built (:mod:`loadscim.scim.templates`); a Group keeps the
+   scenario's ``members``, a replace its ``id``;
+2. without: the scenario's body with ``name.formatted`` completed from ``givenName`` and
+   ``familyName`` (identity providers send it, and some servers require it), then, when
+   the target publishes ``/Schemas``, without the attributes it does not declare and with
+   the required ones it declares filled (:mod:`loadscim.scim.schemas`).
+
+What the Op records as sent (its ``value``, which checkers judge) leaves out the attributes
+that are not judged (``judged``: not declared in /Schemas, or not stored in the write
+pre-flight), in creates, replaces and PATCH operations alike: the target's lack of an
+attribute is one capability note, not a violation per read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from loadscim.scim.payloads import EMAIL_DOMAIN
+from loadscim.scim.schemas import Declared
+from loadscim.scim.templates import Template, attribute_paths
+
+SHAPED_KINDS = ("create", "replace")
+
+
+def user_values(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The placeholder values of a User body (:data:`.templates.USER_PLACEHOLDERS`)."""
+    name = body.get("name") if isinstance(body.get("name"), Mapping) else {}
+    assert isinstance(name, Mapping)
+    given, family = name.get("givenName"), name.get("familyName")
+    formatted = name.get("formatted") or " ".join(str(p) for p in (given, family) if p) or None
+    user_name = body.get("userName")
+    emails = [e for e in body.get("emails") or [] if isinstance(e, Mapping) and e.get("value")]
+    primary = [e for e in emails if e.get("primary") is True]
+    if emails:
+        email = (primary or emails)[0]["value"]
+    elif isinstance(user_name, str):
+        email = user_name if "@" in user_name else f"{user_name}@{EMAIL_DOMAIN}"
+    else:
+        email = None
+    return {
+        "userName": user_name,
+        "externalId": body.get("externalId"),
+        "givenName": given,
+        "familyName": family,
+        "formatted": formatted,
+        "displayName": body.get("displayName") or formatted,
+        "email": email,
+        "title": body.get("title"),
+        "active": body.get("active"),
+    }
+
+
+def group_values(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {"displayName": body.get("displayName"), "externalId": body.get("externalId")}
+
+
+def with_formatted_name(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A User body whose ``name`` has ``formatted`` (from givenName and familyName)."""
+    shaped = dict(body)
+    name = shaped.get("name")
+    if isinstance(name, Mapping) and not name.get("formatted"):
+        parts = [name.get("givenName"), name.get("familyName")]
+        formatted = " ".join(str(p) for p in parts if p)
+        if formatted:
+            shaped["name"] = {"formatted": formatted, **name}
+    return shaped
+
+
+@dataclass(frozen=True)
+class Bodies:
+    """How this run shapes bodies: its templates and what the target declares."""
+
+    user_template: Template | None = None
+    group_template: Template | None = None
+    declared: Declared | None = None
+    judged: Callable[[str, str], bool] | None = None
+    """``judged(path, resource_type)``: whether checkers judge the attribute (None: all)."""
+
+    def shape(self, resource_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The body to send for a create or replace of ``resource_type``."""
+        if resource_type == "User":
+            values = user_values(body)
+            template = self.user_template
+        elif resource_type == "Group":
+            values = group_values(body)
+            template = self.group_template
+        else:
+            return dict(body)
+        if template is not None:
+            shaped = template.render(values)
+            if resource_type == "Group" and "members" in body:
+                shaped["members"] = body["members"]
+        else:
+            shaped = with_formatted_name(body) if resource_type == "User" else dict(body)
+            if self.declared is not None:
+                shaped = self.declared.filter_body(resource_type, shaped)
+                shaped = self.declared.fill_required(resource_type, shaped, values)
+        if "id" in body and "id" not in shaped:
+            shaped = {"id": body["id"], **shaped}
+        return shaped
+
+    def shape_bulk(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A BulkRequest whose POST and PUT operations on /Users and /Groups are shaped."""
+        operations = []
+        for operation in body.get("Operations") or []:
+            if (
+                isinstance(operation, Mapping)
+                and str(operation.get("method", "")).upper() in ("POST", "PUT")
+                and isinstance(operation.get("data"), Mapping)
+            ):
+                resource_type = _bulk_type(str(operation.get("path", "")))
+                if resource_type:
+                    operation = {**operation, "data": self.shape(resource_type, operation["data"])}
+            operations.append(operation)
+        return {**body, "Operations": operations}
+
+    def for_call(self, kind: str, resource_type: str, body: Any, value: Any) -> tuple[Any, Any]:
+        """(body, value) of a ScimClient call: shaped when it is a User or Group create or
+        replace, or a /Bulk request; as given otherwise."""
+        if not isinstance(body, Mapping):
+            return body, value
+        if kind in SHAPED_KINDS and resource_type in ("User", "Group"):
+            shaped = self.shape(resource_type, body)
+            if isinstance(value, Mapping):
+                value = self.judged_part(resource_type, shaped)
+            return shaped, value
+        if kind == "bulk":
+            return self.shape_bulk(body), value
+        if kind == "patch" and isinstance(value, list) and self.judged is not None:
+            return body, self.judged_operations(resource_type, value)
+        return body, value
+
+    def judges(self, path: str, resource_type: str = "User") -> bool:
+        """Whether checkers judge attribute ``path`` in what the model expects of a
+        resource: not when the target does not declare or store it, nor when a template
+        leaves it out of the creates and replaces."""
+        if self.judged is not None and not self.judged(path, resource_type):
+            return False
+        template = self.user_template if resource_type == "User" else self.group_template
+        return template is None or template.sends(path)
+
+    def judged_part(self, resource_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``body`` without the attributes that are not judged."""
+        judged = self.judged
+        if judged is None:
+            return dict(body)
+        kept = dict(body)
+        for path in attribute_paths(body):
+            if not judged(path, resource_type):
+                kept = _without(kept, path)
+        return kept
+
+    def judged_operations(self, resource_type: str, operations: list[Any]) -> list[Any]:
+        """PATCH operations without those (or the parts of path-less values) on attributes
+        that are not judged."""
+        judged = self.judged
+        assert judged is not None
+        kept: list[Any] = []
+        for operation in operations:
+            if not isinstance(operation, Mapping):
+                kept.append(operation)
+                continue
+            path = operation.get("path")
+            value = operation.get("value")
+            if isinstance(path, str):
+                if judged(path, resource_type) or path.lower().startswith("members"):
+                    kept.append(operation)
+            elif isinstance(value, Mapping):
+                part = {
+                    key: item
+                    for key, item in self.judged_part(resource_type, value).items()
+                    if judged(key, resource_type)
+                }
+                if part:
+                    kept.append({**operation, "value": part})
+            else:
+                kept.append(operation)
+        return kept
+
+
+def _without(body: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """A copy of ``body`` without the attribute at ``path`` (``title``, ``emails.type``,
+    ``urn:...:User:costCenter``)."""
+    kept = dict(body)
+    if path.lower().startswith("urn:"):
+        urn, _, rest = path.rpartition(":")
+        inner = kept.get(urn)
+        if isinstance(inner, Mapping):
+            kept[urn] = _without(inner, rest)
+        return kept
+    head, _, rest = path.partition(".")
+    if not rest:
+        kept.pop(head, None)
+        return kept
+    inner = kept.get(head)
+    if isinstance(inner, Mapping):
+        kept[head] = _without(inner, rest)
+    elif isinstance(inner, list):
+        kept[head] = [_without(i, rest) if isinstance(i, Mapping) else i for i in inner]
+    return kept
+
+
+def _bulk_type(path: str) -> str:
+    first = path.strip("/").split("/", 1)[0]
+    return {"Users": "User", "Groups": "Group"}.get(first, "")
