@@ -604,11 +604,11 @@ def _progress(rt: Runtime) -> None:
             rate = (total.num_requests - last_requests) / PROGRESS_EVERY_S
             last_requests = total.num_requests
             violations = sum(c.violations for c in rt.recorder.checker_stats.values())
-            trials = sum(c.trials for c in rt.recorder.checker_stats.values())
             sys.stderr.write(
                 f"[loadscim] {elapsed:5.0f}s users={env.runner.user_count} "
                 f"requests={total.num_requests} ({rate:.0f}/s) failures={total.num_failures} "
-                f"checks={trials} violations={violations} cpu={cpu:.0f}% rss={rss:.0f}MB\n"
+                f"{rt.recorder.trials_line()} violations={violations} cpu={cpu:.0f}% "
+                f"rss={rss:.0f}MB\n"
             )
             sys.stderr.flush()
         except Exception:

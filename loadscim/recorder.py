@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -149,6 +149,22 @@ class Recorder:
         if stats is None:
             stats = self.checker_stats[name] = CheckerStats(name)
         return stats
+
+    def declare(self, names: Iterable[str]) -> None:
+        """Checkers the scenario runs: each is reported (UNKNOWN while it judged no trial,
+        unless not applicable) even if none of its trials ever finishes."""
+        for name in names:
+            if name not in self.checker_stats:
+                self.checker(name)
+
+    def trials_line(self) -> str:
+        """Trials finished per checker, for the progress lines:
+        ``trials lost_update=12 conflict_status=12 bulk=n/a``."""
+        parts = [
+            f"{name}={'n/a' if s.not_applicable and not s.trials else s.trials}"
+            for name, s in self.checker_stats.items()
+        ]
+        return "trials " + " ".join(parts) if parts else "trials none"
 
     def finish_trial(self, trial: Trial) -> list[Violation]:
         """Check a finished trial with the checkers it names, count, keep examples, drop it."""

@@ -3,8 +3,9 @@
 Grammar (one spec per ``--fault``; several faults combine)::
 
     latency=MS                 every response MS milliseconds later (integer >= 0)
-    slow-create=MS             POST /Users and POST /Groups MS milliseconds slower (integer >= 0),
-                               without holding up other requests (a server hashing passwords)
+    slow-create=MS             POST /Users and POST /Groups take MS milliseconds each, one at a
+                               time (integer >= 0), without holding up other requests (a server
+                               hashing passwords on one core)
     error-rate=F               a fraction F of resource requests: SCIM 500, not applied
     stall=MS/EVERY_S           the whole process freezes MS ms every EVERY_S seconds
     lost-update[=F]            PATCH / PUT read-modify-write, no lock, no version check
@@ -130,7 +131,8 @@ class Latency:
 
 @dataclass(frozen=True)
 class SlowCreate:
-    """``slow-create=MS``: POST /Users and POST /Groups answer MS milliseconds later; other
+    """``slow-create=MS``: POST /Users and POST /Groups take MS milliseconds more each, served
+    one at a time (a server hashing passwords on one core: concurrent creates queue); other
     requests are not held up (the wait does not hold the storage lock)."""
 
     milliseconds: int
@@ -141,7 +143,7 @@ class SlowCreate:
         return f"slow-create={self.milliseconds}"
 
     def describe(self) -> str:
-        return f"POST /Users and POST /Groups delayed {self.milliseconds} ms"
+        return f"POST /Users and POST /Groups take {self.milliseconds} ms each, one at a time"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ The middleware answers in place of the application (error-rate, throttle, non-js
 redirect: nothing applied), drops the connection (reset, timeout: nothing applied;
 drop-after-commit: applied), or changes the application's answer (truncated-json,
 wrong-content-type, huge-body: applied). ``latency`` delays every answer, ``slow-create``
-the creates (POST /Users, POST /Groups) before they reach the application, and ``stall``
+the creates (POST /Users, POST /Groups; one at a time) before they reach the application, and
+``stall``
 freezes the whole process now and then. ``no-schemas`` answers 404 to /Schemas.
 
 The robustness faults and error-rate only touch resource endpoints (/Users, /Groups, /Bulk,
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import gevent
+import gevent.lock
 from gevent import monkey
 from gevent.pywsgi import WSGIHandler
 from gevent.socket import wait_read
@@ -171,6 +173,7 @@ class FaultMiddleware:
         self.latency = latency.milliseconds / 1000.0 if isinstance(latency, Latency) else 0.0
         slow = plan.get("slow-create")
         self.slow_create = slow.milliseconds / 1000.0 if isinstance(slow, SlowCreate) else 0.0
+        self.create_worker = gevent.lock.Semaphore(1)
         self.before = tuple(name for name in _BEFORE if name in plan)
         self.after = tuple(name for name in _AFTER if name in plan)
         self.drop_after_commit = "drop-after-commit" in plan
@@ -191,7 +194,10 @@ class FaultMiddleware:
                 if self.dice.roll(name):
                     return self._answer_instead(name, environ, start_response)
             if self.slow_create and is_create(environ):
-                gevent.sleep(self.slow_create)  # this request only: no lock is held yet
+                # One create at a time, like a server hashing passwords on one core; the
+                # application's own lock is not held meanwhile, so nothing else waits.
+                with self.create_worker:
+                    gevent.sleep(self.slow_create)
         if not (self.after or self.drop_after_commit):
             self._delay()
             return self.app(environ, start_response)

@@ -46,6 +46,14 @@ def process_prefix(environment: Any) -> str:
     return f"w{worker}u"
 
 
+def declared_checks(user_class: type) -> tuple[str, ...]:
+    """The ``checks`` of a user class and of the classes it mixes, in order, once each."""
+    names: dict[str, None] = {}
+    for cls in user_class.__mro__:
+        names.update(dict.fromkeys(cls.__dict__.get("checks", ())))
+    return tuple(names)
+
+
 class ScimUser(FastHttpUser):
     """A simulated SCIM client (an identity provider's provisioning connector)."""
 
@@ -55,6 +63,12 @@ class ScimUser(FastHttpUser):
     connection_timeout = 10.0
     network_timeout = 30.0
     # None in the class: from --dialect, else rfc.
+    checks: tuple[str, ...] = ()
+    """In a scenario's class: the checkers its trials feed (``("lost_update",
+    "conflict_status")``). Each is declared when a user starts, so that a checker that
+    finishes no trial in the run makes it UNKNOWN rather than PASS; one the target's
+    capabilities make not applicable (:meth:`requires`) is not required. A class that mixes
+    others (soak) declares theirs too."""
     dialect: Dialect = None  # type: ignore[assignment]
     """In a scenario's class: its default dialect (``get_dialect("okta")``); None: ``rfc``.
     ``--dialect`` overrides it. In a running user: the :class:`Dialect` in use, whose
@@ -89,6 +103,7 @@ class ScimUser(FastHttpUser):
         default = chosen.name if isinstance(chosen, Dialect) else chosen
         self.dialect = get_dialect(self.rt.dialect_option or default or "rfc")
         self.scim = self.client_for(self.client, process=self.process)
+        self.rt.recorder.declare(declared_checks(type(self)))
         self._tags = 0
         self._racer_sessions: dict[int, FastHttpSession] = {}
 
@@ -124,6 +139,7 @@ class ScimUser(FastHttpUser):
 
     def new_trial(self, kind: str, checks: Sequence[str], **meta: Any) -> Trial:
         """Start a trial; its ops are recorded by ``self.scim.for_trial(trial)``."""
+        self.rt.recorder.declare(checks)
         return Trial(id=self.tag(), kind=kind, checks=tuple(checks), meta=meta)
 
     def finish(self, trial: Trial) -> list[Violation]:

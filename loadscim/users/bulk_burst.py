@@ -38,6 +38,7 @@ class BulkBurstUser(ScimUser):
     """Sends bulk requests of its own resources and reads the results back."""
 
     creates_groups = True
+    checks: tuple[str, ...] = CHECKS
 
     wait_time = between(0.1, 0.3)
     max_operations = 0

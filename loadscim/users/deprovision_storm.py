@@ -35,6 +35,8 @@ CHECKS = ("zombie", "conflict_status")
 class DeprovisionStormUser(ScimUser):
     """Creates a population, then deprovisions it all at once and reads it back."""
 
+    checks: tuple[str, ...] = CHECKS
+
     wait_time = between(0.1, 0.3)
 
     @task

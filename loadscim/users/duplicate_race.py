@@ -32,6 +32,8 @@ CHECKS = ("duplicate_create", "conflict_status")
 class DuplicateRaceUser(ScimUser):
     """Races creates of one account and looks it up."""
 
+    checks: tuple[str, ...] = CHECKS
+
     wait_time = between(0.05, 0.2)
 
     @task

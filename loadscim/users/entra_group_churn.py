@@ -51,6 +51,7 @@ class EntraGroupChurnUser(ScimUser):
     """Keeps one large group of its own and races Entra's membership PATCHes on it."""
 
     creates_groups = True
+    checks: tuple[str, ...] = CHECKS
 
     dialect = get_dialect("entra-compliant")
     wait_time = between(0.05, 0.2)

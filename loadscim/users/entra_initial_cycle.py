@@ -60,6 +60,7 @@ class EntraInitialCycleUser(ScimUser):
     """One Entra provisioning worker of an initial cycle."""
 
     creates_groups = True
+    checks: tuple[str, ...] = USER_CHECKS + GROUP_CHECKS
 
     dialect = get_dialect("entra")
     wait_time = constant(0)

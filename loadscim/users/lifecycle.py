@@ -34,6 +34,8 @@ from loadscim.users.base import ScimUser
 class LifecycleUser(ScimUser):
     """Walks namespaced accounts through create, update, deactivate, reactivate, deprovision."""
 
+    checks: tuple[str, ...] = ("read_your_writes",)
+
     wait_time = between(0.05, 0.3)
     delete_ratio = 0.5
     """Share of iterations that deprovision by DELETE (the rest by PATCH active=false)."""

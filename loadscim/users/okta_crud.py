@@ -50,6 +50,8 @@ ATTRIBUTES = ["userName", "name.givenName", "name.familyName", "active"]
 class OktaCrudUser(ScimUser):
     """Walks a new account through Okta's CRUD test, one trial per account."""
 
+    checks: tuple[str, ...] = CHECKS
+
     dialect = get_dialect("okta")
     wait_time = between(0.05, 0.3)
 

@@ -43,6 +43,7 @@ class OktaGroupPushUser(ScimUser):
     """Pushes groups of its own and races their membership updates."""
 
     creates_groups = True
+    checks: tuple[str, ...] = CHECKS
 
     dialect = get_dialect("okta")
     wait_time = between(0.05, 0.2)

@@ -32,6 +32,8 @@ in the same form: Okta's ``password``, Entra's ``roles``)."""
 class OnboardingUser(ScimUser):
     """Provisions one new account per iteration and reads it back."""
 
+    checks: tuple[str, ...] = CHECKS
+
     wait_time = between(0.05, 0.2)
 
     @task

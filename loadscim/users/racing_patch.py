@@ -36,6 +36,7 @@ class RacingPatchUser(ScimUser):
     """Races PATCHes on resources of its own and reads the outcome back."""
 
     creates_groups = True
+    checks: tuple[str, ...] = CHECKS
 
     wait_time = between(0.05, 0.2)
 

@@ -26,6 +26,7 @@ class RetriesUser(ScimUser):
     """Sends every write twice, as an IdP retrying, and reads the outcome back."""
 
     creates_groups = True
+    checks: tuple[str, ...] = CHECKS
 
     wait_time = between(0.05, 0.2)
 

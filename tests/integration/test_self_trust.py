@@ -33,3 +33,25 @@ def test_a_task_exception_is_unknown():
     assert result.returncode == 2, result.stdout + result.stderr
     assert verdict_line(result.stdout).startswith("verdict: UNKNOWN")
     assert "user tasks" in result.stdout
+
+
+def test_a_declared_checker_that_finished_no_trial_is_unknown_and_says_what_to_change():
+    """Creates that take 3 s each, one at a time (a server hashing passwords): okta_group_push
+    cannot push a single group in 10 s, so lost_update and conflict_status vouch for nothing."""
+    result = loadscim(
+        "run", "okta_group_push", "--target-fault", "slow-create=3000", "--duration", "10s",
+        "--users", "2", "--stop-timeout", "2",
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output[-3000:]
+    assert verdict_line(result.stdout).startswith("verdict: UNKNOWN")
+    report = result.stdout.replace("\n          ", " ")
+    for checker in ("lost_update", "conflict_status"):
+        assert f"UNKNOWN {checker}" in report.replace("UNKNOWN  ", "UNKNOWN "), report
+        assert (
+            f"okta_group_push: 0 trials of {checker} finished in " in report
+            and "the target's POST /Users p50 is " in report
+            and "run longer (--duration)" in report
+        ), report
+    # the progress lines show the trials finished per checker
+    assert "trials lost_update=0 conflict_status=0" in result.stderr, result.stderr

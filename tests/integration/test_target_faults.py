@@ -128,10 +128,10 @@ def test_latency_delays_every_answer_without_blocking_others() -> None:
         assert 0.2 <= elapsed < 1.0  # ten answers in parallel, not one after the other
 
 
-def test_slow_create_delays_creates_only_without_blocking_others() -> None:
-    with serve("slow-create=400") as url:
+def test_slow_create_serves_creates_one_at_a_time_without_blocking_others() -> None:
+    with serve("slow-create=300") as url:
         started = time.monotonic()
-        creates = [lambda i=i: call("POST", f"{url}/Users", user_body(f"slow.{i}")) for i in range(4)]
+        creates = [lambda i=i: call("POST", f"{url}/Users", user_body(f"slow.{i}")) for i in range(3)]
         reads: list[float] = []
 
         def group() -> object:
@@ -145,9 +145,9 @@ def test_slow_create_delays_creates_only_without_blocking_others() -> None:
 
         replies = concurrently([*creates, group, read, read])
         elapsed = time.monotonic() - started
-        assert [r.status for r in replies] == [201] * 5 + [200, 200]
-        assert 0.4 <= elapsed < 1.5  # the creates waited together, not one after the other
-        assert max(reads) < 0.3  # other requests are not held up
+        assert [r.status for r in replies] == [201] * 4 + [200, 200]
+        assert elapsed >= 4 * 0.3  # the creates queued behind each other (one hashing core)
+        assert max(reads) < 0.25  # other requests are not held up
 
 
 def test_error_rate_1_answers_500_on_resources_and_applies_nothing() -> None:

@@ -129,3 +129,21 @@ def test_the_model_keeps_only_the_latest_deleted_resources():
     recorder.on_op(Op("ok", "create", resource_type="User", resource_id="live", observed={}))
     assert len(recorder.tracked) == module.KEEP_DELETED + 1
     assert ("User", "u0") not in recorder.tracked and ("User", "live") in recorder.tracked
+
+
+def test_declared_checkers_are_reported_before_any_trial_finishes():
+    from loadscim.verdict import Status, evaluate
+
+    recorder = Recorder("run1")
+    recorder.declare(("lost_update", "conflict_status"))
+    recorder.declare(("lost_update",))  # declaring again changes nothing
+    recorder.not_applicable("bulk", "bulk.supported is false")
+    assert recorder.trials_line() == "trials lost_update=0 conflict_status=0 bulk=n/a"
+    summary = recorder.summary(scenario="racing_patch", duration_s=15.0)
+    assert set(summary.checkers) == {"lost_update", "conflict_status", "bulk"}
+    verdict = evaluate(None, summary)
+    assert verdict.status is Status.UNKNOWN
+    assert any(r.startswith("racing_patch: 0 trials of lost_update finished in 15 s") for r in verdict.reasons)
+    master = Recorder("run1")
+    master.absorb(recorder.drain())  # a worker's declarations reach the master
+    assert set(master.checker_stats) == {"lost_update", "conflict_status", "bulk"}
