@@ -97,6 +97,8 @@ class Recorder:
         self.drift = Drift()
         self.findings: dict[str, tuple[compatibility.Finding, int]] = {}
         """Compatibility findings by key: the finding and how many times it was seen."""
+        self.server_errors = compatibility.ServerErrors()
+        """Sends and 5xx answers per IdP request shape (a 5xx that repeats is a finding)."""
         self.throttle = ThrottleStats()
         """429 answers and the time clients waited after them (Retry-After)."""
         self.outcomes: Counter[str] = Counter()
@@ -207,6 +209,7 @@ class Recorder:
         ``compatibility`` check; a refusal is a finding and a violation."""
         stats = self.checker(compatibility.NAME)
         stats.trials += 1
+        self.server_errors.add(op, dialect, step)
         finding = compatibility.refusal(op, dialect, step)
         if finding is None:
             return
@@ -216,6 +219,27 @@ class Recorder:
     def _add_finding(self, finding: compatibility.Finding, count: int) -> None:
         first, seen = self.findings.get(finding.key, (finding, 0))
         self.findings[finding.key] = (first, seen + count)
+
+    def _server_error_findings(self, summary: RunSummary) -> None:
+        """IdP request shapes whose 5xx answers repeat: compatibility violations, decided on
+        the whole run so far (on a copy of the checker's stats: the counts stay the run's)."""
+        repeated = self.server_errors.repeated()
+        if not repeated:
+            return
+        stats = CheckerStats(compatibility.NAME)
+        original = summary.checkers.get(compatibility.NAME)
+        if original is not None:
+            stats.merge(original, self.max_examples)
+        extra = summary.extra.setdefault("compatibility", [])
+        for tally in repeated:
+            assert tally.finding is not None
+            stats.violations += tally.errors
+            stats.kinds["server-error"] = stats.kinds.get("server-error", 0) + tally.errors
+            if tally.example is not None and len(stats.examples) < self.max_examples:
+                stats.examples.append(tally.example)
+            summary.notes.append(f"compatibility: {compatibility.server_error_line(tally)}")
+            extra.append({**vars(tally.finding), "count": tally.errors, "sends": tally.sends})
+        summary.checkers[compatibility.NAME] = stats
 
     # -- the run's resources ------------------------------------------------------------
 
@@ -304,6 +328,7 @@ class Recorder:
             "notes": list(self.notes),
             "iterations": [self.iterations, self.late_iterations, self.max_lateness_us],
             "findings": [[vars(f), n] for f, n in self.findings.values()],
+            "server_errors": self.server_errors.drain(),
             "drift": self.drift.drain(),
             "throttle": self.throttle.take(),
             "outcomes": dict(self.outcomes),
@@ -353,6 +378,7 @@ class Recorder:
         self.notes.extend(data.get("notes", ()))
         for fields, count in data.get("findings") or ():
             self._add_finding(compatibility.Finding(**fields), int(count))
+        self.server_errors.absorb(data.get("server_errors") or [])
         if data.get("drift"):
             self.drift.absorb(data["drift"])
         self.outcomes.update(data.get("outcomes") or {})
@@ -379,6 +405,7 @@ class Recorder:
             summary.notes.append(f"compatibility: {finding.line(count)}")
         if findings:
             summary.extra["compatibility"] = [{**vars(f), "count": n} for f, n in findings]
+        self._server_error_findings(summary)
         comparisons = self.drift.compare(summary.duration_s)
         if comparisons:
             summary.extra["latency_drift"] = [c.to_dict() for c in comparisons]

@@ -11,6 +11,7 @@ Grammar (one spec per ``--fault``; several faults combine)::
     lost-update[=F]            PATCH / PUT read-modify-write, no lock, no version check
     duplicate-create[=F]       uniqueness check and insert not atomic
     500-on-conflict[=F]        a uniqueness conflict answers 500 instead of 409
+    500-on-pathless-patch[=F]  a PATCH with a path-less operation answers 500, not applied
     ignore-deactivate[=F]      active=false answered as done, not applied
     ignore-if-match[=F]        If-Match ignored on writes, never 412
     stale-read[=SECONDS]       GET / search serve the state SECONDS ago (default 1)
@@ -49,6 +50,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "lost-update": 1.0,
     "duplicate-create": 1.0,
     "500-on-conflict": 1.0,
+    "500-on-pathless-patch": 1.0,
     "ignore-deactivate": 1.0,
     "ignore-if-match": 1.0,
     "drop-after-commit": 0.2,
@@ -99,6 +101,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "lost-update": "PATCH/PUT read-modify-write without the lock or a version check",
     "duplicate-create": "uniqueness check and insert not atomic (duplicate userName)",
     "500-on-conflict": "uniqueness conflicts answered 500 instead of 409",
+    "500-on-pathless-patch": "PATCHes with a path-less operation answered 500, not applied",
     "ignore-deactivate": "active=false answered as done but not applied",
     "ignore-if-match": "If-Match ignored on writes, never 412",
     "drop-after-commit": "writes applied, then the connection closed without an answer",

@@ -1,12 +1,12 @@
 """HTTP-level faults of the embedded target: a WSGI middleware and a gevent handler class.
 
 The middleware answers in place of the application (error-rate, throttle, non-json,
-redirect: nothing applied), drops the connection (reset, timeout: nothing applied;
-drop-after-commit: applied), or changes the application's answer (truncated-json,
-wrong-content-type, huge-body: applied). ``latency`` delays every answer, ``slow-create``
-the creates (POST /Users, POST /Groups; one at a time) before they reach the application, and
-``stall``
-freezes the whole process now and then. ``no-schemas`` answers 404 to /Schemas.
+redirect, 500-on-pathless-patch: nothing applied), drops the connection (reset, timeout:
+nothing applied; drop-after-commit: applied), or changes the application's answer
+(truncated-json, wrong-content-type, huge-body: applied). ``latency`` delays every answer,
+``slow-create`` the creates (POST /Users, POST /Groups; one at a time) before they reach the
+application, and ``stall`` freezes the whole process now and then. ``no-schemas`` answers 404
+to /Schemas.
 
 The robustness faults and error-rate only touch resource endpoints (/Users, /Groups, /Bulk,
 searches), never discovery (/ServiceProviderConfig, /ResourceTypes, /Schemas), so that a
@@ -18,6 +18,7 @@ pre-flight still works. Closing a connection without an answer needs the socket,
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import socket
 import struct
@@ -46,6 +47,7 @@ TIMEOUT_SECONDS = 60.0
 
 # The order in which the faults that answer in place of the application are tried.
 _BEFORE = ("error-rate", "throttle", "reset", "timeout", "redirect", "non-json")
+PATHLESS_500 = "500-on-pathless-patch"
 _AFTER = ("truncated-json", "wrong-content-type", "huge-body")
 
 _HTML = (
@@ -128,6 +130,26 @@ def is_create(environ: WSGIEnvironment) -> bool:
     return _scim_path(environ).rstrip("/") in ("/Users", "/Groups")
 
 
+def _has_pathless_patch(environ: WSGIEnvironment) -> bool:
+    """A PATCH whose PatchOp has an operation without ``path`` (Okta's deactivate). The body
+    is read and put back for the application."""
+    if environ.get("REQUEST_METHOD", "").upper() != "PATCH":
+        return False
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+    except (OSError, ValueError):
+        return False
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        operations = json.loads(body).get("Operations")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(operations, list) and any(
+        isinstance(op, dict) and not op.get("path") for op in operations
+    )
+
+
 def is_write(environ: WSGIEnvironment) -> bool:
     return environ.get("REQUEST_METHOD", "").upper() in WRITE_METHODS and not _scim_path(
         environ
@@ -175,6 +197,7 @@ class FaultMiddleware:
         self.slow_create = slow.milliseconds / 1000.0 if isinstance(slow, SlowCreate) else 0.0
         self.create_worker = gevent.lock.Semaphore(1)
         self.before = tuple(name for name in _BEFORE if name in plan)
+        self.pathless_500 = PATHLESS_500 in plan
         self.after = tuple(name for name in _AFTER if name in plan)
         self.drop_after_commit = "drop-after-commit" in plan
         self.no_schemas = "no-schemas" in plan
@@ -193,6 +216,11 @@ class FaultMiddleware:
                     continue
                 if self.dice.roll(name):
                     return self._answer_instead(name, environ, start_response)
+            if self.pathless_500 and _has_pathless_patch(environ) and self.dice.roll(PATHLESS_500):
+                detail = f"Internal server error (injected by --fault {PATHLESS_500})"
+                headers = [("Content-Type", SCIM_JSON)]
+                error = scim_error(500, detail)
+                return self._send(start_response, "500 Internal Server Error", headers, error)
             if self.slow_create and is_create(environ):
                 # One create at a time, like a server hashing passwords on one core; the
                 # application's own lock is not held meanwhile, so nothing else waits.

@@ -382,6 +382,19 @@ def test_500_on_conflict() -> None:
         assert call("POST", f"{url}/Bulk", bulk).json()["Operations"][0]["status"] == "500"
 
 
+def test_500_on_pathless_patch_crashes_on_oktas_deactivate_only() -> None:
+    with serve("500-on-pathless-patch") as url:
+        user = call("POST", f"{url}/Users", user_body("pathless", active=True)).json()
+        where = f"{url}/Users/{user['id']}"
+        okta = patch_body({"op": "replace", "value": {"active": False}})  # Okta's deactivate
+        reply = call("PATCH", where, okta)
+        assert reply.status == 500 and reply.json()["schemas"] == [ERROR_SCHEMA]
+        assert call("GET", where).json()["active"] is True  # not applied
+        with_path = patch_body({"op": "replace", "path": "active", "value": False})
+        assert call("PATCH", where, with_path).status in (200, 204)
+        assert call("GET", where).json()["active"] is False  # the body reached the server
+
+
 def test_ignore_deactivate_in_every_dialect() -> None:
     with serve("ignore-deactivate") as url:
         shapes = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from loadscim.checks.compatibility import refusal
 from loadscim.client import Response
 from loadscim.config import parse_gate
@@ -108,6 +110,63 @@ def test_findings_are_counted_merged_from_workers_and_fail_the_run():
         "(4 times): no"
     ]
     assert evaluate(None, summary).status is Status.FAIL
+
+
+def okta_patch(status: int, detail: str = "boom") -> Op:
+    op = completion(status, None, detail)
+    op.endpoint, op.resource_type = "PATCH /Users/{id}", "User"
+    return op
+
+
+def test_a_5xx_that_repeats_for_the_same_request_shape_is_a_finding():
+    """Okta's path-less deactivate crashes the server every time: a compatibility defect."""
+    worker, master = Recorder("w"), Recorder("m")
+    for _ in range(3):
+        worker.judge_request("okta", "set_active", okta_patch(500, "NullPointerException: path"))
+    worker.judge_request("okta", "set_active", okta_patch(500))
+    worker.judge_request("okta", "update_profile", Op("ok", "replace", status=200))
+    master.absorb(worker.drain())
+    master.judge_request("okta", "set_active", Op("ok", "patch", status=204, endpoint="PATCH /Users/{id}"))
+    summary = master.summary(duration_s=1.0)
+    stats = summary.checkers["compatibility"]
+    assert (stats.trials, stats.violations, stats.kinds) == (6, 4, {"server-error": 4})
+    assert stats.examples[0].kind == "server-error" and stats.examples[0].resource == "PATCH /Users/{id}"
+    assert [n for n in summary.notes if n.startswith("compatibility:")] == [
+        "compatibility: PATCH /Users/{id} answered 500 to okta set_active 4 times in 5 sends "
+        "(a server error that repeats): NullPointerException: path"
+    ]
+    assert master.checker_stats["compatibility"].violations == 0  # decided per summary, not kept
+    assert evaluate(None, summary).status is Status.FAIL
+
+
+@pytest.mark.parametrize(
+    ("statuses", "why"),
+    [
+        ([500], "a lone 5xx"),
+        ([500, 500] + [204] * 2, "fewer than 3"),
+        ([500] * 3 + [204] * 3, "not more than half of the sends"),
+        ([503] * 5, "503: overloaded, not the request's shape"),
+        ([504] * 5, "504: a gateway's timeout"),
+        ([500] * 5 + [204] * 95, "random 5% errors (error-rate=0.05)"),
+    ],
+)
+def test_a_5xx_that_does_not_repeat_stays_info(statuses, why):
+    recorder = Recorder("r")
+    for status in statuses:
+        op = okta_patch(status) if status >= 500 else Op("ok", "patch", status=status, endpoint="PATCH /Users/{id}")
+        recorder.judge_request("okta", "set_active", op)
+    summary = recorder.summary(duration_s=1.0)
+    assert summary.checkers["compatibility"].violations == 0, why
+    assert not [n for n in summary.notes if n.startswith("compatibility:")], why
+
+
+def test_5xx_of_different_steps_are_not_added_together():
+    recorder = Recorder("r")
+    for step in ("set_active", "update_profile", "rename_group"):
+        for status in (500, 500, 204, 204):
+            op = okta_patch(status) if status >= 500 else Op("ok", "patch", status=204, endpoint="PATCH /Users/{id}")
+            recorder.judge_request("okta", step, op)
+    assert recorder.summary(duration_s=1.0).checkers["compatibility"].violations == 0
 
 
 # -- latency drift --------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from loadscim.target.faults import (
         ("lost-update=0.5", Chance("lost-update", 0.5)),
         ("duplicate-create", Chance("duplicate-create", 1.0)),
         ("500-on-conflict", Chance("500-on-conflict", 1.0)),
+        ("500-on-pathless-patch", Chance("500-on-pathless-patch", 1.0)),
         ("ignore-deactivate=0", Chance("ignore-deactivate", 0.0)),
         ("ignore-if-match", Chance("ignore-if-match", 1.0)),
         ("drop-after-commit", Chance("drop-after-commit", 0.2)),
