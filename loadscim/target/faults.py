@@ -27,6 +27,9 @@ Grammar (one spec per ``--fault``; several faults combine)::
     require-formatted          a User without name.formatted refused: 400 invalidValue
     no-email-type              a User whose emails carry type or primary refused: 400
     no-schemas                 GET /Schemas answers 404
+    no-patch                   ServiceProviderConfig patch.supported false; PATCH answers 501
+    no-filter                  ServiceProviderConfig filter.supported false; filter ignored
+    group-create-drops-members[=F]  POST /Groups ignores ``members`` (an empty group)
 
 ``F`` is a number from 0 to 1: a probability per eligible request (or operation), drawn
 from a ``random.Random`` seeded per fault, so a run is repeatable given ``--seed``.
@@ -55,6 +58,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "ignore-if-match": 1.0,
     "drop-after-commit": 0.2,
     "bulk-partial": 1.0,
+    "group-create-drops-members": 1.0,
 }
 
 #: Robustness faults: NAME=F, F required (error-rate=F too).
@@ -76,6 +80,8 @@ FLAG_FAULTS: dict[str, str] = {
     "require-formatted": "a User without name.formatted refused with 400 invalidValue",
     "no-email-type": "a User whose emails carry type or primary refused with 400 invalidValue",
     "no-schemas": "GET /Schemas answered 404 (schemas not published)",
+    "no-patch": "ServiceProviderConfig says patch is not supported; PATCH answers 501",
+    "no-filter": "ServiceProviderConfig says filter is not supported; filter= is ignored",
 }
 
 KNOWN_FAULTS: tuple[str, ...] = tuple(
@@ -106,6 +112,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "ignore-if-match": "If-Match ignored on writes, never 412",
     "drop-after-commit": "writes applied, then the connection closed without an answer",
     "bulk-partial": "every second /Bulk operation skipped but reported ok",
+    "group-create-drops-members": "POST /Groups creates the group without its members",
     "timeout": "resource requests held 60 s without an answer, not applied",
     "reset": "resource requests reset without an answer, not applied",
     "non-json": "resource requests answered 200 with an HTML page, not applied",

@@ -107,7 +107,7 @@ def scim_error(status: int, detail: str) -> bytes:
     ).encode()
 
 
-def _scim_path(environ: WSGIEnvironment) -> str:
+def scim_path(environ: WSGIEnvironment) -> str:
     path: str = environ.get("PATH_INFO", "") or "/"
     if path == "/v2" or path.startswith("/v2/"):
         path = path[3:] or "/"
@@ -115,7 +115,7 @@ def _scim_path(environ: WSGIEnvironment) -> str:
 
 
 def _first_segment(environ: WSGIEnvironment) -> str:
-    return _scim_path(environ).strip("/").split("/", 1)[0].removesuffix(".scim")
+    return scim_path(environ).strip("/").split("/", 1)[0].removesuffix(".scim")
 
 
 def is_resource_request(environ: WSGIEnvironment) -> bool:
@@ -151,7 +151,7 @@ def _has_pathless_patch(environ: WSGIEnvironment) -> bool:
 
 
 def is_write(environ: WSGIEnvironment) -> bool:
-    return environ.get("REQUEST_METHOD", "").upper() in WRITE_METHODS and not _scim_path(
+    return environ.get("REQUEST_METHOD", "").upper() in WRITE_METHODS and not scim_path(
         environ
     ).rstrip("/").endswith(".search")
 

@@ -242,6 +242,7 @@ def build_application(options: Options) -> tuple[Any, Any]:
         load_default_service_provider_config,
     )
 
+    from loadscim.target import lacks
     from loadscim.target.middleware import FaultMiddleware
     from loadscim.target.service import FaultyHandler, FaultyService
     from loadscim.target.storage import FaultyStorage
@@ -250,6 +251,7 @@ def build_application(options: Options) -> tuple[Any, Any]:
         config = load_default_service_provider_config()
     else:
         config = ServiceProviderConfig.model_validate(options.service_provider_config)
+    lacks.lacking_config(config, options.plan)
     if options.token is not None:
         config.authentication_schemes = [
             *(config.authentication_schemes or []),
@@ -271,9 +273,9 @@ def build_application(options: Options) -> tuple[Any, Any]:
     application.handler = FaultyHandler(service, storage, dice)
     if options.canary_users or options.canary_groups:
         seed_canaries(service, storage, options.canary_users, options.canary_groups)
-    wsgi: Any = application
+    wsgi: Any = lacks.wrap(application, options.plan, dice)
     if options.plan:
-        wsgi = FaultMiddleware(application, options.plan, dice)
+        wsgi = FaultMiddleware(wsgi, options.plan, dice)
     return wsgi, storage
 
 

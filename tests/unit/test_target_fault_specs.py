@@ -144,6 +144,15 @@ def test_every_known_fault_parses_with_a_value() -> None:
         assert parse_fault(f"{name}={value.get(name, '0.5')}").name == name
 
 
+def test_lacking_features_are_flags() -> None:
+    for name in ("no-patch", "no-filter"):
+        fault = parse_fault(name)
+        assert fault.spec == name and parse_fault(fault.spec) == fault
+        with pytest.raises(UsageError, match=f"{name} is on or off"):
+            parse_fault(f"{name}=0.5")
+    assert parse_fault("group-create-drops-members").spec == "group-create-drops-members=1"
+
+
 def test_spec_round_trips() -> None:
     specs = ["latency=300", "slow-create=5", "stall=500/5", "stale-read=2", "lost-update=0.5",
              "reset=1"]
