@@ -180,6 +180,9 @@ class Violation:
     observed: str
     ops: tuple[str, ...] = ()
     """The ops involved, described by :func:`describe`."""
+    subject: str = ""
+    """What the finding is about, for grouping with its kind: an attribute path
+    (``title``), ``members``, an endpoint; "" when the kind says it all."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -190,6 +193,7 @@ class Violation:
             "expected": self.expected,
             "observed": self.observed,
             "ops": list(self.ops),
+            "subject": self.subject,
         }
 
     @classmethod
@@ -202,6 +206,7 @@ class Violation:
             expected=data.get("expected", ""),
             observed=data.get("observed", ""),
             ops=tuple(data.get("ops", ())),
+            subject=data.get("subject", ""),
         )
 
 

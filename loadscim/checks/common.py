@@ -137,8 +137,16 @@ class Report:
         self.t0 = min((op.start_us for op in self.trial.ops), default=0)
 
     def add(
-        self, kind: str, resource: str, expected: str, observed: str, ops: Iterable[Op] = ()
+        self,
+        kind: str,
+        resource: str,
+        expected: str,
+        observed: str,
+        ops: Iterable[Op] = (),
+        subject: str = "",
     ) -> None:
+        """One violation; ``subject`` (an attribute path, ``members``, an endpoint) groups
+        it with its kind in the reports."""
         seen: set[int] = set()
         described: list[str] = []
         for op in ops:
@@ -157,5 +165,6 @@ class Report:
                 expected=expected,
                 observed=observed,
                 ops=tuple(described),
+                subject=subject,
             )
         )

@@ -37,13 +37,16 @@ Violation kinds: ``lost-member`` (an ok add is not in the final membership), ``l
 (an ok remove is undone: the member is back though no add could come after the remove),
 ``phantom-member`` (a member no ok or info write added), ``lost-write`` (the final value is
 an older value an ok write overwrote), ``unwritten-value`` (a final value nobody wrote),
-``if-match-ignored`` (two ok writes sent with the same If-Match).
+``if-match-ignored`` (two ok writes sent with the same If-Match); named once per trial
+before the race is judged, ``not-stored`` and ``create-dropped`` (:mod:`.stored`): the
+trial's starting state is what the server answered to the create, not what it was sent.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from loadscim.checks import stored
 from loadscim.checks.common import Report, last, resource_key, resource_name, short
 from loadscim.checks.register import (
     UNKNOWN,
@@ -71,6 +74,7 @@ def check(trial: Trial) -> list[Violation]:
     report = Report(NAME, trial)
     ops = completions(trial.ops)
     history = History(ops)
+    kept = stored.settle(report, history, trial)
     for key, writes in history.writes.items():
         _if_match(report, key, writes)
         if any(op.kind == "delete" and op.type != "fail" for op in writes):
@@ -81,7 +85,7 @@ def check(trial: Trial) -> list[Violation]:
         if final is None:
             continue
         _members(report, history, key, final, trial.meta)
-        _attributes(report, history, key, final, trial.meta)
+        _attributes(report, history, key, final, trial.meta, kept)
     return report.violations
 
 
@@ -132,11 +136,17 @@ def _members(
             f"{member} {_membership(not value)}{_because(verdict)}",
             f"{member} {_membership(value)} in the final read",
             [w.op for w in (*verdict.required[-2:], *verdict.overwritten[-2:])] + [final],
+            subject="members",
         )
 
 
 def _attributes(
-    report: Report, history: History, key: tuple[str, str], final: Op, meta: dict[str, Any]
+    report: Report,
+    history: History,
+    key: tuple[str, str],
+    final: Op,
+    meta: dict[str, Any],
+    kept: stored.Kept,
 ) -> None:
     wanted = meta.get("attributes")
     if wanted is not None:
@@ -145,7 +155,7 @@ def _attributes(
         paths = history.attribute_paths(key, ("patch", "replace"))
     for lower, path in paths.items():
         writes = history.attribute(key, lower)
-        if not writes:
+        if not writes or kept.skip(key, path):
             continue
         value = read_attribute(final.observed, path)
         verdict = judge(final, value, writes, same=same_for(path))
@@ -157,6 +167,7 @@ def _attributes(
             f"{path}: {describe_values(verdict.allowed)}{_because(verdict)}",
             f"{path}: {short(value, 60)} in the final read",
             [w.op for w in (*verdict.required[-2:], *verdict.overwritten[-2:])] + [final],
+            subject=path,
         )
 
 

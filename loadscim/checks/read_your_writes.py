@@ -22,14 +22,16 @@ Trial contract (any ``trial.kind``; the lifecycle user sends ``lifecycle``):
 - ``meta["attributes"]`` (optional list of paths): the attributes to judge; default: every
   path a create, replace or patch in the trial wrote.
 
-Violation kinds: ``stale-read`` (an attribute or membership that does not show an ok write
-completed before the read), ``not-found-after-write`` (404 though an ok create completed
-before the read and no delete could come between), ``found-after-delete`` (the resource
-read after an ok DELETE completed).
+Violation kinds: ``stale-read`` (an attribute or membership that shows an older value than an
+ok write completed before the read), ``not-found-after-write`` (404 though an ok create
+completed before the read and no delete could come between), ``found-after-delete`` (the
+resource read after an ok DELETE completed); and, named once per trial before any read is
+judged, ``not-stored`` and ``create-dropped`` (:mod:`loadscim.checks.stored`).
 """
 
 from __future__ import annotations
 
+from loadscim.checks import stored
 from loadscim.checks.common import Report, resource_key, resource_name, short
 from loadscim.checks.register import (
     UNKNOWN,
@@ -55,6 +57,7 @@ def check(trial: Trial) -> list[Violation]:
     report = Report(NAME, trial)
     ops = completions(trial.ops)
     history = History(ops)
+    kept = stored.settle(report, history, trial)
     wanted = trial.meta.get("attributes")
     for key, writes in history.writes.items():
         reads = [
@@ -68,6 +71,7 @@ def check(trial: Trial) -> list[Violation]:
             paths = {str(p).lower(): str(p) for p in wanted}
         else:
             paths = history.attribute_paths(key, ("create", "replace", "patch"))
+        paths = {lower: p for lower, p in paths.items() if not kept.skip(key, p)}
         created = any(op.kind == "create" for op in writes)
         for read in reads:
             if _existence(report, history, key, read, created) and read.type == "ok":
@@ -111,6 +115,7 @@ def _attributes(
             f"{path}: {describe_values(verdict.allowed)}",
             f"{path}: {short(value, 60)}",
             [*(w.op for w in verdict.required[-2:]), read],
+            subject=path,
         )
 
 
@@ -131,4 +136,5 @@ def _members(report: Report, history: History, key: tuple[str, str], read: Op) -
             f"members: {member} {'not a member' if present else 'a member'}",
             f"members: {member} {state}",
             [*(w.op for w in verdict.required[-2:]), read],
+            subject="members",
         )

@@ -255,6 +255,10 @@ class History:
     def effect(self, op: Op) -> Effect:
         return self.effects[id(op)]
 
+    def reset(self) -> None:
+        """Forget the registers computed so far (after an effect was changed)."""
+        self._registers.clear()
+
     def register(
         self, key: tuple[str, str], pick: Callable[[Effect], Any], among: Iterable[Op] | None = None
     ) -> list[Write]:

@@ -138,8 +138,16 @@ class ScimUser(FastHttpUser):
         return f"{self.process}-{self._tags}"
 
     def new_trial(self, kind: str, checks: Sequence[str], **meta: Any) -> Trial:
-        """Start a trial; its ops are recorded by ``self.scim.for_trial(trial)``."""
+        """Start a trial; its ops are recorded by ``self.scim.for_trial(trial)``.
+
+        Attributes the pre-flight saw the target does not store go in ``meta["unjudged"]``:
+        the checkers leave them alone (:mod:`loadscim.checks.stored`).
+        """
         self.rt.recorder.declare(checks)
+        capabilities = self.rt.target_capabilities()
+        unstored = getattr(capabilities, "unstored_attributes", None)
+        if unstored and "unjudged" not in meta:
+            meta["unjudged"] = sorted(unstored)
         return Trial(id=self.tag(), kind=kind, checks=tuple(checks), meta=meta)
 
     def finish(self, trial: Trial) -> list[Violation]:

@@ -26,6 +26,7 @@ from locust import between, task
 
 from functools import partial
 
+from loadscim.ops import Trial
 from loadscim.scim import payloads
 from loadscim.users.base import ScimUser
 
@@ -46,12 +47,11 @@ class RacingPatchUser(ScimUser):
             return
         k = self.fan_out
         users = self.create_users(k)
-        created = self.parallel(1).create("Group", payloads.group(self.ns.display_name(self.tag())))
-        if created.type != "ok" or not created.resource_id:
+        trial = self.new_trial("membership-add", CHECKS)
+        gid = self.trial_group(trial, [])
+        if gid is None:
             self.discard([("User", u) for u in users])
             return
-        gid = created.resource_id
-        trial = self.new_trial("membership-add", CHECKS, initial_members=[], group=gid)
         racers = self.racers(trial, len(users))
         bodies = [payloads.patch([payloads.add_members([u])]) for u in users]
         self.race(
@@ -72,14 +72,11 @@ class RacingPatchUser(ScimUser):
         users = self.create_users(k)
         half = len(users) // 2
         initial, newcomers = users[:half], users[half:]
-        created = self.parallel(1).create(
-            "Group", payloads.group(self.ns.display_name(self.tag()), initial)
-        )
-        if created.type != "ok" or not created.resource_id:
+        trial = self.new_trial("membership-mixed", CHECKS)
+        gid = self.trial_group(trial, initial)
+        if gid is None:
             self.discard([("User", u) for u in users])
             return
-        gid = created.resource_id
-        trial = self.new_trial("membership-mixed", CHECKS, initial_members=initial, group=gid)
         # Remove every other initial member; add every newcomer; and race an add against a
         # remove of the same member (either outcome is allowed for that one).
         operations = [payloads.add_members([u]) for u in newcomers]
@@ -96,6 +93,22 @@ class RacingPatchUser(ScimUser):
         self.scim.for_trial(trial).get("Group", gid)
         self.finish(trial)
         self.discard([("Group", gid), *(("User", u) for u in users)])
+
+    def trial_group(self, trial: Trial, members: list[str]) -> str | None:
+        """Create the trial's group with ``members``, as part of the trial: its starting
+        state is what the server answered (read back before the race when the create's
+        answer does not show the members), so a create that drops members is named
+        ``create-dropped``, never blamed on the race. The id, or None (trial finished)."""
+        scim = self.scim.for_trial(trial)
+        created = scim.create("Group", payloads.group(self.ns.display_name(self.tag()), members))
+        if created.type != "ok" or not created.resource_id:
+            self.finish(trial)
+            return None
+        trial.meta["group"] = created.resource_id
+        answer = created.observed if isinstance(created.observed, dict) else {}
+        if members and "members" not in answer:
+            scim.get("Group", created.resource_id)
+        return created.resource_id
 
     @task
     def replace(self) -> None:

@@ -1,0 +1,203 @@
+"""What the server kept of what was written: ``not-stored`` and ``create-dropped``.
+
+Two findings that are facts about the server, named once, before any race or verify read is
+judged, so that they are not blamed on what follows:
+
+- ``not-stored``: an attribute that ok writes set and that no answer of the server about
+  that resource ever shows (not the create's or a PUT's answer, not any read). RFC 7644 3.3:
+  "the response body SHOULD contain the service provider's representation of the newly
+  created resource", and an ok write that is then never seen is not stored. One violation
+  per trial and attribute; the attribute is not judged further in that trial (no
+  ``stale-read``, ``lost-write`` or ``unwritten-value`` for it).
+- ``create-dropped``: a create answered 2xx whose resource lacks attributes or members the
+  body gave, in the create's answer and in the first read after it (before any other write
+  of the resource), when another answer shows the attribute is stored. RFC 7644 3.3: a
+  create "SHALL" return the "service provider's representation of the newly created
+  resource"; a server that drops ``members`` of a ``POST /Groups`` says so there. One
+  violation per create; the trial's starting state becomes what the server answered, so the
+  race that follows is judged from it (no ``lost-member`` for members never stored).
+
+Paths in ``trial.meta["unjudged"]`` (attributes the pre-flight saw the target does not
+store) and their sub-attributes are left out of every judgement.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from loadscim.checks.common import Report, precedes, resource_key, resource_name
+from loadscim.checks.register import History
+from loadscim.ops import Op, Trial
+from loadscim.scim.parse import member_ids
+from loadscim.scim.patch import base_attribute, read_attribute, resource_members
+
+NOT_STORED = "not-stored"
+CREATE_DROPPED = "create-dropped"
+
+
+@dataclass
+class Kept:
+    """What a trial's checker must leave alone, once the stored findings are reported."""
+
+    unjudged: set[str]
+    """Lower-cased paths never judged (``meta["unjudged"]``)."""
+    unstored: dict[tuple[str, str], set[str]]
+    """Per resource, lower-cased paths reported ``not-stored``."""
+
+    def skip(self, key: tuple[str, str], path: str) -> bool:
+        lower = path.lower()
+        base = base_attribute(lower)
+        hidden = self.unjudged | self.unstored.get(key, set())
+        return any(p in (lower, base) or p.startswith(lower + ".") for p in hidden)
+
+
+def settle(report: Report, history: History, trial: Trial) -> Kept:
+    """Report ``not-stored`` and ``create-dropped`` for the trial's resources, and make each
+    create's effect what the server answered. Call before judging any register."""
+    kept = Kept({str(p).lower() for p in trial.meta.get("unjudged") or ()}, {})
+    for key, writes in history.writes.items():
+        answers = _answers(history.ops, key)
+        unstored = _not_stored(report, history, key, writes, answers, kept)
+        kept.unstored[key] = unstored
+        for create in writes:
+            if create.kind == "create" and create.type == "ok":
+                _create_dropped(report, history, key, create, writes, answers, kept)
+    return kept
+
+
+def _answers(ops: list[Op], key: tuple[str, str]) -> list[Op]:
+    """Ok answers of the server that show the resource (reads, and writes with a body)."""
+    return [
+        op
+        for op in ops
+        if op.type == "ok"
+        and resource_key(op) == key
+        and op.kind in ("get", "create", "replace", "patch")
+        and isinstance(op.observed, dict)
+        and op.observed.get("id")
+    ]
+
+
+def _shown(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(_shown(v) for v in value)
+    return value is not None and value != "" and value != {}
+
+
+def _leaves(path: str, value: Any) -> list[str]:
+    """``path``, and for a list of objects (``emails``) each sub-attribute written
+    (``emails.type``): a server may keep the values but drop one sub-attribute."""
+    paths = [path]
+    if isinstance(value, list):
+        subs = {k for item in value if isinstance(item, dict) for k in item}
+        paths += [f"{path}.{k}" for k in sorted(subs)]
+    return paths
+
+
+def _not_stored(
+    report: Report,
+    history: History,
+    key: tuple[str, str],
+    writes: list[Op],
+    answers: list[Op],
+    kept: Kept,
+) -> set[str]:
+    written: dict[str, tuple[str, Op]] = {}
+    for op in writes:
+        if op.type != "ok" or op.kind == "delete":
+            continue
+        effect = history.effect(op)
+        for lower, value in effect.attributes.items():
+            if not _shown(value):
+                continue
+            for leaf in _leaves(effect.spelled.get(lower, lower), value):
+                written.setdefault(leaf.lower(), (leaf, op))
+    unstored: set[str] = set()
+    for lower, (path, first) in written.items():
+        if kept.skip(key, path) or any(lower.startswith(p + ".") for p in unstored):
+            continue
+        later = [a for a in answers if a is first or precedes(first, a)]
+        if not later or any(_shown(read_attribute(a.observed, path)) for a in answers):
+            continue
+        unstored.add(lower)
+        report.add(
+            NOT_STORED,
+            resource_name(key),
+            f"{path} as written by the ok {first.kind} (RFC 7644 3.3)",
+            f"{path} absent from all {len(later)} answers after it",
+            [first, later[-1]],
+            subject=path,
+        )
+    return unstored
+
+
+def _create_dropped(
+    report: Report,
+    history: History,
+    key: tuple[str, str],
+    create: Op,
+    writes: list[Op],
+    answers: list[Op],
+    kept: Kept,
+) -> None:
+    """Compare a create's body with the server's first account of the new resource."""
+    evidence: list[Op] = []
+    if create in answers:
+        evidence.append(create)
+    others = [w for w in writes if w is not create]
+    first_read = next(
+        (
+            a
+            for a in sorted(answers, key=lambda op: op.start_us)
+            if a.kind == "get"
+            and precedes(create, a)
+            and not any(w.start_us < a.end_us for w in others if a.end_us is not None)
+        ),
+        None,
+    )
+    if first_read is not None:
+        evidence.append(first_read)
+    if not evidence:
+        return
+    effect = history.effect(create)
+    dropped_paths = [
+        effect.spelled.get(lower, lower)
+        for lower, value in effect.attributes.items()
+        if _shown(value)
+        and not kept.skip(key, lower)
+        and not any(_shown(read_attribute(e.observed, lower)) for e in evidence)
+    ]
+    sent = resource_members(create.value) or []
+    member_evidence = [e for e in evidence if e.kind == "get" or "members" in e.observed]
+    dropped_members: list[str] = []
+    if member_evidence:
+        seen = set().union(*(member_ids(e.observed) for e in member_evidence))
+        dropped_members = [m for m in sent if m not in seen]
+    if not dropped_paths and not dropped_members:
+        return
+    attributes = {p.lower(): None for p in dropped_paths}
+    members = dict.fromkeys(dropped_members, False)
+    history.effects[id(create)] = dataclasses.replace(
+        effect,
+        attributes={**effect.attributes, **attributes},
+        members={**effect.members, **members},
+    )
+    history.reset()
+    what = [*dropped_paths, *([f"members ({len(dropped_members)})"] if dropped_members else [])]
+    observed = ", ".join(dropped_paths)
+    if dropped_members:
+        shown = ", ".join(dropped_members[:3]) + (" ..." if len(dropped_members) > 3 else "")
+        observed = (observed + "; " if observed else "") + (
+            f"{len(dropped_members)} of {len(sent)} members missing: {shown}"
+        )
+    report.add(
+        CREATE_DROPPED,
+        resource_name(key),
+        "the created resource as sent: " + ", ".join(what) + " (RFC 7644 3.3)",
+        "absent from " + " and ".join(f"the {e.kind}'s answer" for e in evidence) + f": {observed}",
+        [create, *evidence[1:]],
+        subject=f"{create.endpoint or 'create ' + key[0]}: "
+        + ", ".join([*dropped_paths, *(["members"] if dropped_members else [])]),
+    )
