@@ -34,6 +34,7 @@ from loadscim.summary import (
     ALL,
     CheckerStats,
     EndpointStats,
+    FindingGroup,
     RunSummary,
     new_histogram,
     record_us,
@@ -197,9 +198,22 @@ class Recorder:
         stats.violations += len(violations)
         for violation in violations:
             stats.kinds[violation.kind] = stats.kinds.get(violation.kind, 0) + 1
+            stats.count(violation)
         room = self.max_examples - len(stats.examples)
         if room > 0:
             stats.examples.extend(violations[:room])
+
+    def unstored_attributes(self) -> list[str]:
+        """Attributes found ``not-stored`` so far (by any checker): named once there, not
+        judged again (reconciliation)."""
+        return sorted(
+            {
+                g.subject
+                for stats in self.checker_stats.values()
+                for g in stats.groups.values()
+                if g.kind == "not-stored" and g.subject
+            }
+        )
 
     def not_applicable(self, name: str, reason: str) -> None:
         self.checker(name).not_applicable = reason
@@ -318,6 +332,7 @@ class Recorder:
                 "kinds": dict(s.kinds),
                 "examples": [v.to_dict() for v in s.examples],
                 "not_applicable": s.not_applicable,
+                "groups": [g.to_dict() for g in s.groups.values()],
             }
             for name, s in self.checker_stats.items()
         }
@@ -342,6 +357,7 @@ class Recorder:
         for s in self.checker_stats.values():
             s.trials = s.violations = s.errors = 0
             s.kinds = {}
+            s.groups = {}
             s.examples = []
             s.not_applicable = None
         self.listener_errors = 0
@@ -369,6 +385,9 @@ class Recorder:
                 examples=[Violation.from_dict(v) for v in c.get("examples", ())],
                 not_applicable=c.get("not_applicable"),
             )
+            for group in c.get("groups") or ():
+                found = FindingGroup.from_dict(group)
+                incoming_c.groups[found.key] = found
             self.checker(name).merge(incoming_c, self.max_examples)
         self.listener_errors += int(data.get("listener_errors", 0))
         iterations, late, lateness = data.get("iterations") or (0, 0, 0)

@@ -59,6 +59,44 @@ class EndpointStats:
             self.hist_corrected.add(other.hist_corrected)
 
 
+MAX_GROUP_EXAMPLES = 3
+"""Examples kept per finding group."""
+MAX_GROUPS = 50
+"""Finding groups kept per checker; later subjects are counted under ``(kind, "...")``."""
+
+
+@dataclass
+class FindingGroup:
+    """Violations of one kind about one subject (``not-stored`` of ``title``): counted once,
+    with the first few as examples."""
+
+    kind: str
+    subject: str = ""
+    count: int = 0
+    examples: list[Violation] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind} {self.subject}".strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "count": self.count,
+            "examples": [v.to_dict() for v in self.examples],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FindingGroup:
+        return cls(
+            kind=str(data.get("kind", "")),
+            subject=str(data.get("subject", "")),
+            count=int(data.get("count", 0)),
+            examples=[Violation.from_dict(v) for v in data.get("examples", ())],
+        )
+
+
 @dataclass
 class CheckerStats:
     """What one checker saw over the run."""
@@ -75,11 +113,47 @@ class CheckerStats:
     """Times the checker itself raised: its result cannot be trusted."""
     not_applicable: str | None = None
     """Why the checker does not apply to this target (pre-flight), or None."""
+    groups: dict[str, FindingGroup] = field(default_factory=dict)
+    """Violations by kind and subject (an attribute, ``members``, an endpoint), by
+    :attr:`FindingGroup.key`: each finding named once, with its count and first examples."""
+
+    def group(self, kind: str, subject: str) -> FindingGroup:
+        """The group of ``(kind, subject)``, made if new (past :data:`MAX_GROUPS`, the
+        kind's catch-all ``...`` group)."""
+        key = f"{kind} {subject}".strip()
+        found = self.groups.get(key)
+        if found is None:
+            if len(self.groups) >= MAX_GROUPS:
+                subject, key = "...", f"{kind} ..."
+                found = self.groups.get(key)
+            if found is None:
+                found = self.groups[key] = FindingGroup(kind, subject)
+        return found
+
+    def count(self, violation: Violation) -> None:
+        """Count one violation in its group (not in ``violations`` / ``kinds``)."""
+        found = self.group(violation.kind, violation.subject)
+        found.count += 1
+        if len(found.examples) < MAX_GROUP_EXAMPLES:
+            found.examples.append(violation)
+
+    def merge_groups(self, groups: dict[str, FindingGroup]) -> None:
+        for other in groups.values():
+            found = self.group(other.kind, other.subject)
+            found.count += other.count
+            room = MAX_GROUP_EXAMPLES - len(found.examples)
+            if room > 0:
+                found.examples.extend(other.examples[:room])
+
+    def sorted_groups(self) -> list[FindingGroup]:
+        """The groups, most violations first."""
+        return sorted(self.groups.values(), key=lambda g: (-g.count, g.key))
 
     def merge(self, other: CheckerStats, max_examples: int = 5) -> None:
         self.trials += other.trials
         self.violations += other.violations
         self.errors += other.errors
+        self.merge_groups(other.groups)
         for kind, count in other.kinds.items():
             self.kinds[kind] = self.kinds.get(kind, 0) + count
         room = max_examples - len(self.examples)

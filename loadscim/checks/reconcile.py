@@ -26,6 +26,8 @@ Trial contract: ``trial.kind`` ``reconcile``;
        "uncertain": bool}                  # an info write touched it: its state may be either
 
   (the shape ``loadscim.users.finish.reconcile`` builds from ``recorder.Tracked``);
+- ``meta["unjudged"]`` (optional): attribute paths not judged (the pre-flight saw the target
+  does not store them, or a trial found them ``not-stored``: named once, there);
 - ops: a ``get`` of each ``id`` (ok, or 404) and a ``search`` whose ``value["filter"]`` is
   ``userName eq "<userName>"``; the last of each is judged. A resource without them is not
   judged.
@@ -52,6 +54,7 @@ from loadscim.checks.common import (
     short,
 )
 from loadscim.checks.register import same_for
+from loadscim.checks.stored import Kept
 from loadscim.ops import Op, Trial, Violation, completions
 from loadscim.scim.patch import normalise, read_attribute
 
@@ -68,12 +71,13 @@ def check(trial: Trial) -> list[Violation]:
     """
     report = Report(NAME, trial)
     ops = completions(trial.ops)
+    unjudged = Kept({str(p).lower() for p in trial.meta.get("unjudged") or ()}, {})
     for entry in trial.meta.get("expected") or ():
-        _judge(report, entry, ops)
+        _judge(report, entry, ops, unjudged)
     return report.violations
 
 
-def _judge(report: Report, entry: dict[str, Any], ops: list[Op]) -> None:
+def _judge(report: Report, entry: dict[str, Any], ops: list[Op], unjudged: Kept) -> None:
     key = (str(entry.get("resource_type") or "User"), str(entry["id"]))
     user_name = entry.get("userName")
     resource = f"{key[0]}/{key[1]}" + (f" ({user_name})" if user_name else "")
@@ -142,10 +146,12 @@ def _judge(report: Report, entry: dict[str, Any], ops: list[Op]) -> None:
             [get, search] if get else [search],
         )
     if found and get is not None:
-        _state(report, resource, entry, get)
+        _state(report, resource, entry, get, unjudged)
 
 
-def _state(report: Report, resource: str, entry: dict[str, Any], get: Op) -> None:
+def _state(
+    report: Report, resource: str, entry: dict[str, Any], get: Op, unjudged: Kept
+) -> None:
     active = normalise("active", read_attribute(get.observed, "active"))
     if entry.get("deactivated") and active is True:
         report.add(
@@ -162,7 +168,7 @@ def _state(report: Report, resource: str, entry: dict[str, Any], get: Op) -> Non
     if expected_active is not None and active is not None and active is not expected_active:
         differ.append(f"active: wrote {short(expected_active)}, read {short(active)}")
     for path, value in (entry.get("attributes") or {}).items():
-        if path.lower() == "active":
+        if path.lower() == "active" or unjudged.skip(("", ""), path):
             continue
         seen = read_attribute(get.observed, path)
         if not same_for(path)(value, seen):

@@ -30,7 +30,7 @@ from hdrh.histogram import HdrHistogram
 from loadscim import __version__
 from loadscim.report.chart import colours, endpoint_order, render_chart
 from loadscim.report.json import PERCENTILES, latency_figures
-from loadscim.summary import RunSummary
+from loadscim.summary import CheckerStats, RunSummary
 from loadscim.verdict import LineResult, Status, Verdict, format_sig3
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
@@ -235,7 +235,7 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> str:
     examples = []
     for name in sorted(summary.checkers):
         stats = summary.checkers[name]
-        if not stats.examples:
+        if not stats.examples and not stats.groups:
             continue
         cells = []
         for v in stats.examples:
@@ -249,6 +249,7 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> str:
         examples.append(
             f'<div class="checker-violations" data-checker="{_e(name)}">'
             f"<h3>{_e(name)}: {shown}{stats.violations} violations</h3>"
+            f"{_groups(stats)}"
             '<table class="examples"><thead><tr><th>resource</th><th>kind</th>'
             "<th>expected</th><th>observed</th><th>trial</th><th>ops</th></tr></thead>"
             f"<tbody>{''.join(cells)}</tbody></table></div>"
@@ -260,6 +261,24 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> str:
         "<th>checker</th><th>status</th><th>trials</th><th>violations</th><th>allowed</th>"
         f"<th>kinds</th><th>detail</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         f'<div id="violations"><h2>Violations</h2>{"".join(examples)}</div></section>'
+    )
+
+
+def _groups(stats: CheckerStats) -> str:
+    """Each finding once: kind, subject (attribute, members, endpoint), count, first example."""
+    if not stats.groups:
+        return ""
+    rows = []
+    for group in stats.sorted_groups():
+        first = group.examples[0] if group.examples else None
+        example = f"{first.resource}: {first.observed}" if first else ""
+        rows.append(
+            f'<tr class="finding"><td>{_e(group.kind)}</td><td>{_e(group.subject)}</td>'
+            f'<td class="num">{group.count}</td><td>{_e(example)}</td></tr>'
+        )
+    return (
+        '<table class="findings"><thead><tr><th>kind</th><th>subject</th><th>count</th>'
+        f"<th>first example</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
 

@@ -25,6 +25,8 @@ The document (``"format": "loadscim-summary"``, ``"version": 1``)::
       },
       "checkers": {"lost_update": {"trials": 12, "violations": 2, "errors": 0,
                                    "not_applicable": null, "kinds": {"lost-member": 2},
+                                   "groups": [{"kind": "lost-member", "subject": "members",
+                                               "count": 2, "examples": [{violation}]}],
                                    "examples": [{violation}]}},
       "notes": ["..."],
       "extra": {...},
@@ -50,7 +52,13 @@ from hdrh.histogram import HdrHistogram
 from loadscim import __version__
 from loadscim.errors import UsageError
 from loadscim.ops import Violation
-from loadscim.summary import CheckerStats, EndpointStats, RunSummary, new_histogram
+from loadscim.summary import (
+    CheckerStats,
+    EndpointStats,
+    FindingGroup,
+    RunSummary,
+    new_histogram,
+)
 from loadscim.verdict import LineResult, Status, Verdict
 
 FORMAT = "loadscim-summary"
@@ -135,6 +143,7 @@ def _checker(stats: CheckerStats) -> dict[str, Any]:
         "errors": stats.errors,
         "not_applicable": stats.not_applicable,
         "kinds": dict(stats.kinds),
+        "groups": [g.to_dict() for g in stats.sorted_groups()],
         "examples": [v.to_dict() for v in stats.examples],
     }
 
@@ -247,6 +256,10 @@ def _summary(doc: dict[str, Any]) -> RunSummary:
         kinds = _get(data, "kinds", dict, {})
         if not all(isinstance(n, int) and not isinstance(n, bool) for n in kinds.values()):
             raise _NotASummary(f"checker {name!r} has a violation kind without a count")
+        try:
+            groups = [FindingGroup.from_dict(g) for g in _get(data, "groups", list, [])]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise _NotASummary(f"checker {name!r} has an unreadable finding group") from None
         summary.checkers[name] = CheckerStats(
             name,
             trials=_get(data, "trials", int),
@@ -255,6 +268,7 @@ def _summary(doc: dict[str, Any]) -> RunSummary:
             not_applicable=_get(data, "not_applicable", (str, type(None)), None),
             kinds=dict(kinds),
             examples=examples,
+            groups={g.key: g for g in groups},
         )
     return summary
 

@@ -13,7 +13,7 @@ import textwrap
 from hdrh.histogram import HdrHistogram
 
 from loadscim.ops import Violation
-from loadscim.summary import ALL, RunSummary
+from loadscim.summary import ALL, CheckerStats, RunSummary
 from loadscim.verdict import LineResult, Status, Verdict, format_sig3
 
 WIDTH = 100
@@ -143,18 +143,44 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> list[str]:
                 f"{k} {n}" for k, n in sorted(stats.kinds.items(), key=lambda i: -i[1])
             )
             out += _wrap(f"kinds: {kinds}", " " * 10, " " * 12)
-        if stats and stats.violations and stats.examples:
+        if stats and stats.violations and stats.groups:
+            out += _groups(stats)
+        elif stats and stats.violations and stats.examples:
             out += _example(stats.examples[0])
     return out
 
 
-def _example(violation: Violation) -> list[str]:
-    out = [_clip(f"          first: {violation.resource} {violation.kind}")]
-    out += _wrap(f"expected: {' '.join(violation.expected.split())}", " " * 12, " " * 14)
-    out += _wrap(f"observed: {' '.join(violation.observed.split())}", " " * 12, " " * 14)
+SHOWN_GROUPS = 8
+"""Finding groups printed per checker (the JSON and HTML reports have them all)."""
+GROUPS_WITH_EXAMPLE = 3
+
+
+def _groups(stats: CheckerStats) -> list[str]:
+    """Each finding once: kind and subject with its count, the first few with an example."""
+    ordered = stats.sorted_groups()
+    out: list[str] = []
+    for number, group in enumerate(ordered[:SHOWN_GROUPS]):
+        out.append(_clip(f"          {group.key}: {group.count}"))
+        if number < GROUPS_WITH_EXAMPLE and group.examples:
+            out += _example(group.examples[0], indent=2)
+    if len(ordered) > SHOWN_GROUPS:
+        rest = sum(g.count for g in ordered[SHOWN_GROUPS:])
+        out.append(f"          ... {len(ordered) - SHOWN_GROUPS} more groups ({rest} violations)")
+    return out
+
+
+def _example(violation: Violation, indent: int = 0) -> list[str]:
+    pad = " " * indent
+    out = [_clip(f"{pad}          first: {violation.resource} {violation.kind}")]
+    out += _wrap(
+        f"expected: {' '.join(violation.expected.split())}", pad + " " * 12, pad + " " * 14
+    )
+    out += _wrap(
+        f"observed: {' '.join(violation.observed.split())}", pad + " " * 12, pad + " " * 14
+    )
     if violation.trial:
-        out.append(_clip(f"          trial {violation.trial}"))
-    out += [_clip(f"            {op}") for op in violation.ops]
+        out.append(_clip(f"{pad}          trial {violation.trial}"))
+    out += [_clip(f"{pad}            {op}") for op in violation.ops]
     return out
 
 

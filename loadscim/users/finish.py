@@ -80,7 +80,10 @@ def reconcile(rt: Runtime, client: ScimClient) -> None:
         for t in tracked
     ]
     trial = Trial(
-        id="reconcile", kind="reconcile", checks=("reconcile",), meta={"expected": expected}
+        id="reconcile",
+        kind="reconcile",
+        checks=("reconcile",),
+        meta={"expected": expected, "unjudged": rt.recorder.unstored_attributes()},
     )
     scim = client.for_trial(trial)
 
