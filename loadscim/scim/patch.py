@@ -237,7 +237,7 @@ def read_attribute(resource: Any, path: str) -> Any:
     if value_filter is not None:
         if not isinstance(value, list):
             return None
-        value = [item for item in value if _filter_matches(value_filter, item)]
+        value = [item for item in value if filter_matches(value_filter, item)]
         if sub is None:
             return value
         return _get(value[0], sub, None) if value and isinstance(value[0], dict) else None
@@ -333,7 +333,7 @@ def _flatten(prefix: str, value: Any) -> dict[str, Any]:
     return flat
 
 
-def _filter_matches(value_filter: str, item: Any) -> bool:
+def filter_matches(value_filter: str, item: Any) -> bool:
     connective, terms = parse_filter(value_filter)
     results = (_equal(_get(item, attribute, None), value) for attribute, value in terms)
     return any(results) if connective == "or" else all(results)

@@ -30,6 +30,7 @@ from loadscim.recorder import Tracked
 from loadscim.scim import payloads
 from loadscim.scim.dialects import Dialect, Request, get_dialect
 from loadscim.throttle import Throttle
+from loadscim.users.fallback import with_fallbacks
 
 T = TypeVar("T")
 
@@ -200,8 +201,11 @@ class ScimUser(FastHttpUser):
         self, session: Any, process: str = "", throttle: Throttle | None = None
     ) -> ScimClient:
         """A ScimClient over ``session`` with this user's User-Agent (its dialect's), and
-        ``throttle`` (after a 429) if given."""
-        client = self.rt.client(session, process=process)
+        ``throttle`` (after a 429) if given; it updates by PUT and looks up by paging when the
+        target lacks PATCH or filters (:mod:`loadscim.users.fallback`)."""
+        client = with_fallbacks(
+            self.rt.client(session, process=process), self.rt.target_capabilities()
+        )
         if throttle is not None:
             client.throttle = throttle
         if self.dialect.user_agent:

@@ -25,6 +25,7 @@ from loadscim.client import ScimClient
 from loadscim.ops import Trial
 from loadscim.scim import payloads
 from loadscim.throttle import Throttle, ThrottleStats
+from loadscim.users.fallback import with_fallbacks
 from loadscim.users.transport import quiet_session
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def reconcile(rt: Runtime, client: ScimClient) -> None:
         checks=("reconcile",),
         meta={"expected": expected, "unjudged": rt.recorder.unstored_attributes()},
     )
-    scim = client.for_trial(trial)
+    scim = with_fallbacks(client, rt.target_capabilities()).for_trial(trial)
 
     def look(t: Any) -> None:
         scim.get(t.resource_type, t.id, expect=(404,))
