@@ -224,7 +224,7 @@ def test_a_users_clients_carry_its_dialects_user_agent():
         return ScimClient(session, process=process, headers={"Authorization": "Bearer t"})
 
     for name, agent in (("okta", OKTA_USER_AGENT), ("rfc", None)):
-        user = SimpleNamespace(rt=SimpleNamespace(client=client), dialect=get_dialect(name))
+        user = SimpleNamespace(rt=SimpleNamespace(client=client, target_capabilities=lambda: None), dialect=get_dialect(name))
         made = ScimUser.client_for(user, object(), process="u1")  # type: ignore[arg-type]
         assert made.headers.get("User-Agent") == agent
         assert made.headers["Authorization"] == "Bearer t"
