@@ -127,7 +127,7 @@ def is_create(environ: WSGIEnvironment) -> bool:
     """POST /Users or POST /Groups (not /Bulk, not a search)."""
     if environ.get("REQUEST_METHOD", "").upper() != "POST":
         return False
-    return _scim_path(environ).rstrip("/") in ("/Users", "/Groups")
+    return scim_path(environ).rstrip("/") in ("/Users", "/Groups")
 
 
 def _has_pathless_patch(environ: WSGIEnvironment) -> bool:
