@@ -35,6 +35,8 @@ MATRIX = [
     ("lost-update", "entra_group_churn", "lost_update", "lost-member"),
     ("stale-read", "onboarding_burst", "read_your_writes", "not-found-after-write"),
     ("lost-update", "soak", "lost_update", "lost-member"),
+    ("group-create-drops-members", "racing_patch", "lost_update", "create-dropped"),
+    ("drop-attribute=title", "lifecycle", "read_your_writes", "not-stored"),
 ]
 TRIAL_SCENARIOS = ["bulk_burst", "deprovision_storm", "duplicate_race", "lifecycle",
                    "racing_patch", "retries"]
