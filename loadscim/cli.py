@@ -23,7 +23,7 @@ from types import FrameType
 from typing import NoReturn
 from urllib.parse import urlparse
 
-from loadscim import auth, http
+from loadscim import auth, distributed, http
 from loadscim.errors import EXIT_ERROR, LoadscimError, UsageError, one_line
 from loadscim.scim.namespace import new_run_id, valid_run_id
 from loadscim.throttle import check_retries, parse_max_wait
@@ -144,7 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=10.0,
         help="seconds users get to finish their iteration at the end (default 10)",
     )
+    distributed.add_run_options(run)
     run.epilog = "Options after -- go to locust and the scenario (e.g. -- --fan-out 20)."
+    distributed.add_worker_parser(sub)
 
     clean = sub.add_parser(
         "cleanup",
@@ -248,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, locust_args = argv[:cut], argv[cut + 1 :]
     args = parser.parse_args(argv)
     args.locust_args = locust_args
-    if locust_args and args.command != "run":
+    if locust_args and args.command not in ("run", "worker"):
         parser.error(f"options after -- ({' '.join(locust_args)}) are for `loadscim run` only")
     if args.command is None:
         parser.print_help()
@@ -266,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return code
         if args.command == "cleanup":
             return cleanup(args)
+        if args.command == "worker":
+            return distributed.worker(args)
     except LoadscimError as e:
         sys.stderr.write(f"loadscim: error: {one_line(str(e))}\n")
         return e.exit_code
@@ -400,6 +404,7 @@ def run(args: argparse.Namespace) -> int:
     for resource_type, path in (("User", args.user_template), ("Group", args.group_template)):
         if path:
             load_template(resource_type, path)
+    distributed.check_run_options(args)
     if args.gate:
         from loadscim.config import load_gate
 
@@ -503,7 +508,22 @@ def run(args: argparse.Namespace) -> int:
             if path:
                 command += [option, str(Path(path).resolve())]
         command += extra
-        return _run_locust(command)
+        workers: list[list[str]] = []
+        if distributed.is_distributed(args):
+            port = args.master_port or (
+                distributed.free_port() if args.workers > 1 else distributed.DEFAULT_MASTER_PORT
+            )
+            command += distributed.master_arguments(args, port)
+            forwarded = auth.forward_options(args) + settings.forward_options()
+            workers = [
+                distributed.worker_command(scenario, "127.0.0.1", port, url, forwarded)
+                for _ in range(args.workers if args.workers > 1 else 0)
+            ]
+            sys.stderr.write(
+                f"[loadscim] master of {args.expect_workers or args.workers} workers "
+                f"on port {port}\n"
+            )
+        return _run_locust(command, workers)
     return EXIT_ERROR  # pragma: no cover  (the with-block returns)
 
 
@@ -571,13 +591,20 @@ def cleanup(args: argparse.Namespace) -> int:
         transport.close()
 
 
-def _run_locust(command: list[str]) -> int:
-    """Run Locust in its own session; forward Ctrl-C / SIGTERM once each; read the verdict."""
+def _run_locust(command: list[str], workers: Sequence[list[str]] = ()) -> int:
+    """Run Locust in its own session; forward Ctrl-C / SIGTERM once each; read the verdict.
+
+    ``workers``: the command lines of local worker processes to start next to it.
+    """
     fd, verdict_path = tempfile.mkstemp(prefix="loadscim-verdict-")
     os.close(fd)
     os.unlink(verdict_path)
     env = dict(os.environ, **{VERDICT_FILE_ENV: verdict_path, QUIET_ENV: "1", VIA_RUN_ENV: "1"})
     child = subprocess.Popen(command, env=env, start_new_session=True)
+    local = contextlib.ExitStack()
+    if workers:
+        worker_env = {k: v for k, v in env.items() if k != VERDICT_FILE_ENV}
+        local.enter_context(distributed.local_workers(list(workers), worker_env))
     signals_seen: list[int] = []
 
     def forward(signum: int, _frame: FrameType | None) -> None:
@@ -593,7 +620,8 @@ def _run_locust(command: list[str]) -> int:
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        code = child.wait()
+        with local:
+            code = child.wait()
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)

@@ -46,7 +46,7 @@ import gevent
 import gevent.lock
 import psutil
 
-from loadscim import auth, checks, http
+from loadscim import auth, checks, http, worker_reports
 from loadscim.client import ScimClient
 from loadscim.errors import EXIT_ERROR, LoadscimError, one_line
 from loadscim.preflight import Capabilities, check_target
@@ -84,13 +84,19 @@ class Runtime:
     cpu_samples: list[float] = field(default_factory=list)
     rss_samples: list[float] = field(default_factory=list)
     workers_lost: int = 0
-    """Resident memory of this process (MB), sampled with the progress lines."""
     summary_text: str | None = None
     user_template: Any = None
     group_template: Any = None
     """The checked --user-template / --group-template (:mod:`loadscim.scim.templates`)."""
     preflight_notes: list[str] = field(default_factory=list)
     _bodies: Any = None
+    judged: bool = False
+    """The verdict of this run is reached (a headless master judges at test_stop)."""
+    printed: bool = False
+    quit_reason: str = ""
+    """A worker: why it stopped before the master ended the run."""
+    fleet: Any = None
+    """The master: :class:`loadscim.worker_reports.Fleet`, the workers seen."""
     _user_index: int = 0
     _capabilities_read: bool = False
     _capabilities_lock: Any = field(default_factory=lambda: gevent.lock.Semaphore())
@@ -340,6 +346,12 @@ def _add_options(parser: Any) -> None:
         metavar="FILE",
         help="JSON body of every Group create and replace, with {displayName} {externalId}.",
     )
+    group.add_argument(
+        "--worker-report-timeout",
+        type=float,
+        default=60.0,
+        help="Master: seconds to wait for each worker's final report at the end (default 60).",
+    )
     for option, what in REPORT_OPTIONS.values():
         group.add_argument(option, default="", metavar="FILE", help=f"Write {what} to FILE.")
 
@@ -422,7 +434,11 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
                 "file in a directory you can write to"
             )
     if isinstance(environment.runner, WorkerRunner):
+        worker_reports.install_worker(environment)
+        _worker_preflight(rt)
         return
+    if isinstance(environment.runner, MasterRunner):
+        worker_reports.install_master(rt)
     from loadscim.config import load_gate, parse_gate
 
     try:
@@ -464,6 +480,19 @@ def load_templates(options: Any) -> tuple[Any, Any]:
         load_template("User", user) if user else None,
         load_template("Group", group) if group else None,
     )
+
+
+def _worker_preflight(rt: Runtime) -> None:
+    """A worker given the target (``--host``) pre-flights it itself: its own credentials and
+    TLS settings; a failure goes to the master (exit code 3 there) and ends this worker."""
+    if not rt.environment.host:
+        return
+    try:
+        rt.capabilities = preflight(rt)
+    except LoadscimError as e:
+        worker_reports.worker_fatal(rt.environment, str(e))
+        _fatal(str(e))
+    rt._capabilities_read = True
 
 
 def _check_report_paths(options: Any) -> None:
@@ -550,7 +579,12 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     rt.stopped = None
     rt.recorder.drift.start(rt.started)
     rt.recorder.counting_outcomes = True
-    if not isinstance(environment.runner, WorkerRunner):
+    rt.judged = False
+    if isinstance(environment.runner, MasterRunner):
+        worker_reports.run_started(rt)
+    if isinstance(environment.runner, WorkerRunner):
+        worker_reports.worker_history(rt)
+    else:
         gevent.spawn(_progress, rt)
         if rt.gate is not None and rt.gate.abort_on_fail:
             gevent.spawn(_watch_for_breach, rt)
@@ -621,13 +655,29 @@ def _on_test_stop(environment: Environment, **_kw: Any) -> None:
     if rt.stopped is None:
         rt.stopped = time.monotonic()
     if isinstance(environment.runner, MasterRunner):
+        try:
+            worker_reports.await_final_reports(rt)
+        except Exception:
+            rt.listener_failed("test_stop/workers")
+        if getattr(rt.options, "headless", False):
+            # Judge and print now, before the workers are told to quit (a container
+            # orchestrator may stop everything as soon as one of them exits).
+            _judge(rt)
+            _print_summary(rt)
         return
+    completed = False
     try:
         from loadscim.users.finish import finish_run
 
         finish_run(rt)
+        completed = True
     except Exception:
         rt.listener_failed("test_stop")
+    if isinstance(environment.runner, WorkerRunner):
+        try:
+            worker_reports.send_final(rt, completed)
+        except Exception:
+            rt.listener_failed("final report")
 
 
 # -- distribution ----------------------------------------------------------------------
@@ -641,6 +691,7 @@ def _on_report_to_master(client_id: str, data: dict[str, Any], **_kw: Any) -> No
     rt = runtime(env)
     try:
         data["loadscim"] = rt.recorder.drain()
+        worker_reports.take_history(rt, data)
     except Exception:
         rt.listener_failed("report_to_master")
 
@@ -654,6 +705,7 @@ def _on_worker_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
     try:
         if "loadscim" in data:
             rt.recorder.absorb(data["loadscim"])
+        worker_reports.absorb_history(rt, data)
     except Exception:
         rt.listener_failed("worker_report")
 
@@ -663,9 +715,10 @@ def _on_worker_report(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
 
 @events.quitting.add_listener
 def _on_quitting(environment: Environment, **_kw: Any) -> None:
-    if isinstance(environment.runner, WorkerRunner):
-        return
     rt = runtime(environment)
+    if isinstance(environment.runner, WorkerRunner):
+        worker_reports.worker_quitting(rt)
+        return
     if rt.started is None:
         return  # never ran: nothing to judge
     runner = environment.runner
@@ -676,9 +729,19 @@ def _on_quitting(environment: Environment, **_kw: Any) -> None:
             runner.stop()
         except Exception:
             rt.listener_failed("quitting/stop")
+    if not rt.judged:
+        _judge(rt)
+    if rt.recorder.history is not None:
+        rt.recorder.history.close()
+
+
+def _judge(rt: Runtime) -> None:
+    """The verdict, its exit code, the report files and the verdict file (once per run)."""
     from loadscim.report.text import render_text
     from loadscim.verdict import Status, evaluate
 
+    environment = rt.environment
+    rt.judged = True
     try:
         summary = build_summary(rt)
         verdict = evaluate(rt.gate, summary)
@@ -694,8 +757,21 @@ def _on_quitting(environment: Environment, **_kw: Any) -> None:
         log.exception("loadscim could not reach a verdict")
         rt.summary_text = "verdict: UNKNOWN (loadscim failed while judging the run; see above)"
         environment.process_exit_code = 2
-    if rt.recorder.history is not None:
-        rt.recorder.history.close()
+    fatal = worker_reports.fleet(rt).fatal
+    if fatal:
+        environment.process_exit_code = EXIT_ERROR
+        rt.summary_text = f"verdict: ERROR ({fatal})"
+        path = os.environ.get(VERDICT_FILE_ENV)
+        if path:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("ERROR\n")
+
+
+def _print_summary(rt: Runtime) -> None:
+    if rt.summary_text and not rt.printed:
+        rt.printed = True
+        sys.stdout.write(rt.summary_text.rstrip("\n") + "\n")
+        sys.stdout.flush()
 
 
 def _write_reports(rt: Runtime, summary: Any, verdict: Any) -> bool:
@@ -724,9 +800,8 @@ def _on_quit(exit_code: int, **_kw: Any) -> None:
     if env is None:
         return
     rt = getattr(env, "loadscim", None)
-    if rt is not None and rt.summary_text:
-        sys.stdout.write(rt.summary_text.rstrip("\n") + "\n")
-        sys.stdout.flush()
+    if rt is not None:
+        _print_summary(rt)
 
 
 def build_summary(rt: Runtime) -> Any:
@@ -749,6 +824,9 @@ def build_summary(rt: Runtime) -> Any:
         summary.listener_errors = max(summary.listener_errors, 1)
     if isinstance(runner, MasterRunner):
         summary.workers_lost = rt.workers_lost
+        incomplete = worker_reports.fleet(rt).incomplete
+        if incomplete:
+            summary.extra["workers_incomplete"] = list(incomplete)
     if rt.rss_samples:
         first, last, peak = rt.rss_samples[0], rt.rss_samples[-1], max(rt.rss_samples)
         summary.extra["rss_mb"] = {"first": first, "last": last, "max": peak}

@@ -456,6 +456,9 @@ def _self_trust_lines(summary: RunSummary) -> list[LineResult]:
     if summary.workers_lost > 0:
         n = summary.workers_lost
         why = f"{_count(n, 'worker')} lost during the run: its counts and checks are incomplete"
+        named = summary.extra.get("workers_incomplete")
+        if named:
+            why = "; ".join(str(line) for line in named)
         lines.append(LineResult("self", "workers lost = 0", None, Status.UNKNOWN, str(n), "0",
                                 why))
     return lines
