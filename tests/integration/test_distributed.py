@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 
+import psutil
 import pytest
 from runs import ROOT, count, verdict_line
 
@@ -84,3 +88,168 @@ def test_master_and_two_workers(fault):
         assert output.count("cleanup: removed") == 2, output
         assert count(target.url, "Users") == 0
         assert count(target.url, "Groups") == 0
+
+
+# -- the master judges only complete evidence (issue 11) ------------------------------------
+
+TOKEN = "d1str1buted-t0ken"
+
+
+def start_run(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`loadscim run ARGS` in the background (stdout and stderr as text)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "loadscim.cli", "run", *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def start_worker(port: str, target: str, env: dict[str, str], *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "loadscim.cli", "worker", "lifecycle", "--master-port", port,
+         "--target", target, *extra],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+
+
+def local_workers(run: subprocess.Popen, n: int, timeout: float = 30) -> list[psutil.Process]:
+    """The worker processes `loadscim run --workers N` started."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [
+            p for p in psutil.Process(run.pid).children(recursive=True)
+            if "--worker" in p.cmdline()
+        ]
+        if len(found) == n:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{n} workers did not start")
+
+
+def finish(run: subprocess.Popen, timeout: float = 180) -> tuple[int, str, str]:
+    try:
+        out, err = run.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        out, err = run.communicate()
+    return run.returncode, out, err
+
+
+def assert_nothing_left(url: str, token: str | None = None) -> None:
+    assert count(url, "Users", token) == 0
+    assert count(url, "Groups", token) == 0
+
+
+def run_two_workers(scenario: str = "lifecycle", faults: tuple[str, ...] = ()) -> tuple:
+    args = [scenario, "--workers", "2", "--users", "4", "--duration", "5s"]
+    for fault in faults:
+        args += ["--target-fault", fault]
+    return finish(start_run(*args))
+
+
+def test_workers_2_lifecycle_judges_after_every_final_report():
+    code, out, err = run_two_workers()
+    assert code == 0, out + err
+    assert verdict_line(out).startswith("verdict: PASS")
+    assert "reconcile" in out and "2 trials" in out.split("reconcile", 1)[1].splitlines()[0]
+    assert out.count("- cleanup: removed") == 2, out
+
+
+@pytest.mark.slow
+def test_workers_2_lifecycle_five_runs_in_a_row():
+    for _ in range(5):
+        test_workers_2_lifecycle_judges_after_every_final_report()
+
+
+def test_workers_2_with_a_fault_fail():
+    code, out, err = run_two_workers("racing_patch", ("lost-update",))
+    assert code == 1, out + err
+    assert verdict_line(out).startswith("verdict: FAIL") and "lost_update" in verdict_line(out)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_worker_killed_mid_run_makes_it_unknown_and_its_names_are_swept(sig):
+    with EmbeddedTarget() as target:
+        run = start_run("lifecycle", "--target", target.url, "--workers", "2", "--users", "4",
+                        "--duration", "10s")
+        workers = local_workers(run, 2)
+        time.sleep(5)
+        workers[0].send_signal(sig)
+        code, out, err = finish(run)
+        line = verdict_line(out)
+        assert code == 2, out + err
+        assert line.startswith("verdict: UNKNOWN") and "worker" in line, line
+        if sig == signal.SIGKILL:
+            assert "lost (no heartbeat)" in line or "quit before its final report" in line, line
+        else:
+            assert "quit on a signal" in line, line
+        assert "cleanup of worker" in out, out
+        assert_nothing_left(target.url)
+
+
+def test_the_only_worker_killed_makes_it_unknown():
+    port = str(free_port())
+    with EmbeddedTarget(token=TOKEN) as target:
+        env = {"LOADSCIM_TOKEN": TOKEN}
+        run = start_run("lifecycle", "--target", target.url, "--expect-workers", "1",
+                        "--master-bind-host", "127.0.0.1", "--master-port", port,
+                        "--users", "3", "--duration", "20s", env=env)
+        worker = start_worker(port, target.url, env)
+        try:
+            time.sleep(7)
+            for child in psutil.Process(worker.pid).children(recursive=True):
+                child.kill()
+            worker.kill()
+            code, out, err = finish(run)
+        finally:
+            worker.kill()
+            worker.wait()
+        line = verdict_line(out)
+        assert code == 2, out + err
+        assert line.startswith("verdict: UNKNOWN") and "worker 0" in line, line
+        assert "cleanup of worker 0" in out, out
+        assert_nothing_left(target.url, TOKEN)
+
+
+def test_a_worker_with_a_wrong_token_stops_the_run_with_exit_3():
+    port = str(free_port())
+    with EmbeddedTarget(token=TOKEN) as target:
+        run = start_run("lifecycle", "--target", target.url, "--expect-workers", "2",
+                        "--master-bind-host", "127.0.0.1", "--master-port", port,
+                        "--users", "4", "--duration", "10s", env={"LOADSCIM_TOKEN": TOKEN})
+        good = start_worker(port, target.url, {"LOADSCIM_TOKEN": TOKEN})
+        bad = start_worker(port, target.url, {"LOADSCIM_TOKEN": "wrong-token"})
+        try:
+            code, out, err = finish(run, timeout=120)
+            assert bad.wait(timeout=60) == 3
+        finally:
+            for worker in (good, bad):
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+        assert code == 3, out + err
+        assert "loadscim: error: worker" in err and "401" in err, err
+        assert "Traceback" not in err
+        assert_nothing_left(target.url, TOKEN)
+
+
+def test_workers_ship_one_history_that_check_rejudges(tmp_path):
+    history = tmp_path / "history.jsonl"
+    code, out, err = finish(start_run("lifecycle", "--workers", "2", "--users", "4",
+                                      "--duration", "5s", "--history", str(history)))
+    assert code == 0, out + err
+    trials = int(out.split("read_your_writes", 1)[1].split("trials")[0])
+    check = subprocess.run([sys.executable, "-m", "loadscim.cli", "check", str(history)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert f"read_your_writes {trials:>8} trials" in " ".join(check.stdout.split()) or (
+        str(trials) in check.stdout.split("read_your_writes", 1)[1].splitlines()[0]
+    ), check.stdout
