@@ -275,6 +275,9 @@ class ScimClient:
         It is recorded as ScimClient's own method for that kind would record it (the body of
         a create or replace, the ``Operations`` of a PATCH, the query of a search), with the
         dialect's headers (User-Agent) over the client's; ``headers=`` in ``kw`` go on top.
+        ``literal=True``: an identity provider's request as it sends it, which the body
+        shaping leaves as it is beyond ``name.formatted`` and a template
+        (:meth:`loadscim.scim.bodies.Bodies.shape`).
         """
         args = request.call_args()
         extra = kw.pop("headers", None)
@@ -306,11 +309,12 @@ class ScimClient:
         process: str | None = None,
         sink: OpSink | None = None,
         raw_body: bytes | None = None,
+        literal: bool = False,
     ) -> Op:
         """Send one request and return its completion Op."""
         sink = sink or self.sink
         if self.bodies is not None and raw_body is None:
-            body, value = self.bodies.for_call(kind, resource_type, body, value)
+            body, value = self.bodies.for_call(kind, resource_type, body, value, literal)
         full_path = f"{path}?{urlencode(params, quote_via=quote)}" if params else path
         name = endpoint_name(method, path)
         request_headers = dict(self.headers)

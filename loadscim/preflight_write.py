@@ -1,8 +1,9 @@
 """The write pre-flight: before any load, one create the way the scenario creates.
 
-It creates one namespaced User (and a Group, for scenarios that make groups) with the bodies
-the run sends (the scenario's dialect, shaped by templates and /Schemas:
-:mod:`loadscim.scim.bodies`), reads each back and deletes it. Then:
+It creates one namespaced User with the body the run sends (the scenario's dialect, shaped by
+templates and /Schemas: :mod:`loadscim.scim.bodies`), reads it back, and for scenarios that
+make groups, one Group (the body scenarios send, or the group template); then deletes them.
+Then:
 
 - a refused body (400, 422 ...) ends the run before the load: one line with the status, the
   server's ``detail`` and the fix (``--user-template`` / ``--group-template``), exit code 3
@@ -60,6 +61,7 @@ def write_preflight(
     :raises TargetAuthError: the credentials may read but not write.
     """
     tag = f"preflight-{secrets.token_hex(3)}"
+    literal = dialect.name != "rfc"  # sent as the scenario's users send it
     user_name = namespace.user_name(tag)
     group_name = namespace.display_name(f"{tag}g")
     notes: list[str] = []
@@ -68,7 +70,9 @@ def write_preflight(
         request = dialect.create_user(
             user_name, namespace.external_id(tag), "Pre", "Flight", payloads.email_of(user_name)
         )
-        created = _create(client, lambda: client.execute(request), "User", url, sleep)
+        created = _create(
+            client, lambda: client.execute(request, literal=literal), "User", url, sleep
+        )
         if created is None:
             notes.append(
                 "write pre-flight: POST /Users got no usable answer; the bodies were not "
@@ -85,10 +89,12 @@ def write_preflight(
                     capabilities, unstored_attributes=tuple(unstored)
                 )
         if group and capabilities.lacks("Group") is None:
-            group_request = dialect.create_group(
-                group_name, external_id=namespace.external_id(f"{tag}g")
+            # The groups scenarios make themselves (the IdPs' own group creates are judged
+            # for compatibility during the run).
+            group_body = payloads.group(group_name, external_id=namespace.external_id(f"{tag}g"))
+            made_group = _create(
+                client, lambda: client.create("Group", group_body), "Group", url, sleep
             )
-            made_group = _create(client, lambda: client.execute(group_request), "Group", url, sleep)
             if made_group is not None:
                 made.append(("Group", str(made_group.resource_id)))
     finally:

@@ -10,7 +10,9 @@ was sent):
 2. without: the scenario's body with ``name.formatted`` completed from ``givenName`` and
    ``familyName`` (identity providers send it, and some servers require it), then, when
    the target publishes ``/Schemas``, without the attributes it does not declare and with
-   the required ones it declares filled (:mod:`loadscim.scim.schemas`).
+   the required ones it declares filled (:mod:`loadscim.scim.schemas`); an identity
+   provider's literal request (a vendor dialect's) is not filtered nor filled: what the
+   target refuses of it is a compatibility finding.
 
 What the Op records as sent (its ``value``, which checkers judge) leaves out the attributes
 that are not judged (``judged``: not declared in /Schemas, or not stored in the write
@@ -85,8 +87,12 @@ class Bodies:
     judged: Callable[[str, str], bool] | None = None
     """``judged(path, resource_type)``: whether checkers judge the attribute (None: all)."""
 
-    def shape(self, resource_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        """The body to send for a create or replace of ``resource_type``."""
+    def shape(
+        self, resource_type: str, body: Mapping[str, Any], literal: bool = False
+    ) -> dict[str, Any]:
+        """The body to send for a create or replace of ``resource_type``. ``literal``: an
+        identity provider's own request, which keeps what the target does not declare (the
+        IdP sends it all the same: a refusal is a compatibility finding)."""
         if resource_type == "User":
             values = user_values(body)
             template = self.user_template
@@ -101,7 +107,7 @@ class Bodies:
                 shaped["members"] = body["members"]
         else:
             shaped = with_formatted_name(body) if resource_type == "User" else dict(body)
-            if self.declared is not None:
+            if self.declared is not None and not literal:
                 shaped = self.declared.filter_body(resource_type, shaped)
                 shaped = self.declared.fill_required(resource_type, shaped, values)
         if "id" in body and "id" not in shaped:
@@ -123,13 +129,15 @@ class Bodies:
             operations.append(operation)
         return {**body, "Operations": operations}
 
-    def for_call(self, kind: str, resource_type: str, body: Any, value: Any) -> tuple[Any, Any]:
+    def for_call(
+        self, kind: str, resource_type: str, body: Any, value: Any, literal: bool = False
+    ) -> tuple[Any, Any]:
         """(body, value) of a ScimClient call: shaped when it is a User or Group create or
         replace, or a /Bulk request; as given otherwise."""
         if not isinstance(body, Mapping):
             return body, value
         if kind in SHAPED_KINDS and resource_type in ("User", "Group"):
-            shaped = self.shape(resource_type, body)
+            shaped = self.shape(resource_type, body, literal)
             if isinstance(value, Mapping):
                 value = self.judged_part(resource_type, shaped)
             return shaped, value

@@ -219,8 +219,9 @@ class ScimUser(FastHttpUser):
         of an identity provider's request as written is reported per endpoint and fails
         the run (:mod:`loadscim.checks.compatibility`).
         """
-        op = (via or self.scim).execute(request, **kw)
-        if self.dialect.name != "rfc":
+        literal = self.dialect.name != "rfc"
+        op = (via or self.scim).execute(request, literal=literal, **kw)
+        if literal:
             self.rt.recorder.judge_request(self.dialect.name, request.step, op)
         return op
 
