@@ -517,7 +517,12 @@ def preflight(rt: Runtime) -> Capabilities:
     transport = LocustTransport(session)
     capabilities = check_target(transport, host, rt.auth_headers())
     bodies = Bodies(rt.user_template, rt.group_template, declared=capabilities.declared)
-    client = ScimClient(transport, process="preflight", headers=rt.auth_headers(), bodies=bodies)
+    from loadscim.users.fallback import with_fallbacks
+
+    client = with_fallbacks(  # without filters, its clean-up looks names up by paging
+        ScimClient(transport, process="preflight", headers=rt.auth_headers(), bodies=bodies),
+        capabilities,
+    )
     dialect, group = _scenario_needs(rt)
     if dialect.user_agent:
         client.headers["User-Agent"] = dialect.user_agent

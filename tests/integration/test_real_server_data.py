@@ -140,3 +140,18 @@ def test_a_target_without_schemas_runs_as_before() -> None:
     assert verdict_line(result.stdout).startswith("verdict: PASS")
     text = " ".join(result.stdout.split())
     assert "no /Schemas" in text and "writable attribute" not in text
+
+
+def test_an_unanswered_preflight_create_leaves_nothing_behind() -> None:
+    # Every write is applied, then its connection closed: the pre-flight never hears back,
+    # goes on with a note, and its exact-name sweep still removes what it made.
+    with EmbeddedTarget(faults=["drop-after-commit=1"], seed=1) as target:
+        url = str(target.url)
+        result = loadscim(
+            "run", "lifecycle", "--target", url, "--duration", "2s", "--users", "1",
+            "--run-id", "unanswered1", "--no-cleanup", "--request-timeout", "5",
+        )  # fmt: skip
+        assert "Traceback" not in result.stderr
+        assert "write pre-flight: POST /Users got no usable answer" in result.stdout
+        left = [r for r in in_namespace(url, "unanswered1") if "preflight" in str(r)]
+        assert left == []
