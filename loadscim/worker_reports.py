@@ -17,6 +17,7 @@ the master, which stops the run with exit code 3 and that line.
 
 from __future__ import annotations
 
+from locust import events
 from locust.runners import (
     STATE_MISSING,
     STATE_RUNNING,
@@ -301,3 +302,26 @@ def sweep_lost(rt: Runtime, workers: list[WorkerSeen]) -> None:
         if result.failed:
             line += f"; remove the rest with `{command}`"
         rt.recorder.notes.append(line)
+
+
+# -- test mode: raw samples -----------------------------------------------------------------
+
+RAW_SAMPLES_ENV = "LOADSCIM_RAW_SAMPLES_DIR"
+"""Test mode: each load-generating process writes every response time it recorded (integer
+microseconds, one a line) to ``raw-<pid>.txt`` in this directory, so a test can check the
+master's merged percentiles against all workers' raw samples."""
+
+if os.environ.get(RAW_SAMPLES_ENV):
+    _RAW: list[int] = []
+
+    @events.request.add_listener
+    def _raw_sample(response_time: float, **_kw: Any) -> None:
+        _RAW.append(int(response_time * 1000))
+
+    @events.test_stop.add_listener
+    def _dump_raw_samples(environment: Any, **_kw: Any) -> None:
+        if isinstance(environment.runner, MasterRunner):
+            return
+        path = os.path.join(os.environ[RAW_SAMPLES_ENV], f"raw-{os.getpid()}.txt")
+        with open(path, "w", encoding="ascii") as f:
+            f.write("".join(f"{v}\n" for v in _RAW))

@@ -17,6 +17,19 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     fi
     rm -f "$log"
   fi
+  # Docker (Debian's engine, compose and debootstrap) for the docker/ test, likewise: there,
+  # tests/integration/test_docker.py starts dockerd itself (and stops it) and must run.
+  export LOADSCIM_REQUIRE_DOCKER="${LOADSCIM_REQUIRE_DOCKER:-1}"
+  if [ ! -x /usr/sbin/dockerd ] || ! command -v docker-compose >/dev/null 2>&1 \
+     || ! command -v debootstrap >/dev/null 2>&1; then
+    log=$(mktemp)
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+           --no-install-recommends docker.io docker-compose debootstrap; } >"$log" 2>&1; then
+      echo "scripts/test.sh: apt-get could not install docker.io; the docker test will fail:" >&2
+      tail -n 5 "$log" >&2
+    fi
+    rm -f "$log"
+  fi
 fi
 .venv/bin/ruff check loadscim
 .venv/bin/mypy loadscim

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import signal
 import socket
@@ -253,3 +255,34 @@ def test_workers_ship_one_history_that_check_rejudges(tmp_path):
     assert f"read_your_writes {trials:>8} trials" in " ".join(check.stdout.split()) or (
         str(trials) in check.stdout.split("read_your_writes", 1)[1].splitlines()[0]
     ), check.stdout
+
+
+def test_master_and_4_workers_merge_percentiles_exactly_and_trials_add_up(tmp_path):
+    """The master's p50/p95/p99 of all requests equal those of every worker's raw samples
+    (each worker dumps them in a test mode) within HdrHistogram's 0.1%."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    summary_path, history = tmp_path / "summary.json", tmp_path / "history.jsonl"
+    code, out, err = finish(start_run(
+        "lifecycle", "--workers", "4", "--users", "8", "--duration", "6s",
+        "--json", str(summary_path), "--history", str(history),
+        env={"LOADSCIM_RAW_SAMPLES_DIR": str(raw)}), timeout=240)
+    assert code in (0, 2), out + err  # 2: 4 workers on a small machine may saturate the CPU
+    files = sorted(raw.glob("raw-*.txt"))
+    assert len(files) == 4, files
+    samples = sorted(int(v) for f in files for v in f.read_text().split())
+    summary = json.loads(summary_path.read_text())
+    merged = summary["endpoints"]["*"]
+    assert merged["requests"] == len(samples)
+    for pct in (50, 95, 99):
+        exact = samples[max(0, math.ceil(pct / 100 * len(samples)) - 1)]
+        got = merged["latency_us"][f"p{pct}"]
+        assert abs(got - exact) <= max(1, exact / 1000), (pct, got, exact)
+    assert merged["latency_us"]["max"] >= samples[-1] >= merged["latency_us"]["max"] * 0.999
+    # Trial counts add up: the checker's count on the master is every worker's trials, and
+    # the one history the master wrote holds each of them (4 reconciliations among them).
+    written = [json.loads(line) for line in history.read_text().splitlines() if line.strip()]
+    for checker in ("read_your_writes", "reconcile"):
+        judged = summary["checkers"][checker]["trials"]
+        assert judged == sum(1 for t in written if checker in t["checks"]), checker
+    assert summary["checkers"]["reconcile"]["trials"] == 4
