@@ -495,18 +495,12 @@ def run(args: argparse.Namespace) -> int:
             command += ["--pace", f"{args.pace:g}"]
         for option, path in reports.items():
             command += [_LOCUST_REPORT_OPTION[option], str(Path(path).resolve())]
-        if args.dialect:
-            command += ["--dialect", args.dialect]
+        bodies = _body_options(args)
+        command += bodies
         if args.throttle_retries is not None:
             command += ["--throttle-retries", str(args.throttle_retries)]
         if args.throttle_max_wait is not None:
             command += ["--throttle-max-wait", f"{parse_max_wait(args.throttle_max_wait):g}"]
-        for option, path in (
-            ("--user-template", args.user_template),
-            ("--group-template", args.group_template),
-        ):
-            if path:
-                command += [option, str(Path(path).resolve())]
         command += extra
         workers: list[list[str]] = []
         if distributed.is_distributed(args):
@@ -514,7 +508,8 @@ def run(args: argparse.Namespace) -> int:
                 distributed.free_port() if args.workers > 1 else distributed.DEFAULT_MASTER_PORT
             )
             command += distributed.master_arguments(args, port)
-            forwarded = auth.forward_options(args) + settings.forward_options()
+            # Workers pre-flight the target themselves: with the bodies the users send.
+            forwarded = auth.forward_options(args) + settings.forward_options() + bodies
             workers = [
                 distributed.worker_command(scenario, "127.0.0.1", port, url, forwarded)
                 for _ in range(args.workers if args.workers > 1 else 0)
@@ -525,6 +520,18 @@ def run(args: argparse.Namespace) -> int:
             )
         return _run_locust(command, workers)
     return EXIT_ERROR  # pragma: no cover  (the with-block returns)
+
+
+def _body_options(args: argparse.Namespace) -> list[str]:
+    """The options that decide the bodies users send (and the write pre-flight checks)."""
+    forwarded = ["--dialect", args.dialect] if args.dialect else []
+    for option, path in (
+        ("--user-template", args.user_template),
+        ("--group-template", args.group_template),
+    ):
+        if path:
+            forwarded += [option, str(Path(path).resolve())]
+    return forwarded
 
 
 # -- report --------------------------------------------------------------------------

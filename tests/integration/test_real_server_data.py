@@ -155,3 +155,17 @@ def test_an_unanswered_preflight_create_leaves_nothing_behind() -> None:
         assert "write pre-flight: POST /Users got no usable answer" in result.stdout
         left = [r for r in in_namespace(url, "unanswered1") if "preflight" in str(r)]
         assert left == []
+
+
+@pytest.mark.slow
+def test_workers_send_and_preflight_the_template(tmp_path: Path) -> None:
+    # Each worker pre-flights the target itself: with the template, or the target's refusal
+    # of the default body would end the run.
+    template = tmp_path / "user.json"
+    template.write_text(json.dumps(TEMPLATE))
+    result = loadscim(
+        "run", "lifecycle", "--workers", "2", "--users", "2", "--duration", "4s",
+        "--target-fault", "no-email-type", "--user-template", str(template),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert verdict_line(result.stdout).startswith("verdict: PASS")
