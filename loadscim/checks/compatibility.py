@@ -119,6 +119,7 @@ def _violation(finding: Finding, op: Op, kind: str) -> Violation:
         expected=f"{finding.dialect} {finding.step} accepted (2xx), as the IdP sends it",
         observed=observed,
         ops=(describe(op, op.start_us),),
+        subject=f"{finding.endpoint} ({finding.dialect} {finding.step})",
     )
 
 

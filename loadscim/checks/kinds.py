@@ -1,0 +1,82 @@
+"""Every violation kind, in one registry: what the server did, and the seeded fault that shows it.
+
+A finding is named for what the server did (DESIGN.md), once per kind and subject, with a
+count and examples (:class:`loadscim.summary.FindingGroup`). Each kind a checker can report is
+here, with one line saying what it means (the README's "What each finding means" lists them
+all, which a test checks) and the embedded target's fault and scenario that show it on real
+HTTP, or None where no seeded fault shows it yet (the kind is then tested on hand-written
+histories only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One violation kind."""
+
+    name: str
+    meaning: str
+    shown_by: tuple[str, str] | None
+    """``(fault, scenario)`` that shows it in ``tests/integration/test_mutation_matrix.py``
+    (or another integration test), or None."""
+
+
+_KINDS = (
+    Kind("create-dropped", "a create's answer and first read lack what it was sent",
+         ("group-create-drops-members", "racing_patch")),
+    Kind("not-stored", "an attribute ok writes set that no answer ever shows",
+         ("drop-attribute=title", "lifecycle")),
+    Kind("stale-read", "a read shows an older value than an ok write before it",
+         ("ignore-deactivate", "okta_crud")),
+    Kind("not-found-after-write", "404 for a resource created before the read",
+         ("stale-read", "onboarding_burst")),
+    Kind("found-after-delete", "the resource read after an ok DELETE", None),
+    Kind("lost-member", "an ok membership add missing from the final state",
+         ("lost-update", "racing_patch")),
+    Kind("lost-remove", "an ok membership remove undone", ("lost-update", "entra_group_churn")),
+    Kind("phantom-member", "a member no write added", None),
+    Kind("lost-write", "an older value overwrote a later ok write", None),
+    Kind("unwritten-value", "a final value nobody wrote", None),
+    Kind("if-match-ignored", "two ok writes with the same If-Match",
+         ("ignore-if-match", "racing_patch")),
+    Kind("not-412", "a write that lost an If-Match race refused with another status", None),
+    Kind("duplicate-201", "two accounts created for one unique value",
+         ("duplicate-create", "duplicate_race")),
+    Kind("lookup-count", "the lookup after a create race finds too many or none",
+         ("duplicate-create", "duplicate_race")),
+    Kind("lookup-missing", "the lookup does not list an ok create's id", None),
+    Kind("wrong-status", "a taken unique value refused with another 4xx than 409", None),
+    Kind("no-uniqueness-scimtype", "a 409 without scimType uniqueness", None),
+    Kind("no-error-schema", "an error answer without the SCIM Error body", None),
+    Kind("5xx-on-conflict", "a conflict answered 5xx", ("500-on-conflict", "duplicate_race")),
+    Kind("zombie-active", "active after an ok deactivation",
+         ("ignore-deactivate", "deprovision_storm")),
+    Kind("zombie-present", "found after an ok DELETE", None),
+    Kind("zombie-listed", "listed by a search after an ok DELETE", None),
+    Kind("missing", "a resource the run made and did not delete is gone", None),
+    Kind("duplicate", "the userName filter finds a resource twice", None),
+    Kind("stale", "at the end, attributes other than the last ok write", None),
+    Kind("applied-without-answer", "a write whose answer was lost was applied",
+         ("drop-after-commit", "retries")),
+    Kind("replay-status", "a replayed DELETE not answered 404", None),
+    Kind("replay-final-state", "a replayed request changed the final state", None),
+    Kind("duplicate-member", "a replayed add listed a member twice", None),
+    Kind("duplicate-value", "a replayed add listed a value twice", None),
+    Kind("bulk-unapplied", "a Bulk operation reported ok but not applied",
+         ("bulk-partial", "bulk_burst")),
+    Kind("bulk-mismatch", "a Bulk create shows other data than was sent", None),
+    Kind("bulk-missing-result", "a Bulk operation without a result", None),
+    Kind("bulk-no-location", "an ok Bulk create without a location", None),
+    Kind("bulk-error-no-detail", "a failed Bulk operation without an error body", None),
+    Kind("bulk-unresolved-ref", "a bulkId reference not resolved", None),
+    Kind("no-413", "a Bulk request over the limits not answered 413", None),
+    Kind("413-within-limits", "a Bulk request within the limits answered 413", None),
+    Kind("refused", "an identity provider's request as written refused", None),
+    Kind("server-error", "a 5xx that repeats for one identity provider request shape",
+         ("500-on-pathless-patch", "okta_crud")),
+)  # fmt: skip
+
+KINDS: dict[str, Kind] = {kind.name: kind for kind in _KINDS}
