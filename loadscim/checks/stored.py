@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadscim.checks.common import Report, precedes, resource_key, resource_name
-from loadscim.checks.register import History
+from loadscim.checks.register import History, judge, same_for
 from loadscim.ops import Op, Trial
 from loadscim.scim.parse import member_ids
 from loadscim.scim.patch import base_attribute, read_attribute, resource_members
@@ -104,7 +104,7 @@ def _not_stored(
     answers: list[Op],
     kept: Kept,
 ) -> set[str]:
-    written: dict[str, tuple[str, Op]] = {}
+    written: dict[str, tuple[str, Op, str]] = {}
     for op in writes:
         if op.type != "ok" or op.kind == "delete":
             continue
@@ -112,14 +112,25 @@ def _not_stored(
         for lower, value in effect.attributes.items():
             if not _shown(value):
                 continue
-            for leaf in _leaves(effect.spelled.get(lower, lower), value):
-                written.setdefault(leaf.lower(), (leaf, op))
+            spelled = effect.spelled.get(lower, lower)
+            for leaf in _leaves(spelled, value):
+                written.setdefault(leaf.lower(), (leaf, op, spelled))
     unstored: set[str] = set()
-    for lower, (path, first) in written.items():
+    for lower, (path, first, attribute) in written.items():
         if kept.skip(key, path) or any(lower.startswith(p + ".") for p in unstored):
             continue
         later = [a for a in answers if a is first or precedes(first, a)]
         if not later or any(_shown(read_attribute(a.observed, path)) for a in answers):
+            continue
+        # Only what a read would otherwise be blamed for: a read that the writes cannot
+        # explain without the attribute (a later write may have removed it legitimately).
+        registers = history.attribute(key, attribute)
+        same = same_for(attribute)
+        if not any(
+            not judge(a, read_attribute(a.observed, attribute), registers, same=same).explained
+            for a in later
+            if a.kind == "get"
+        ):
             continue
         unstored.add(lower)
         report.add(

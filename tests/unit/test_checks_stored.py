@@ -135,3 +135,13 @@ def test_a_minimal_create_answer_is_not_a_drop_when_the_read_shows_it() -> None:
         ok("get", 20, 30, on=U, observed=shown(BODY)),
     )
     assert read_your_writes.check(t) == []
+
+
+def test_an_attribute_removed_before_any_read_is_not_not_stored() -> None:
+    # Written, then removed by a later ok write; no read came between: nothing to blame.
+    t = trial(
+        ok("patch", 0, 10, on=U, value=[replace("title", "a")]),
+        ok("patch", 20, 30, on=U, value=[{"op": "remove", "path": "title"}]),
+        ok("get", 40, 50, on=U, observed=shown(BODY, title=None)),
+    )
+    assert read_your_writes.check(t) == []
