@@ -200,7 +200,9 @@ def _on_fatal(rt: Runtime, msg: Any) -> None:
 
 
 def run_started(rt: Runtime) -> None:
+    """A new test (the web UI starts several in one master): every worker reports again."""
     runner: Any = rt.environment.runner
+    rt.fleet = Fleet(fatal=fleet(rt).fatal)
     for client_id in list(runner.clients):
         fleet(rt).see(runner, client_id)
 
