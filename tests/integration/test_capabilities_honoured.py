@@ -59,7 +59,7 @@ def test_every_scenario_honours_what_the_target_lacks(scenario: str, fault: str)
 def test_a_create_that_drops_members_is_create_dropped_not_a_race() -> None:
     code, output = run("racing_patch", "group-create-drops-members", seconds=4)
     assert code == 1 and verdict_line(output).startswith("verdict: FAIL"), output
-    label, trials, violations, kinds = checker_rows(output)["lost_update"]
+    label, _trials, _violations, kinds = checker_rows(output)["lost_update"]
     assert label == "FAIL" and "create-dropped" in kinds, output
     assert "lost-member" not in output and "lost-remove" not in output, output
     assert "create-dropped POST /Groups: members:" in output
@@ -68,7 +68,7 @@ def test_a_create_that_drops_members_is_create_dropped_not_a_race() -> None:
 def test_an_attribute_never_stored_is_not_stored_not_stale_reads() -> None:
     code, output = run("lifecycle", "drop-attribute=title", seconds=4)
     assert code == 1, output
-    label, trials, violations, kinds = checker_rows(output)["read_your_writes"]
+    label, _trials, violations, kinds = checker_rows(output)["read_your_writes"]
     assert label == "FAIL" and kinds == f"not-stored {violations}", output
     assert f"not-stored title: {violations}" in output
     assert "stale-read" not in output and "stale " not in kinds, output
