@@ -67,6 +67,9 @@ def check_history(path: str, checks: Sequence[str] = ()) -> tuple[int, str]:
         if stats.errors:
             row += f" {stats.errors} crashed"
         lines.append(row + (f" ({kinds})" if kinds else ""))
+        groups = stats.sorted_groups()
+        if any(g.subject for g in groups):  # each finding once, by kind and subject
+            lines += [f"      {g.key}: {g.count}" for g in groups[:8]]
         for v in stats.examples[:1]:
             lines.append(f"      first: {v.resource} {v.kind} (trial {v.trial})")
             lines.append(f"        expected: {v.expected}")
