@@ -1,0 +1,233 @@
+"""loadscim's overhead against plain Locust, on a canned nginx SCIM service (issue 12).
+
+    .venv/bin/python bench/overhead.py [--users 50] [--seconds 15] [--rounds 2]
+
+Starts nginx (Debian's package: ``apt-get install nginx-light``) on 127.0.0.1 with a config
+written to a temporary directory: constant JSON answers (a User for POST /Users (201), for
+GET /Users/{id} and PATCH /Users/{id}, a ListResponse for GET /Users, the
+ServiceProviderConfig, /ResourceTypes, /Schemas). The id of a created User is nginx's
+``$request_id`` and GET /Users/{id} echoes the id asked for, so every create is a new
+resource in loadscim's model, as against a real server.
+
+Then, ``--rounds`` times, one after the other with the same users and seconds:
+
+- plain Locust (bench/overhead_plain.py): a FastHttpUser doing POST /Users (orjson body,
+  the id parsed from the answer), GET /Users/{id}, PATCH /Users/{id};
+- loadscim (bench/overhead_scim.py): a ScimUser doing the same three through ``self.scim``,
+  with everything on (ops, HDR histograms, one read_your_writes trial per iteration).
+
+With ``taskset`` and two cores or more, the generator runs on core 0 and nginx on core 1.
+Prints each run's request count (Locust's statistics) and the ratio loadscim / plain.
+``--profile DIR`` runs py-spy on the loadscim generator and writes a flame graph there.
+Results: bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+USER = (
+    '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"ID",'
+    '"userName":"canned.user@example.com","name":{"givenName":"Load","familyName":"Test"},'
+    '"displayName":"Load Test","emails":[{"value":"canned.user@example.com","type":"work",'
+    '"primary":true}],"active":true,"title":"Engineer",'
+    '"meta":{"resourceType":"User","location":"/Users/ID"}}'
+)
+LIST = (
+    '{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,'
+    '"startIndex":1,"itemsPerPage":1,"Resources":[' + USER.replace("ID", "canned") + "]}"
+)
+SPC = (
+    '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],'
+    '"patch":{"supported":true},"bulk":{"supported":false,"maxOperations":0,'
+    '"maxPayloadSize":0},"filter":{"supported":true,"maxResults":100},'
+    '"changePassword":{"supported":false},"sort":{"supported":false},'
+    '"etag":{"supported":false},"authenticationSchemes":[]}'
+)
+RESOURCE_TYPES = (
+    '{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,'
+    '"Resources":[{"schemas":["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],'
+    '"id":"User","name":"User","endpoint":"/Users",'
+    '"schema":"urn:ietf:params:scim:schemas:core:2.0:User"}]}'
+)
+SCHEMAS = (
+    '{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,'
+    '"Resources":[]}'
+)
+
+NGINX_CONF = """\
+daemon off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    default_type application/scim+json;
+    keepalive_requests 10000000;
+    keepalive_timeout 120s;
+    server {{
+        listen 127.0.0.1:{port};
+        location = /ServiceProviderConfig {{ return 200 '{spc}'; }}
+        location = /ResourceTypes {{ return 200 '{resource_types}'; }}
+        location = /Schemas {{ return 200 '{schemas}'; }}
+        location = /Users {{
+            if ($request_method = POST) {{ return 201 '{created}'; }}
+            return 200 '{list}';
+        }}
+        location ~ ^/Users/(?<uid>[^/?]+)$ {{
+            if ($request_method = DELETE) {{ return 204; }}
+            return 200 '{read}';
+        }}
+        location / {{ return 404 '{{"status":"404"}}'; }}
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pin(core: int) -> list[str]:
+    """``taskset -c core`` when there is a core to pin to, else nothing."""
+    if shutil.which("taskset") and (os.cpu_count() or 1) > core:
+        return ["taskset", "-c", str(core)]
+    return []
+
+
+def start_nginx(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    if not os.path.exists(NGINX):
+        sys.exit("nginx not found: apt-get update && apt-get install -y nginx-light")
+    port = free_port()
+    conf = workdir / "nginx.conf"
+    conf.write_text(
+        NGINX_CONF.format(
+            dir=workdir,
+            port=port,
+            spc=SPC,
+            resource_types=RESOURCE_TYPES,
+            schemas=SCHEMAS,
+            list=LIST,
+            created=USER.replace("ID", "$request_id"),
+            read=USER.replace("ID", "$uid"),
+        )
+    )
+    proc = subprocess.Popen(
+        [*pin(1), NGINX, "-p", str(workdir), "-c", str(conf)],
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "nginx.stderr", "wb"),  # noqa: SIM115
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    proc.kill()
+    sys.exit("nginx did not start:\n" + (workdir / "nginx.stderr").read_text())
+
+
+def run_locust(
+    which: str, host: str, users: int, seconds: int, workdir: Path, profile: Path | None
+) -> int:
+    """Run one generator; its total request count from Locust's statistics."""
+    locustfile = HERE / f"overhead_{which}.py"
+    prefix = workdir / f"{which}-{time.monotonic_ns()}"
+    command = [
+        sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
+        "--host", host, "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
+        "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    if which == "scim":
+        command += ["--no-cleanup"]
+    if profile is not None and which == "scim":
+        profile.mkdir(parents=True, exist_ok=True)
+        svg = profile / f"scim-{time.strftime('%H%M%S')}.svg"
+        command = [
+            str(Path(sys.executable).parent / "py-spy"), "record", "-o", str(svg),
+            "--rate", "200", "--", *command,
+        ]  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent), LOADSCIM_QUIET_LOCUST="1")
+    log = workdir / f"{prefix.name}.log"
+    with open(log, "wb") as out:
+        code = subprocess.call([*pin(0), *command], stdout=out, stderr=subprocess.STDOUT, env=env)
+    stats = Path(f"{prefix}_stats.csv")
+    if not stats.exists():
+        sys.exit(f"{which}: locust exited {code} without statistics:\n{log.read_text()[-3000:]}")
+    with open(stats, newline="") as f:
+        for row in csv.DictReader(f):
+            if row["Name"] == "Aggregated":
+                failures = int(row["Failure Count"])
+                if failures:
+                    print(f"  ({which}: {failures} failures; see {log})", flush=True)
+                return int(row["Request Count"])
+    sys.exit(f"{which}: no Aggregated row in {stats}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--profile", type=Path, default=None, help="py-spy flame graphs here")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="loadscim-overhead-"))
+    for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        (workdir / sub).mkdir()
+    nginx, host = start_nginx(workdir)
+    counts: dict[str, list[int]] = {"plain": [], "scim": []}
+    try:
+        print(
+            f"nginx {host} (core 1), generator on core 0, {args.users} users, "
+            f"{args.seconds} s each, {args.rounds} rounds; pinning: {bool(pin(1))}",
+            flush=True,
+        )
+        for round_no in range(1, args.rounds + 1):
+            for which in ("plain", "scim"):
+                n = run_locust(which, host, args.users, args.seconds, workdir, args.profile)
+                counts[which].append(n)
+                print(f"round {round_no} {which:5}: {n:7d} requests", flush=True)
+    finally:
+        nginx.send_signal(signal.SIGQUIT)
+        try:
+            nginx.wait(10)
+        except subprocess.TimeoutExpired:
+            nginx.kill()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"work directory: {workdir}")
+    plain, scim = counts["plain"], counts["scim"]
+    pairs = ", ".join(f"{s / p:.2f}" for p, s in zip(plain, scim, strict=True) if p)
+    print(f"plain FastHttpUser: {', '.join(map(str, plain))}")
+    print(f"loadscim ScimUser:  {', '.join(map(str, scim))}")
+    print(f"ratio loadscim / plain: {sum(scim) / max(1, sum(plain)):.2f} (per round: {pairs})")
+
+
+if __name__ == "__main__":
+    main()
