@@ -18,6 +18,7 @@ Then, ``--rounds`` times, one after the other with the same users and seconds:
 
 With ``taskset`` and two cores or more, the generator runs on core 0 and nginx on core 1.
 Prints each run's request count (Locust's statistics) and the ratio loadscim / plain.
+``--serve`` only starts nginx and prints its URL (to profile a generator by hand).
 ``--profile DIR`` runs py-spy on the loadscim generator and writes a flame graph there.
 Results: bench/README.md.
 """
@@ -195,6 +196,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", type=Path, default=None, help="py-spy flame graphs here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    parser.add_argument(
+        "--serve", action="store_true", help="only start nginx, print its URL, wait for Ctrl-C"
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="loadscim-overhead-"))
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
@@ -202,6 +206,11 @@ def main() -> None:
     nginx, host = start_nginx(workdir)
     counts: dict[str, list[int]] = {"plain": [], "scim": []}
     try:
+        if args.serve:
+            print(host, flush=True)
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+            signal.sigwait({signal.SIGINT, signal.SIGTERM})
+            return
         print(
             f"nginx {host} (core 1), generator on core 0, {args.users} users, "
             f"{args.seconds} s each, {args.rounds} rounds; pinning: {bool(pin(1))}",

@@ -1,4 +1,4 @@
-"""The Locust transport: ScimClient requests through Locust's FastHttpSession.
+"""The Locust transport: ScimClient requests through a FastHttpSession's connections.
 
 Requests appear in Locust's statistics under their normalised endpoint name; a status the
 scenario expects (``expect``) is reported as a success, every other non-2xx and every
@@ -8,13 +8,19 @@ transport error as a failure.
 from __future__ import annotations
 
 import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
-from locust.contrib.fasthttp import FastHttpSession, LocustBadStatusCode
+from locust.contrib.fasthttp import FastHttpSession
 from locust.event import EventHook
+from locust.exception import CatchResponseError
 
-from collections.abc import Collection
-from typing import Any
+import re
+import time
+import zlib
+from collections.abc import Collection, Mapping
+from typing import Any, cast
 
 import geventhttpclient.client as _ghc
+from geventhttpclient.client import HTTPClient
+from geventhttpclient.url import URL, requote_uri
 
 from loadscim.client import Response
 from loadscim.http import describe as _describe
@@ -42,10 +48,28 @@ __all__ = ["LocustTransport", "error_kind", "quiet_session"]
 
 
 class LocustTransport:
-    """Send through a FastHttpSession (geventhttpclient), reporting to Locust's statistics."""
+    """Send through a FastHttpSession's connection pool, reporting to Locust's statistics.
+
+    It uses the session's geventhttpclient ``HTTPClient`` (its connections, TLS context and
+    timeouts) directly, not the session's ``request``: loadscim never follows redirects,
+    keeps no cookies and judges statuses itself, and the user agent layer that does those
+    (a request object, a cookie jar, a redirect loop per call) cost about a quarter of a
+    request's CPU in the load generator (bench/README.md). Each request is reported to the
+    session's request event as ``FastHttpSession.request`` reports it: method, name,
+    response time, length, the user's context, and an exception when it failed.
+    """
 
     def __init__(self, session: FastHttpSession) -> None:
         self.session = session
+        base = URL(session.base_url or "")
+        self._prefix = base.path.rstrip("/")
+        self._base = base
+        self._http: HTTPClient | None = None
+
+    def _client(self) -> HTTPClient:
+        if self._http is None:
+            self._http = self.session.client.clientpool.get_client(self._base)
+        return self._http
 
     def send(
         self,
@@ -56,48 +80,77 @@ class LocustTransport:
         name: str,
         expect: Collection[int],
     ) -> Response:
-        with self.session.request(
-            method,
-            path,
-            data=body,  # type: ignore[arg-type]
-            headers=headers,
-            name=name,
-            catch_response=True,
-            allow_redirects=False,
-        ) as r:
-            status = r.status_code
-            error = getattr(r, "error", None)
-            if not status:
-                error = error or r.request_meta.get("exception")
-                r.failure(f"no answer: {_describe(error)}")
-                kind = error_kind(error)
-                return Response(
-                    None,
-                    error=_describe(error),
-                    sent=kind not in ("refused", "dns", "tls"),
-                    error_kind=kind,
-                )
-            problem = r.request_meta.get("exception")
-            if isinstance(problem, LocustBadStatusCode):
-                problem = None  # only says the status is not 2xx: we judge statuses ourselves
-            content = b""
-            try:
-                content = r.content or b""
-            except Exception as e:  # a truncated or undecodable body
-                problem = problem or e
-            headers_out = dict(r.headers.items()) if r.headers is not None else {}
-            if problem is not None:
-                r.failure(f"HTTP {status}, unreadable answer: {_describe(problem)}")
-                return Response(status, headers_out, content, error=_describe(problem))
-            response = Response(status, headers_out, content)
+        session = self.session
+        user = session.user
+        context = user.context() if user is not None else {}
+        uri = self._prefix + path
+        if not _SAFE_URI.fullmatch(uri):
+            uri = requote_uri(uri)
+        start_time = time.time()
+        started = time.perf_counter()
+        answer = None
+        try:
+            answer = self._client().request(method, uri, body=body, headers=headers)
+            content = answer.read()
+            encoding = answer.get("content-encoding")
+            if encoding:
+                content = _decode(content, str(encoding))
+            response = Response(answer.status_code, _headers(answer), content)
+        except Exception as e:  # every network or HTTP problem is an answer
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            status = answer.status_code if answer is not None else None
+            message = _describe(e)
+            if status:
+                response = Response(status, _headers(answer), b"", error=message)
+                failure = f"HTTP {status}, unreadable answer: {message}"
+            else:
+                kind = error_kind(e)
+                sent = kind not in ("refused", "dns", "tls")
+                response = Response(None, error=message, sent=sent, error_kind=kind)
+                failure = f"no answer: {message}"
+        else:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            status = response.status or 0
             response.parse()
             if response.error is not None:
-                r.failure(f"HTTP {status}, {response.error}")
+                failure = f"HTTP {status}, {response.error}"
             elif 200 <= status < 300 or status in expect:
-                r.success()
+                failure = ""
             else:
-                r.failure(f"HTTP {status}")
-            return response
+                failure = f"HTTP {status}"
+        session.request_event.fire(
+            request_type=method,
+            name=name,
+            response_time=elapsed_ms,
+            response_length=len(response.body),
+            response=answer,
+            context=context,
+            exception=CatchResponseError(failure) if failure else None,
+            start_time=start_time,
+            url=f"{session.base_url}{path}",
+        )
+        return response
+
+
+_SAFE_URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+"""A request URI that needs no quoting (ScimClient quotes ids and queries itself)."""
+
+
+def _headers(answer: Any) -> Mapping[str, str]:
+    """The answer's header fields (geventhttpclient's case-insensitive Headers, not copied)."""
+    return cast(Mapping[str, str], answer.info())
+
+
+def _decode(content: bytes, encoding: str) -> bytes:
+    """Undo a ``Content-Encoding`` the server applied although none was asked for."""
+    encoding = encoding.strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompress(content, 16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return zlib.decompress(content)
+    if encoding == "identity":
+        return content
+    raise ValueError(f"answer in an unsupported Content-Encoding {encoding!r}")
 
 
 def quiet_session(
