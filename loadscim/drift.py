@@ -1,8 +1,8 @@
 """Latency drift: the latency of the start of a run against that of its end.
 
 A long run (a soak) can hold its thresholds on the whole while getting slower: a leak, a
-growing table, a cache that stops fitting. :class:`Drift` keeps, per endpoint and for all
-requests together, one latency histogram per time window since the test started; windows
+growing table, a cache that stops fitting. :class:`Drift` keeps, per endpoint, one latency
+histogram per time window since the test started (all requests together are their sum); windows
 start 1 s wide and double (merging pairs) whenever there would be more than
 :data:`MAX_WINDOWS`, so memory stays bounded for any run length. At the end,
 :meth:`Drift.compare` gives each endpoint's p99 over the first third of the run against
@@ -57,7 +57,8 @@ class Comparison:
 
 
 class Drift:
-    """Latency histograms per time window, per endpoint and for ``*``."""
+    """Latency histograms per time window, per endpoint (``*``, all of them, is merged
+    from those when compared)."""
 
     def __init__(self) -> None:
         self.width = FIRST_WIDTH_S
@@ -76,11 +77,13 @@ class Drift:
             self._coarsen()
             index //= 2
         value = min(max(int(value_us), HIST_LOWEST_US), HIST_HIGHEST_US)
-        for key in (name, ALL):
-            hist = self.windows.setdefault(key, {}).get(index)
-            if hist is None:
-                hist = self.windows[key][index] = _histogram()
-            hist.record_value(value)
+        windows = self.windows.get(name)
+        if windows is None:
+            windows = self.windows[name] = {}
+        hist = windows.get(index)
+        if hist is None:
+            hist = windows[index] = _histogram()
+        hist.record_value(value)
 
     def _coarsen(self) -> None:
         """Double the width: windows 2k and 2k+1 become window k."""
@@ -94,6 +97,19 @@ class Drift:
                 else:
                     into.add(hist)
             self.windows[key] = merged
+
+    def _total(self) -> dict[int, HdrHistogram]:
+        """Every endpoint's windows added together (``*``): merged here, not recorded."""
+        total: dict[int, HdrHistogram] = {}
+        for key, windows in self.windows.items():
+            if key == ALL:
+                continue
+            for index, hist in windows.items():
+                into = total.get(index)
+                if into is None:
+                    into = total[index] = _histogram()
+                into.add(hist)
+        return total
 
     # -- worker -> master ----------------------------------------------------------------
 
@@ -115,6 +131,8 @@ class Drift:
         while self.width < width:
             self._coarsen()
         for key, windows in (data.get("windows") or {}).items():
+            if key == ALL:
+                continue  # the total is merged when compared
             mine = self.windows.setdefault(key, {})
             for index_text, encoded in windows.items():
                 index = int(int(index_text) * width / self.width)
@@ -135,7 +153,7 @@ class Drift:
         if duration_s <= 0:
             return []
         out: list[Comparison] = []
-        for key, windows in self.windows.items():
+        for key, windows in [*self.windows.items(), (ALL, self._total())]:
             early, late = _histogram(), _histogram()
             for index, hist in windows.items():
                 middle = (index + 0.5) * self.width

@@ -124,19 +124,33 @@ class Recorder:
         corrected latency, from the intended start, is the response time plus it.
         """
         value_us = int(response_time_ms * 1000)
-        for key in (name, ALL):
-            stats = self.endpoints.get(key)
-            if stats is None:
-                stats = self.endpoints[key] = EndpointStats(key)
-            stats.requests += 1
-            if failed:
-                stats.failures += 1
-            record_us(stats.hist, value_us)
-            if lateness_us is not None:
-                if stats.hist_corrected is None:
-                    stats.hist_corrected = new_histogram()
-                record_us(stats.hist_corrected, value_us + lateness_us)
+        stats = self.endpoints.get(name)
+        if stats is None:
+            stats = self.endpoints[name] = EndpointStats(name)
+        stats.requests += 1
+        if failed:
+            stats.failures += 1
+        record_us(stats.hist, value_us)
+        if lateness_us is not None:
+            if stats.hist_corrected is None:
+                stats.hist_corrected = new_histogram()
+            record_us(stats.hist_corrected, value_us + lateness_us)
         self.drift.record(name, value_us, time.monotonic())
+
+    def endpoints_with_total(self) -> dict[str, EndpointStats]:
+        """Every endpoint's stats, and ``*`` for all of them together.
+
+        ``*`` is merged here, when asked for, not recorded with every request: histograms
+        of the same precision add exactly, so the total is the same and each request costs
+        one histogram record instead of two.
+        """
+        endpoints = {name: s for name, s in self.endpoints.items() if name != ALL}
+        if endpoints:
+            total = EndpointStats(ALL)
+            for stats in endpoints.values():
+                total.merge(stats)
+            endpoints[ALL] = total
+        return endpoints
 
     def record_iteration(self, lateness_us: int, late: bool) -> None:
         """An open-model iteration started ``lateness_us`` after its intended start."""
@@ -367,6 +381,8 @@ class Recorder:
     def absorb(self, data: dict[str, Any]) -> None:
         """Merge what a worker drained."""
         for name, e in data.get("endpoints", {}).items():
+            if name == ALL:
+                continue  # the total is merged when asked for (endpoints_with_total)
             incoming = EndpointStats(
                 name,
                 requests=e["requests"],
@@ -414,7 +430,7 @@ class Recorder:
     def summary(self, **fields: Any) -> RunSummary:
         """A RunSummary of everything recorded (and absorbed) so far."""
         summary = RunSummary(run_id=self.run_id, **fields)
-        summary.endpoints = dict(self.endpoints)
+        summary.endpoints = self.endpoints_with_total()
         summary.checkers = dict(self.checker_stats)
         summary.listener_errors += self.listener_errors
         summary.notes.extend(self.notes)
