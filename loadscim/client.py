@@ -317,14 +317,14 @@ class ScimClient:
             body, value = self.bodies.for_call(kind, resource_type, body, value, literal)
         full_path = f"{path}?{urlencode(params, quote_via=quote)}" if params else path
         name = endpoint_name(method, path)
-        request_headers = dict(self.headers)
-        if headers:
-            request_headers.update(headers)
-        if if_match is not None:
-            request_headers["If-Match"] = if_match
         payload = raw_body if raw_body is not None else (None if body is None else dumps(body))
-        if payload is not None:
-            request_headers.setdefault("Content-Type", SCIM_MEDIA_TYPE)
+        request_headers = self.headers  # not copied unless this call adds to it
+        if headers or if_match is not None or payload is not None:
+            request_headers = {**request_headers, **(headers or {})}
+            if if_match is not None:
+                request_headers["If-Match"] = if_match
+            if payload is not None:
+                request_headers.setdefault("Content-Type", SCIM_MEDIA_TYPE)
         if self.throttle is not None:
             self.throttle.wait()
 
@@ -383,35 +383,54 @@ class ScimClient:
 
 def complete(invocation: Op, response: Response, end_us: int) -> Op:
     """The completion Op of ``invocation`` given the transport's ``response``."""
-    fields = invocation.to_dict()
-    fields.update(end_us=end_us)
-    if response.status is None:
-        fields.update(type="info" if response.sent else "fail", error=response.error)
-        return Op(**fields)
     status = response.status
-    fields["status"] = status
-    kind = classify_status(status)
-    observed = response.parse()
-    if response.error:
-        # A 2xx whose answer cannot be read (an HTML page, a cut body) is not a SCIM
-        # server saying it happened: a proxy may have answered, or the server broke after
-        # applying it. Nobody knows: ``info``. A non-2xx keeps what its status says.
-        fields["error"] = response.error
-        if kind == "ok":
+    resource_id = invocation.resource_id
+    scim_type = etag = observed = None
+    error = response.error
+    if status is None:
+        kind = "info" if response.sent else "fail"
+    else:
+        kind = classify_status(status)
+        observed = response.parse()
+        error = response.error
+        if error and kind == "ok":
+            # A 2xx whose answer cannot be read (an HTML page, a cut body) is not a SCIM
+            # server saying it happened: a proxy may have answered, or the server broke
+            # after applying it. Nobody knows: ``info``. A non-2xx keeps what its status
+            # says.
             kind = "info"
-    error = parse_error(observed)
-    if error is not None:
-        fields["scim_type"] = error.scim_type
-    etag = _header(response.headers, "etag")
-    if etag is None and isinstance(observed, dict):
-        meta = observed.get("meta")
-        if isinstance(meta, dict) and isinstance(meta.get("version"), str):
-            etag = meta["version"]
-    fields.update(type=kind, observed=observed, etag=etag)
-    created_id = observed.get("id") if isinstance(observed, dict) else None
-    if invocation.kind == "create" and kind == "ok" and isinstance(created_id, str):
-        fields["resource_id"] = created_id
-    return Op(**fields)
+        parsed = parse_error(observed)
+        if parsed is not None:
+            scim_type = parsed.scim_type
+        etag = _header(response.headers, "etag")
+        if isinstance(observed, dict):
+            if etag is None:
+                meta = observed.get("meta")
+                if isinstance(meta, dict) and isinstance(meta.get("version"), str):
+                    etag = meta["version"]
+            if invocation.kind == "create" and kind == "ok":
+                created_id = observed.get("id")
+                if isinstance(created_id, str):
+                    resource_id = created_id
+    return Op(
+        kind,
+        invocation.kind,
+        invocation.seq,
+        invocation.trial,
+        invocation.process,
+        invocation.resource_type,
+        resource_id,
+        invocation.value,
+        invocation.if_match,
+        status,
+        scim_type,
+        etag,
+        observed,
+        error,
+        invocation.start_us,
+        end_us,
+        invocation.endpoint,
+    )
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
