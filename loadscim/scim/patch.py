@@ -19,6 +19,7 @@ interpret raises :class:`PatchError` (a ``ValueError``): a checker must not gues
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -156,6 +157,7 @@ def _member_values(value: Any) -> list[str]:
     return ids
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_path(path: str) -> tuple[str, str | None, str | None]:
     """``(attribute, filter, sub-attribute)`` of an attribute path (RFC 7644 3.10).
 
@@ -183,6 +185,7 @@ def parse_path(path: str) -> tuple[str, str | None, str | None]:
     return urn + attribute, value_filter, (sub if dot else None)
 
 
+@functools.lru_cache(maxsize=4096)
 def base_attribute(path: str) -> str:
     """The top-level attribute a path falls in, lower-cased: ``emails[...].value`` -> ``emails``."""
     return parse_path(path)[0].lower()
@@ -250,10 +253,18 @@ def read_attribute(resource: Any, path: str) -> Any:
 
 def normalise(path: str, value: Any) -> Any:
     """``value`` with Entra's ``"True"`` / ``"False"`` made booleans for a boolean attribute."""
-    name = path.rsplit(".", 1)[-1].rsplit(":", 1)[-1].lower()
-    if name in BOOLEAN_ATTRIBUTES and isinstance(value, str) and value.lower() in ("true", "false"):
+    if (
+        _leaf_name(path) in BOOLEAN_ATTRIBUTES
+        and isinstance(value, str)
+        and value.lower() in ("true", "false")
+    ):
         return value.lower() == "true"
     return value
+
+
+@functools.lru_cache(maxsize=4096)
+def _leaf_name(path: str) -> str:
+    return path.rsplit(".", 1)[-1].rsplit(":", 1)[-1].lower()
 
 
 _MISSING: Any = object()
