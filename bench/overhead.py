@@ -17,7 +17,10 @@ Then, ``--rounds`` times, one after the other with the same users and seconds:
   with everything on (ops, HDR histograms, one read_your_writes trial per iteration).
 
 With ``taskset`` and two cores or more, the generator runs on core 0 and nginx on core 1.
-Prints each run's request count (Locust's statistics) and the ratio loadscim / plain.
+Prints each run's request count (Locust's statistics) and the generator's CPU seconds between
+test start and stop (bench/overhead_cpu.py), and two ratios loadscim / plain: of the requests
+made in the same time (the issue's figure), and of the requests per CPU second (steadier on
+a shared machine, where the generator does not get its core to itself).
 ``--serve`` only starts nginx and prints its URL (to profile a generator by hand).
 ``--profile DIR`` runs py-spy on the loadscim generator and writes a flame graph there.
 Results: bench/README.md.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 import signal
@@ -35,6 +39,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -152,10 +158,21 @@ def start_nginx(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     sys.exit("nginx did not start:\n" + (workdir / "nginx.stderr").read_text())
 
 
+@dataclass
+class Result:
+    requests: int
+    cpu_s: float
+    wall_s: float
+
+    @property
+    def per_cpu_s(self) -> float:
+        return self.requests / self.cpu_s if self.cpu_s else 0.0
+
+
 def run_locust(
     which: str, host: str, users: int, seconds: int, workdir: Path, profile: Path | None
-) -> int:
-    """Run one generator; its total request count from Locust's statistics."""
+) -> Result:
+    """Run one generator: its request count (Locust's statistics) and CPU seconds."""
     locustfile = HERE / f"overhead_{which}.py"
     prefix = workdir / f"{which}-{time.monotonic_ns()}"
     command = [
@@ -172,21 +189,25 @@ def run_locust(
             str(Path(sys.executable).parent / "py-spy"), "record", "-o", str(svg),
             "--rate", "200", "--", *command,
         ]  # fmt: skip
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent), LOADSCIM_QUIET_LOCUST="1")
+    cpu_file = Path(f"{prefix}.cpu.json")
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(HERE.parent),
+        LOADSCIM_QUIET_LOCUST="1",
+        OVERHEAD_CPU_FILE=str(cpu_file),
+    )
     log = workdir / f"{prefix.name}.log"
     with open(log, "wb") as out:
         code = subprocess.call([*pin(0), *command], stdout=out, stderr=subprocess.STDOUT, env=env)
     stats = Path(f"{prefix}_stats.csv")
-    if not stats.exists():
+    if not stats.exists() or not cpu_file.exists():
         sys.exit(f"{which}: locust exited {code} without statistics:\n{log.read_text()[-3000:]}")
     with open(stats, newline="") as f:
         for row in csv.DictReader(f):
-            if row["Name"] == "Aggregated":
-                failures = int(row["Failure Count"])
-                if failures:
-                    print(f"  ({which}: {failures} failures; see {log})", flush=True)
-                return int(row["Request Count"])
-    sys.exit(f"{which}: no Aggregated row in {stats}")
+            if row["Name"] == "Aggregated" and int(row["Failure Count"]):
+                print(f"  ({which}: {row['Failure Count']} failures; see {log})", flush=True)
+    measured = json.loads(cpu_file.read_text())
+    return Result(int(measured["requests"]), float(measured["cpu_s"]), float(measured["wall_s"]))
 
 
 def main() -> None:
@@ -204,7 +225,7 @@ def main() -> None:
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (workdir / sub).mkdir()
     nginx, host = start_nginx(workdir)
-    counts: dict[str, list[int]] = {"plain": [], "scim": []}
+    results: dict[str, list[Result]] = {"plain": [], "scim": []}
     try:
         if args.serve:
             print(host, flush=True)
@@ -218,9 +239,13 @@ def main() -> None:
         )
         for round_no in range(1, args.rounds + 1):
             for which in ("plain", "scim"):
-                n = run_locust(which, host, args.users, args.seconds, workdir, args.profile)
-                counts[which].append(n)
-                print(f"round {round_no} {which:5}: {n:7d} requests", flush=True)
+                r = run_locust(which, host, args.users, args.seconds, workdir, args.profile)
+                results[which].append(r)
+                print(
+                    f"round {round_no} {which:5}: {r.requests:7d} requests in {r.wall_s:.1f} s, "
+                    f"{r.cpu_s:5.1f} CPU s, {r.per_cpu_s:6.0f} requests per CPU second",
+                    flush=True,
+                )
     finally:
         nginx.send_signal(signal.SIGQUIT)
         try:
@@ -231,11 +256,19 @@ def main() -> None:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"work directory: {workdir}")
-    plain, scim = counts["plain"], counts["scim"]
-    pairs = ", ".join(f"{s / p:.2f}" for p, s in zip(plain, scim, strict=True) if p)
-    print(f"plain FastHttpUser: {', '.join(map(str, plain))}")
-    print(f"loadscim ScimUser:  {', '.join(map(str, scim))}")
-    print(f"ratio loadscim / plain: {sum(scim) / max(1, sum(plain)):.2f} (per round: {pairs})")
+    if args.serve:
+        return
+    plain, scim = results["plain"], results["scim"]
+
+    def ratios(value: Callable[[Result], float]) -> str:
+        total = sum(map(value, scim)) / max(1e-9, sum(map(value, plain)))
+        rounds = ", ".join(f"{value(s) / value(p):.2f}" for p, s in zip(plain, scim, strict=True))
+        return f"{total:.2f} (per round: {rounds})"
+
+    print(f"plain FastHttpUser requests: {', '.join(str(r.requests) for r in plain)}")
+    print(f"loadscim ScimUser requests:  {', '.join(str(r.requests) for r in scim)}")
+    print(f"ratio loadscim / plain, requests in {args.seconds} s: {ratios(lambda r: r.requests)}")
+    print(f"ratio loadscim / plain, requests per CPU second: {ratios(lambda r: r.per_cpu_s)}")
 
 
 if __name__ == "__main__":

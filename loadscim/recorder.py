@@ -460,7 +460,7 @@ class Recorder:
         if self.outcomes:
             summary.notes.append(outcomes_note(self.outcomes))
             summary.extra["outcomes"] = dict(self.outcomes)
-        all_stats = self.endpoints.get(ALL)
+        all_stats = summary.endpoints.get(ALL)
         note = self.throttle.note(all_stats.requests if all_stats is not None else 0)
         if note:
             summary.notes.append(note)

@@ -97,9 +97,14 @@ def judge(
         and w.op is not read
         and (read.end_us is None or w.op.start_us < read.end_us)
     ]
+    shows = [same(w.value, observed) for w in relevant]
     mandatory = [w for w in relevant if w.op.type == "ok" and precedes(w.op, read)]
-    overwritten = [w for w in relevant if same(w.value, observed)]
-    others = [x for x in mandatory if not same(x.value, observed)]
+    overwritten = [w for w, shown in zip(relevant, shows, strict=True) if shown]
+    others = [
+        w
+        for w, shown in zip(relevant, shows, strict=True)
+        if not shown and w.op.type == "ok" and precedes(w.op, read)
+    ]
     initial_allowed = initial is not UNKNOWN and all(same(x.value, initial) for x in mandatory)
     explained = (
         any(not any(precedes(w.op, x.op) for x in others) for w in overwritten)
@@ -162,7 +167,8 @@ def same_for(attribute: str) -> Same:
 
 
 def _absent(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+    """None, "", [] or {} (an attribute the server leaves out or empties)."""
+    return value is None or (not value and isinstance(value, str | list | dict))
 
 
 @dataclass(frozen=True, slots=True)

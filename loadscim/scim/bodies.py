@@ -22,6 +22,7 @@ attribute is one capability note, not a violation per read.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,12 @@ class Bodies:
     declared: Declared | None = None
     judged: Callable[[str, str], bool] | None = None
     """``judged(path, resource_type)``: whether checkers judge the attribute (None: all)."""
+
+    def __post_init__(self) -> None:
+        if self.judged is not None:
+            # A pure function of the path, asked for every attribute of every body sent:
+            # remembered (bench/README.md).
+            object.__setattr__(self, "judged", functools.lru_cache(maxsize=4096)(self.judged))
 
     def shape(
         self, resource_type: str, body: Mapping[str, Any], literal: bool = False

@@ -92,9 +92,10 @@ class LocustTransport:
         try:
             answer = self._client().request(method, uri, body=body, headers=headers)
             content = answer.read()
-            encoding = answer.get("content-encoding")
-            if encoding:
-                content = _decode(content, str(encoding))
+            if content and content[:1] not in b"{[":  # JSON never starts compressed
+                encoding = answer.get("content-encoding")
+                if encoding:
+                    content = _decode(content, str(encoding))
             response = Response(answer.status_code, _headers(answer), content)
         except Exception as e:  # every network or HTTP problem is an answer
             elapsed_ms = (time.perf_counter() - started) * 1000
