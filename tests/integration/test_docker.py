@@ -131,6 +131,7 @@ def build_base_image() -> None:
 
 def build_image() -> None:
     started = time.monotonic()
+    previous = docker("image", "inspect", "--format", "{{.Id}}", IMAGE).stdout.strip()
     args = ["build", "--network", "host", "-f", "docker/Dockerfile", "-t", IMAGE,
             "--build-arg", f"BASE={BASE_IMAGE}"]
     if CA_BUNDLE.is_file():
@@ -142,6 +143,9 @@ def build_image() -> None:
                   env={**os.environ, "DOCKER_BUILDKIT": "1"})
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     TIMINGS["image (pip install)"] = time.monotonic() - started
+    now = docker("image", "inspect", "--format", "{{.Id}}", IMAGE).stdout.strip()
+    if previous and previous != now:
+        docker("rmi", previous)  # the last run's image, untagged now: do not pile them up
 
 
 @pytest.fixture(scope="module")
