@@ -265,21 +265,15 @@ def _problem(seen: WorkerSeen, timeout: float) -> str:
 
 
 def sweep_lost(rt: Runtime, workers: list[WorkerSeen]) -> None:
-    """Remove what these workers made (their names' prefix), or say what remains."""
+    """Remove what these workers made (their names' prefix), or say how many remain and the
+    command that removes them."""
+    import gevent.pool
+
     from loadscim.cleanup import Cleaner
     from loadscim.users.finish import PARALLEL, quiet_client
 
-    command = (
-        f"loadscim cleanup --run-id {rt.run_id} --target {rt.environment.host or 'URL'}"
-    )
-    if getattr(rt.options, "no_cleanup", False):
-        rt.recorder.notes.append(
-            f"cleanup: --no-cleanup; what {len(workers)} incomplete worker(s) made is left "
-            f"behind; remove it with `{command}`"
-        )
-        return
-    import gevent.pool
-
+    command = f"loadscim cleanup --run-id {rt.run_id} --target {rt.environment.host or 'URL'}"
+    keep = bool(getattr(rt.options, "no_cleanup", False))
     capabilities = rt.capabilities
     for seen in workers:
         prefix = f"w{seen.index}u"
@@ -292,17 +286,23 @@ def sweep_lost(rt: Runtime, workers: list[WorkerSeen]) -> None:
                 map_fn=gevent.pool.Pool(PARALLEL).map,
                 sleep=gevent.sleep,
             )
-            result = cleaner.sweep()
+            result = cleaner.sweep(dry_run=keep)
         except Exception as e:
             log.debug("sweep of %s failed", prefix, exc_info=True)
             rt.recorder.notes.append(
-                f"cleanup of {seen.name}'s resources failed ({one_line(str(e))}); remove "
-                f"them with `{command}`"
+                f"cleanup of {seen.name} failed ({one_line(str(e))}): an unknown number of "
+                f"its resources remain; remove them with `{command}`"
+            )
+            continue
+        if keep:
+            rt.recorder.notes.append(
+                f"cleanup of {seen.name}: --no-cleanup, {len(result.found)} of its resources "
+                f"remain; remove them with `{command}`"
             )
             continue
         line = result.line().replace("cleanup:", f"cleanup of {seen.name}:", 1)
         if result.failed:
-            line += f"; remove the rest with `{command}`"
+            line += f"; {len(result.failed)} remain: remove them with `{command}`"
         rt.recorder.notes.append(line)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -286,3 +287,26 @@ def test_master_and_4_workers_merge_percentiles_exactly_and_trials_add_up(tmp_pa
         judged = summary["checkers"][checker]["trials"]
         assert judged == sum(1 for t in written if checker in t["checks"]), checker
     assert summary["checkers"]["reconcile"]["trials"] == 4
+
+
+def test_a_lost_workers_leftovers_are_counted_with_no_cleanup_and_the_command_removes_them():
+    with EmbeddedTarget() as target:
+        run = start_run("lifecycle", "--target", target.url, "--workers", "2", "--users", "4",
+                        "--duration", "8s", "--no-cleanup")
+        workers = local_workers(run, 2)
+        time.sleep(5)
+        workers[1].kill()
+        code, out, err = finish(run)
+        assert code == 2, out + err
+        notes = " ".join(out.split())
+        match = re.search(r"cleanup of worker \d \([^)]*\): --no-cleanup, (\d+) of its "
+                          r"resources remain; remove them with `([^`]*)`", notes)
+        assert match, out
+        assert int(match.group(1)) > 0
+        command = match.group(2).split()
+        assert command[:2] == ["loadscim", "cleanup"] and target.url in command
+        assert count(target.url, "Users") >= int(match.group(1))
+        cleanup = subprocess.run([sys.executable, "-m", "loadscim.cli", *command[1:]], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=120)
+        assert cleanup.returncode == 0, cleanup.stdout + cleanup.stderr
+        assert_nothing_left(target.url)
