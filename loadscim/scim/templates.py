@@ -13,9 +13,10 @@ placeholders in its strings that loadscim fills for each resource::
 
 A string that is one placeholder and nothing else takes the value as it is (``"{active}"``
 becomes ``true``), and the key is left out when the resource has no such value (a body
-without ``externalId``). The run's namespace must stay where cleanup finds it: a User
-template's ``userName`` starts with ``{userName}``, a Group template's ``displayName`` with
-``{displayName}``, and an ``externalId``, if the template has one, holds ``{externalId}``.
+without ``externalId``). The run's namespace must stay where cleanup finds it and names stay
+what the scenarios look up: a User template's ``userName`` is ``{userName}``, a Group
+template's ``displayName`` is ``{displayName}``, and an ``externalId``, if the template has
+one, holds ``{externalId}``.
 A Group template never holds ``members``: the scenario's members are sent.
 
 :func:`load_template` checks all that before anything is sent, and raises a one-line
@@ -178,12 +179,13 @@ def check_template(resource_type: str, path: str, data: Any) -> Template:
                 )
     first = "{" + name_key + "}"
     name = data.get(name_key)
-    if not isinstance(name, str) or not name.startswith(first):
+    if name != first:
         raise _fail(
             option,
             path,
-            f'"{name_key}" must start with the placeholder {first} (it carries the run\'s '
-            "namespace, which safety and cleanup rely on)",
+            f'"{name_key}" must be the placeholder {first} alone (it carries the run\'s '
+            "namespace, which safety and cleanup rely on, and the scenarios look resources "
+            "up by it)",
             f'write "{name_key}": "{first}"',
         )
     external = data.get("externalId")

@@ -80,8 +80,13 @@ def test_group_template_keeps_the_scenarios_members() -> None:
     ("resource_type", "data", "words"),
     [
         ("User", {**USER_TEMPLATE, "nick": "{nickname}"}, "unknown placeholder {nickname} in"),
-        ("User", {**USER_TEMPLATE, "userName": "x-{userName}"}, '"userName" must start with'),
+        (
+            "User",
+            {**USER_TEMPLATE, "userName": "x-{userName}"},
+            '"userName" must be the placeholder',
+        ),
         ("User", {k: v for k, v in USER_TEMPLATE.items() if k != "userName"}, "{userName}"),
+        ("User", {**USER_TEMPLATE, "userName": "{userName}@corp.example"}, "alone"),
         ("User", {**USER_TEMPLATE, "externalId": "fixed"}, '"externalId" must hold'),
         ("User", {**USER_TEMPLATE, "schemas": [EXT]}, f'no "schemas" list with {USER}'),
         ("User", [USER_TEMPLATE], "holds a JSON list, not an object"),
