@@ -344,7 +344,15 @@ class ScimClient:
         if sink is not None:
             sink(invocation)
         send = self.transport.send if self.throttle is None else self._send_throttled
-        response = send(method, full_path, payload, request_headers, name, expect)
+        try:
+            response = send(method, full_path, payload, request_headers, name, expect)
+        except BaseException:
+            # The user was stopped (GreenletExit at the end of a run) while its write may be
+            # on the wire: the model must know it may have been applied, or reconciliation
+            # judges the server for a write it never heard about.
+            if self.on_complete is not None and invocation.is_write:
+                self.on_complete(complete(invocation, ABANDONED, _now_us()))
+            raise
         end = _now_us()
         completion = complete(invocation, response, end)
         if sink is not None:
@@ -379,6 +387,10 @@ class ScimClient:
                 return response
             attempt += 1
             waited += throttle.wait()
+
+
+ABANDONED = Response(None, error="abandoned: the caller stopped before the answer", sent=True)
+"""A write whose answer nobody waited for (its user was stopped): ``info``."""
 
 
 def complete(invocation: Op, response: Response, end_us: int) -> Op:

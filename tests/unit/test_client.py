@@ -104,3 +104,30 @@ def test_for_trial_routes_ops_into_the_trial():
         ("ok", "t1", "r1"),
     ]
     assert completions(trial.ops)[0].type == "ok"
+
+
+def test_a_write_abandoned_mid_flight_reaches_the_model_as_info():
+    """A user stopped at the end of a run (GreenletExit) while its PATCH was on the wire:
+    the write may have been applied, so the model hears an ``info`` completion."""
+
+    class Stopped(BaseException):
+        pass
+
+    class Abandoning:
+        def send(self, *args):
+            raise Stopped
+
+    completed: list[Op] = []
+    client = ScimClient(Abandoning(), on_complete=completed.append)
+    try:
+        client.patch("User", "u1", payloads.patch([payloads.set_active(True)]))
+    except Stopped:
+        pass
+    else:
+        raise AssertionError("the stop must propagate")
+    assert [(op.type, op.kind, op.resource_id) for op in completed] == [("info", "patch", "u1")]
+    try:
+        client.get("User", "u1")
+    except Stopped:
+        pass
+    assert len(completed) == 1  # a read changes nothing: the model needs no word of it
