@@ -50,6 +50,8 @@ FATAL = "loadscim_fatal"
 HISTORY = "loadscim_history"
 """Key of a worker's report holding JSONL history lines (bytes) since its last report."""
 POLL_S = 0.2
+LOST_AFTER_S = 10.0
+"""At the end, a worker without heartbeats for this long (after Locust's own 3 s) is lost."""
 
 
 @dataclass
@@ -223,19 +225,26 @@ def await_final_reports(rt: Runtime) -> None:
     deadline = time.monotonic() + timeout
     # Messages arrive on the runner's own greenlets: waiting on one of them would block them.
     can_wait = gevent.getcurrent() not in runner.greenlet
+    missing_since: dict[str, float] = {}
     while True:
         pending = []
+        now = time.monotonic()
         for seen in state.workers.values():
             if seen.final is not None or seen.gone:
                 continue
-            client = runner.clients.get(seen.client_id) if hasattr(runner.clients, "get") else None
             if seen.client_id not in runner.clients:
                 seen.gone = "quit before its final report"
-            elif client is not None and client.state == STATE_MISSING:
-                seen.gone = "lost (no heartbeat)"
+            elif runner.clients[seen.client_id].state == STATE_MISSING:
+                # A worker busy reconciling may miss a few heartbeats: lost only after a grace.
+                since = missing_since.setdefault(seen.client_id, now)
+                if not can_wait or now - since >= LOST_AFTER_S:
+                    seen.gone = "lost (no heartbeat)"
+                else:
+                    pending.append(seen)
             else:
+                missing_since.pop(seen.client_id, None)
                 pending.append(seen)
-        if not pending or not can_wait or time.monotonic() >= deadline:
+        if not pending or not can_wait or now >= deadline:
             break
         gevent.sleep(POLL_S)
     state.done = True
