@@ -190,48 +190,14 @@ def _basic(user: str, password_env: str, env: Mapping[str, str]) -> Credentials:
     )
 
 
-def add_options(group: Any) -> None:
-    """The credential options, on an argparse parser or group (loadscim's or Locust's)."""
-    group.add_argument(
-        "--token-env",
-        default=None,
-        metavar="VAR",
-        help=f"environment variable holding the bearer token (default {DEFAULT_TOKEN_ENV}; "
-        "unset: no credentials)",
-    )
-    group.add_argument(
-        "--token-file", default=None, metavar="FILE", help="file holding the bearer token"
-    )
-    group.add_argument(
-        "--basic-user", default=None, metavar="NAME", help="HTTP Basic user name (not secret)"
-    )
-    group.add_argument(
-        "--basic-password-env",
-        default=None,
-        metavar="VAR",
-        help=f"environment variable holding the HTTP Basic password (default "
-        f"{DEFAULT_PASSWORD_ENV})",
-    )
-
-
 def from_options(options: Any) -> Credentials:
-    """:func:`resolve` with the values of :func:`add_options`' options."""
+    """:func:`resolve` with the values of the credential options (:mod:`loadscim.options`)."""
     return resolve(
         getattr(options, "token_env", None) or None,
         getattr(options, "token_file", None) or None,
         getattr(options, "basic_user", None),
         getattr(options, "basic_password_env", None) or None,
     )
-
-
-def forward_options(options: Any) -> list[str]:
-    """The command-line options that make another process read the same credentials."""
-    out: list[str] = []
-    for name in ("token_env", "token_file", "basic_user", "basic_password_env"):
-        value = getattr(options, name, None)
-        if value is not None:
-            out += [f"--{name.replace('_', '-')}", str(value)]
-    return out
 
 
 # -- redaction --------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Removing a run's resources: by the ids it recorded, and by sweeping its namespace.
 
-Used by the end of every run (:mod:`loadscim.users.finish`, through Locust's session) and by
+Used by the end of every run (:mod:`loadscim.harness.finish`, through Locust's session) and by
 ``loadscim cleanup --run-id ID --target URL`` (through :class:`loadscim.http.HttpTransport`:
 this module imports neither locust nor gevent).
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
+import copy
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -21,21 +20,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
-from urllib.parse import urlparse
 
-from loadscim import auth, distributed, http
+from loadscim import auth, distributed, http, options
+from loadscim.cleanup import run_command
+from loadscim.config import load_gate
 from loadscim.errors import EXIT_ERROR, LoadscimError, UsageError, one_line
+from loadscim.history import check_history
+from loadscim.options import check_target_url, resolve_scenario
+from loadscim.report import check_writable, render_text, write_reports
+from loadscim.report.json import from_json
 from loadscim.scim.namespace import new_run_id, valid_run_id
-from loadscim.throttle import check_retries, parse_max_wait
+from loadscim.target.process import EmbeddedTarget
+from loadscim.verdict import evaluate
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-SCENARIO_DIRS = (PACKAGE_DIR.parent / "scenarios", Path.cwd() / "scenarios")
 DEFAULT_SCENARIO = "lifecycle"
-VERDICT_FILE_ENV = "LOADSCIM_VERDICT_FILE"
-QUIET_ENV = "LOADSCIM_QUIET_LOCUST"
-"""Set for the Locust child of `loadscim run`: Locust's own stats tables are not printed."""
-VIA_RUN_ENV = "LOADSCIM_VIA_RUN"
-"""Set for the Locust child of `loadscim run`: messages name its options (``--json``)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,95 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_SCENARIO,
         help="scenario name (in scenarios/) or locustfile path (default: lifecycle)",
     )
-    run.add_argument(
-        "--target", default="", help="SCIM base URL; without it, an embedded target is started"
-    )
-    run.add_argument(
-        "--target-fault",
-        action="append",
-        default=[],
-        metavar="SPEC",
-        help="fault of the embedded target (repeatable), e.g. latency=300",
-    )
-    auth.add_options(run)
-    http.add_options(run)
-    run.add_argument("--users", "-u", type=int, default=10, help="concurrent users (default 10)")
-    run.add_argument(
-        "--spawn-rate",
-        "-r",
-        type=float,
-        default=None,
-        help="users started per second (default: all in one second)",
-    )
-    run.add_argument(
-        "--duration", "-t", default="30s", help="run time, e.g. 30s, 2m, 1h (default 30s)"
-    )
-    run.add_argument("--gate", default="", metavar="FILE", help="gate file (TOML)")
-    run.add_argument("--seed", type=int, default=0, help="seed of the workload plan (default 0)")
-    run.add_argument("--run-id", default="", help="run id (default: a new one)")
-    run.add_argument("--history", default="", metavar="FILE", help="write checked trials (JSONL)")
-    run.add_argument("--no-cleanup", action="store_true", help="leave the run's resources behind")
-    _add_report_options(run, "--junit", "--json", "--html", "--hdr-log")
-    run.add_argument(
-        "--arrival-rate",
-        type=float,
-        default=0.0,
-        metavar="R",
-        help="open model: R iterations per second across all users (corrects coordinated omission)",
-    )
-    run.add_argument(
-        "--pace",
-        type=float,
-        default=0.0,
-        metavar="R",
-        help="open model: R iterations per second of each user",
-    )
-    run.add_argument(
-        "--dialect",
-        default="",
-        metavar="NAME",
-        help="identity-provider dialect: rfc, okta, entra, entra-compliant "
-        "(default: the scenario's own, else rfc)",
-    )
-    run.add_argument(
-        "--throttle-retries",
-        type=int,
-        default=None,
-        metavar="N",
-        help="resends of a request answered 429, each after Retry-After (default 5; 0: never)",
-    )
-    run.add_argument(
-        "--throttle-max-wait",
-        default=None,
-        metavar="T",
-        help="a throttled request is not resent once it has waited T in all (default 60s)",
-    )
-    run.add_argument(
-        "--user-template",
-        default="",
-        metavar="FILE",
-        help="JSON body of every User create and replace, with placeholders {userName} "
-        "{externalId} {givenName} {familyName} {email} ... (README: Pointing it at your server)",
-    )
-    run.add_argument(
-        "--group-template",
-        default="",
-        metavar="FILE",
-        help="JSON body of every Group create and replace, with {displayName} {externalId}",
-    )
-    run.add_argument(
-        "--check",
-        action="store_true",
-        help="validate the options, credentials, gate file and scenario, send nothing, exit 0",
-    )
-    run.add_argument(
-        "--stop-timeout",
-        type=float,
-        default=10.0,
-        help="seconds users get to finish their iteration at the end (default 10)",
-    )
-    distributed.add_run_options(run)
-    run.epilog = "Options after -- go to locust and the scenario (e.g. -- --fan-out 20)."
+    options.add_run_options(run)
+    options.add_report_options(run)
+    run.epilog = "Options after -- go to locust and the scenario (e.g. -- --shape spike)."
     distributed.add_worker_parser(sub)
 
     clean = sub.add_parser(
@@ -159,8 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("--run-id", required=True, help="the run whose resources to remove")
     clean.add_argument("--target", required=True, metavar="URL", help="SCIM base URL")
     clean.add_argument("--dry-run", action="store_true", help="list what would be removed")
-    auth.add_options(clean)
-    http.add_options(clean)
+    options.add_run_options(clean, groups=("credentials", "connection"))
 
     serve = sub.add_parser("serve", help="serve the embedded SCIM target", add_help=False)
     serve.add_argument("serve_args", nargs=argparse.REMAINDER)
@@ -189,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         "3 when the summary cannot be read.",
     )
     report.add_argument("summary", metavar="SUMMARY.json", help="file written by --json")
-    _add_report_options(report, "--html", "--junit", "--hdr-log", "--json")
+    options.add_report_options(report)
     report.add_argument(
         "--text", action="store_true", help="print the text report (the default with no output)"
     )
@@ -199,43 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_REPORT_HELP = {
-    "--junit": "write the verdict as JUnit XML (a test case per gate line and checker)",
-    "--json": "write the whole summary as JSON (`loadscim report` renders it again)",
-    "--html": "write a self-contained HTML report (latency chart, gate, violations)",
-    "--hdr-log": "write the latency histograms as an HdrHistogram interval log",
-}
-_LOCUST_REPORT_OPTION = {
-    "--junit": "--junit",
-    "--json": "--report-json",
-    "--html": "--report-html",
-    "--hdr-log": "--hdr-log",
-}
-"""How ``loadscim run`` passes its report options to Locust (which has its own ``--json`` and
-``--html``)."""
-
-
-def _add_report_options(parser: argparse.ArgumentParser, *options: str) -> None:
-    for option in options:
-        parser.add_argument(option, default="", metavar="FILE", help=_REPORT_HELP[option])
-
-
 def _report_paths(args: argparse.Namespace) -> dict[str, str]:
-    """Requested report files by option (``--junit``: ``j.xml``), checked writable."""
-    from loadscim.report import check_writable
-
+    """Requested report files by :func:`loadscim.report.write_reports` keyword, checked
+    writable."""
     paths = {}
-    for option in _REPORT_HELP:
-        path = getattr(args, option[2:].replace("-", "_"), "")
+    for report in options.REPORTS:
+        path = getattr(args, report.key, "")
         if path:
-            check_writable(option, path)
-            paths[option] = path
+            check_writable(report.flag, path)
+            paths[report.key] = path
     return paths
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "serve":
+        # Imported here: the target's libraries (scim2-server) are not needed by the rest.
         from loadscim.target.server import main as serve_main
 
         return serve_main(argv[1:])
@@ -261,8 +151,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return report(args)
         if args.command == "check":
-            from loadscim.history import check_history
-
             code, text = check_history(args.history, args.checker)
             sys.stdout.write(text)
             return code
@@ -281,53 +169,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- run -----------------------------------------------------------------------------
 
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in ``30``, ``30s``, ``2m``, ``1h30m``; UsageError otherwise."""
-    text = text.strip()
-    if text.isascii() and text.isdigit():  # "²".isdigit() is True, int("²") fails
-        seconds = int(text)
-    else:
-        match = _DURATION.match(text)
-        if not text or not match or not any(match.groups()):
-            raise UsageError(
-                f"--duration {text!r}: a duration is a number of seconds or h/m/s parts; "
-                "write e.g. 30s, 2m or 1h30m"
-            )
-        h, m, s = (int(g or 0) for g in match.groups())
-        seconds = h * 3600 + m * 60 + s
-    if seconds <= 0:
-        raise UsageError(f"--duration {text!r}: the run must last at least 1s; write e.g. 30s")
-    return seconds
-
-
-def resolve_scenario(name: str) -> Path:
-    """The locustfile for a scenario name or path."""
-    candidates = [Path(name)]
-    if not name.endswith(".py"):
-        candidates += [d / f"{name}.py" for d in SCENARIO_DIRS]
-    else:
-        candidates += [d / Path(name).name for d in SCENARIO_DIRS]
-    for path in candidates:
-        if path.is_file():
-            return path.resolve()
-    known = sorted(
-        {
-            p.stem
-            for d in SCENARIO_DIRS
-            if d.is_dir()
-            for p in d.glob("*.py")
-            if not p.name.startswith("_")
-        }
-    )
-    raise UsageError(
-        f"scenario {name!r}: no such scenario or file; known scenarios: "
-        f"{', '.join(known) or 'none found'}; or give the path of a locustfile"
-    )
-
-
 def _check_scenario_compiles(path: Path) -> None:
     try:
         compile(path.read_bytes(), str(path), "exec")
@@ -337,201 +178,60 @@ def _check_scenario_compiles(path: Path) -> None:
         ) from None
 
 
-def check_target_url(url: str, option: str = "--target") -> str:
-    """The SCIM base URL without a trailing slash, or a one-line UsageError."""
-    rule = (
-        f"{option} {url!r}: a target is an http:// or https:// URL of the SCIM base, "
-        "e.g. https://scim.example.com/scim/v2"
-    )
-    try:
-        parsed = urlparse(url)
-        port = parsed.port
-        hostname = parsed.hostname
-    except ValueError as e:
-        raise UsageError(f"{rule} ({e})") from None
-    if parsed.scheme not in ("http", "https") or not hostname:
-        raise UsageError(rule)
-    if any(c.isspace() or ord(c) < 32 for c in url):
-        raise UsageError(f"{rule}; remove the spaces and control characters")
-    if parsed.username is not None or parsed.password is not None:
-        raise UsageError(
-            f"{option}: the URL holds credentials, which would appear in logs and reports; "
-            "remove them and use --token-env, --token-file, or --basic-user with "
-            "--basic-password-env"
-        )
-    if port == 0:
-        raise UsageError(f"{rule}; port 0 is not a port a server listens on")
-    if parsed.query or parsed.fragment:
-        raise UsageError(f"{rule}; remove the query string and fragment")
-    return url.rstrip("/")
-
-
-def _check_seconds(option: str, value: float, minimum: float = 0.0) -> float:
-    if not math.isfinite(value) or value < minimum:
-        raise UsageError(
-            f"{option} {value:g}: must be a finite number of at least {minimum:g}; "
-            f"write e.g. {option} 10"
-        )
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     """``loadscim run``: validate everything, start the target if needed, run Locust."""
     scenario = resolve_scenario(args.scenario)
     _check_scenario_compiles(scenario)
-    duration = parse_duration(args.duration)
-    if args.users < 1:
-        raise UsageError(f"--users {args.users}: at least 1 user is needed; write e.g. --users 10")
-    spawn_rate = args.spawn_rate if args.spawn_rate is not None else float(args.users)
-    if not math.isfinite(spawn_rate) or spawn_rate <= 0:
-        raise UsageError(f"--spawn-rate {spawn_rate:g}: must be above 0; write e.g. --spawn-rate 5")
-    for flag, value in (("--arrival-rate", args.arrival_rate), ("--pace", args.pace)):
-        if value < 0:
-            raise UsageError(f"{flag} {value:g}: a rate is 0 or more; write e.g. {flag} 50")
-    if args.arrival_rate and args.pace:
-        raise UsageError("--arrival-rate and --pace both set the schedule; give one of them")
-    if args.throttle_retries is not None:
-        check_retries(args.throttle_retries)
-    if args.throttle_max_wait is not None:
-        parse_max_wait(args.throttle_max_wait)
-    if args.dialect:
-        from loadscim.scim.dialects import check_dialect_option
-
-        check_dialect_option(args.dialect)
-    _check_seconds("--stop-timeout", args.stop_timeout)
-    from loadscim.scim.templates import load_template
-
-    for resource_type, path in (("User", args.user_template), ("Group", args.group_template)):
-        if path:
-            load_template(resource_type, path)
-    distributed.check_run_options(args)
-    if args.gate:
-        from loadscim.config import load_gate
-
-        load_gate(args.gate)
-    reports = _report_paths(args)
-    run_id = args.run_id or new_run_id()
-    if not valid_run_id(run_id):
-        raise UsageError(
-            f"--run-id {run_id!r}: a run id is 4 to 32 lower-case letters and digits; "
-            "leave it out to get a new one"
-        )
-    if args.target and args.target_fault:
-        raise UsageError(
-            "--target-fault applies to the embedded target only; leave out --target, or "
-            "configure the faults on your own server"
-        )
-    if args.target_fault:
-        from loadscim.target.faults import FaultPlan
-
-        FaultPlan.parse(args.target_fault)
-    url = check_target_url(args.target) if args.target else ""
-    credentials = auth.from_options(args)
-    settings = http.settings_from_options(args)
-    if args.history:
-        from loadscim.report import check_writable
-
-        check_writable("--history", args.history)
-    extra = list(args.locust_args)
-    if args.check:
+    # Options after -- that loadscim knows reach Locust last (so they win): check them too.
+    extra = _Parser(prog="loadscim run ... --", add_help=False)
+    options.add_locust_options(extra)
+    merged, _ = extra.parse_known_args(args.locust_args, namespace=copy.copy(args))
+    opts = options.validate(merged, via="run")
+    opts.run_id = opts.run_id or new_run_id()
+    if opts.check:
         sys.stdout.write(
-            f"loadscim: check: options, {credentials.describe()}, "
-            f"{'gate file ' + args.gate if args.gate else 'the default gate'} and scenario "
+            f"loadscim: check: options, {opts.credentials.describe()}, "
+            f"{'gate file ' + opts.gate if opts.gate else 'the default gate'} and scenario "
             f"{scenario.stem} are valid; nothing was sent\n"
         )
         return 0
 
     with contextlib.ExitStack() as stack:
-        if not url:
-            from loadscim.target.process import EmbeddedTarget
-
+        if not opts.target:
+            credentials = opts.credentials
             token = credentials.secrets[0] if credentials.scheme == "bearer" else None
             target = stack.enter_context(
-                EmbeddedTarget(faults=args.target_fault, token=token, seed=args.seed)
+                EmbeddedTarget(faults=opts.target_fault, token=token, seed=opts.seed)
             )
-            url = str(target.url)
-            faults = f" with faults {', '.join(args.target_fault)}" if args.target_fault else ""
-            sys.stderr.write(f"[loadscim] embedded target at {url}{faults}\n")
+            opts.target = str(target.url)
+            faults = f" with faults {', '.join(opts.target_fault)}" if opts.target_fault else ""
+            sys.stderr.write(f"[loadscim] embedded target at {opts.target}{faults}\n")
         sys.stderr.write(
-            f"[loadscim] run {run_id}: {scenario.stem}, {args.users} users, {duration}s\n"
+            f"[loadscim] run {opts.run_id}: {scenario.stem}, {opts.users} users, "
+            f"{opts.duration}s\n"
         )
         sys.stderr.flush()
-        command = [
-            sys.executable,
-            "-m",
-            "locust",
-            "-f",
-            str(scenario),
-            "--headless",
-            "--users",
-            str(args.users),
-            "--spawn-rate",
-            f"{spawn_rate:g}",
-            "--run-time",
-            f"{duration}s",
-            "--host",
-            url,
-            "--stop-timeout",
-            f"{args.stop_timeout:g}",
-            "--only-summary",
-            "--loglevel",
-            "WARNING",
-            "--run-id",
-            run_id,
-            "--seed",
-            str(args.seed),
-        ]
+        command = [sys.executable, "-m", "locust", "-f", str(scenario), "--headless"]
+        command += ["--only-summary", "--loglevel", "WARNING"]
         # Credentials travel by environment or file, never on this command line.
-        command += auth.forward_options(args) + settings.forward_options()
-        if args.gate:
-            command += ["--gate", str(Path(args.gate).resolve())]
-        if args.history:
-            command += ["--history", args.history]
-        if args.no_cleanup:
-            command += ["--no-cleanup"]
-        if args.arrival_rate:
-            command += ["--arrival-rate", f"{args.arrival_rate:g}"]
-        if args.pace:
-            command += ["--pace", f"{args.pace:g}"]
-        for option, path in reports.items():
-            command += [_LOCUST_REPORT_OPTION[option], str(Path(path).resolve())]
-        bodies = _body_options(args)
-        command += bodies
-        if args.throttle_retries is not None:
-            command += ["--throttle-retries", str(args.throttle_retries)]
-        if args.throttle_max_wait is not None:
-            command += ["--throttle-max-wait", f"{parse_max_wait(args.throttle_max_wait):g}"]
-        command += extra
+        command += opts.locust_argv() + list(args.locust_args)
         workers: list[list[str]] = []
-        if distributed.is_distributed(args):
-            port = args.master_port or (
-                distributed.free_port() if args.workers > 1 else distributed.DEFAULT_MASTER_PORT
+        if distributed.is_distributed(opts):
+            port = opts.master_port or (
+                distributed.free_port() if opts.workers > 1 else distributed.DEFAULT_MASTER_PORT
             )
-            command += distributed.master_arguments(args, port)
-            # Workers pre-flight the target themselves: with the bodies the users send.
-            forwarded = auth.forward_options(args) + settings.forward_options() + bodies
+            command += distributed.master_arguments(opts, port)
+            forwarded = options.forward(opts, distributed.WORKER_GROUPS)
             workers = [
-                distributed.worker_command(scenario, "127.0.0.1", port, url, forwarded)
-                for _ in range(args.workers if args.workers > 1 else 0)
+                distributed.worker_command(scenario, "127.0.0.1", port, opts.target, forwarded)
+                for _ in range(opts.workers if opts.workers > 1 else 0)
             ]
             sys.stderr.write(
-                f"[loadscim] master of {args.expect_workers or args.workers} workers "
+                f"[loadscim] master of {opts.expect_workers or opts.workers} workers "
                 f"on port {port}\n"
             )
         return _run_locust(command, workers)
     return EXIT_ERROR  # pragma: no cover  (the with-block returns)
-
-
-def _body_options(args: argparse.Namespace) -> list[str]:
-    """The options that decide the bodies users send (and the write pre-flight checks)."""
-    forwarded = ["--dialect", args.dialect] if args.dialect else []
-    for option, path in (
-        ("--user-template", args.user_template),
-        ("--group-template", args.group_template),
-    ):
-        if path:
-            forwarded += [option, str(Path(path).resolve())]
-    return forwarded
 
 
 # -- report --------------------------------------------------------------------------
@@ -539,9 +239,6 @@ def _body_options(args: argparse.Namespace) -> list[str]:
 
 def report(args: argparse.Namespace) -> int:
     """``loadscim report``: render a saved summary again; the verdict's exit code."""
-    from loadscim.report import render_text, write_reports
-    from loadscim.report.json import from_json
-
     path = Path(args.summary)
     try:
         data = path.read_bytes()
@@ -552,10 +249,7 @@ def report(args: argparse.Namespace) -> int:
         ) from None
     summary, verdict = from_json(data, str(args.summary))
     if args.gate:
-        from loadscim.config import load_gate
-        from loadscim.verdict import evaluate
-
-        verdict = evaluate(load_gate(args.gate), summary)
+        verdict = evaluate(load_gate(options.resolve_gate(args.gate)), summary)
     outputs = _report_paths(args)
     written = write_reports(
         summary,
@@ -574,8 +268,6 @@ def report(args: argparse.Namespace) -> int:
 
 def cleanup(args: argparse.Namespace) -> int:
     """``loadscim cleanup``: validate, pre-flight, then sweep the run's namespace."""
-    from loadscim.cleanup import run_command
-
     if not valid_run_id(args.run_id):
         raise UsageError(
             f"--run-id {args.run_id!r}: a run id is 4 to 32 lower-case letters and digits, "
@@ -606,11 +298,13 @@ def _run_locust(command: list[str], workers: Sequence[list[str]] = ()) -> int:
     fd, verdict_path = tempfile.mkstemp(prefix="loadscim-verdict-")
     os.close(fd)
     os.unlink(verdict_path)
-    env = dict(os.environ, **{VERDICT_FILE_ENV: verdict_path, QUIET_ENV: "1", VIA_RUN_ENV: "1"})
+    env = dict(os.environ)
+    env.update({options.VERDICT_FILE_ENV: verdict_path, options.QUIET_ENV: "1"})
+    env[options.VIA_RUN_ENV] = "1"
     child = subprocess.Popen(command, env=env, start_new_session=True)
     local = contextlib.ExitStack()
     if workers:
-        worker_env = {k: v for k, v in env.items() if k != VERDICT_FILE_ENV}
+        worker_env = {k: v for k, v in env.items() if k != options.VERDICT_FILE_ENV}
         local.enter_context(distributed.local_workers(list(workers), worker_env))
     signals_seen: list[int] = []
 

@@ -2,7 +2,7 @@
 
 The client knows SCIM (paths, headers, bodies, ETags, Error bodies) and the op model; it
 does not know how bytes travel. That is the :class:`Transport`'s job: the Locust transport
-(in :mod:`loadscim.users.transport`) sends through geventhttpclient and reports to Locust's
+(in :mod:`loadscim.harness.transport`) sends through geventhttpclient and reports to Locust's
 statistics, another one can send through anything else.
 
 Every call:

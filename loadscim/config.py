@@ -45,7 +45,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
 
-from loadscim.errors import GateError
+from loadscim.duration import UNITS, parse_duration
+from loadscim.errors import GateError, UsageError
 from loadscim.summary import ALL
 
 DEFAULT_MIN_SAMPLES = 20
@@ -392,33 +393,34 @@ class _Parser:
         return float(value)
 
     def duration(self, where: str, value: Any) -> float:
-        units = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+        """Seconds in a duration string (:mod:`loadscim.duration`'s grammar; in a gate file
+        the unit is required: ``"10"`` could mean seconds or milliseconds)."""
         if not isinstance(value, str):
             if isinstance(value, int | float) and not isinstance(value, bool):
                 self.type_error(where, value, "a duration string", f'{where} = "{_num(value)}s"')
             self.type_error(where, value, "a duration string", f'{where} = "10s"')
         match = re.fullmatch(r"\s*([-+]?\d+(?:\.\d+)?)\s*([a-z]*)\s*", value)
-        if not match:
-            self.fail(
-                where,
-                f'{_show(value)} is not a duration; write {where} = "10s" (units: ms, s, m, h)',
-            )
-        number, unit = match.group(1), match.group(2)
-        if unit not in units:
+        number, unit = match.groups() if match else ("", "")
+        if match and unit not in UNITS:
             what = "has no unit" if not unit else f"has an unknown unit {unit!r}"
             self.fail(
                 where,
                 f"{_show(value)} {what}; durations take ms, s, m or h: "
                 f'write {where} = "{number.lstrip("+")}s"',
             )
-        seconds = float(number) * units[unit]
-        if seconds < 0:
+        if number.startswith("-"):
             self.fail(
                 where,
                 f"{_show(value)} is negative; a grace period is at least 0: "
                 f'write {where} = "{number.lstrip("-")}{unit}"',
             )
-        return seconds
+        try:
+            return parse_duration(value.strip().lstrip("+"), where)
+        except UsageError:
+            self.fail(
+                where,
+                f'{_show(value)} is not a duration; write {where} = "10s" (units: ms, s, m, h)',
+            )
 
     # -- rules
 

@@ -20,52 +20,18 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from loadscim import auth, http
+from loadscim import auth, http, options
 from loadscim.errors import UsageError
 
 DEFAULT_MASTER_PORT = 5557
-DEFAULT_REPORT_TIMEOUT_S = 60.0
-
-
-def add_run_options(parser: argparse.ArgumentParser) -> None:
-    """``loadscim run``'s options for a distributed run."""
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        metavar="N",
-        help="run N local Locust worker processes and a master (default 1: one process)",
-    )
-    parser.add_argument(
-        "--expect-workers",
-        type=int,
-        default=0,
-        metavar="N",
-        help="be the master of N workers started elsewhere (`loadscim worker`)",
-    )
-    parser.add_argument(
-        "--master-bind-host",
-        default="",
-        metavar="ADDR",
-        help="with --expect-workers: address the master listens on (default: all)",
-    )
-    parser.add_argument(
-        "--master-port",
-        type=int,
-        default=0,
-        metavar="PORT",
-        help=f"with --expect-workers: the master's port (default {DEFAULT_MASTER_PORT}); "
-        "with --workers: a free one",
-    )
-    parser.add_argument(
-        "--worker-report-timeout",
-        type=float,
-        default=DEFAULT_REPORT_TIMEOUT_S,
-        metavar="SECONDS",
-        help="how long the master waits for each worker's final report (reconciliation, "
-        f"cleanup) at the end (default {DEFAULT_REPORT_TIMEOUT_S:g})",
-    )
+WORKER_OWN = ("credentials", "connection")
+"""The options a worker reads itself (:mod:`loadscim.options` groups); it adopts the master's
+others when the run starts (:func:`loadscim.options.adopt`)."""
+WORKER_GROUPS = (*WORKER_OWN, "bodies")
+"""The options ``loadscim run --workers N`` gives its local workers on their command line:
+their own, and the bodies their write pre-flight sends (--dialect, the templates)."""
 
 
 def add_worker_parser(sub: argparse._SubParsersAction) -> None:
@@ -93,35 +59,10 @@ def add_worker_parser(sub: argparse._SubParsersAction) -> None:
         metavar="URL",
         help="SCIM base URL to pre-flight before joining (default: the master's, at the start)",
     )
-    auth.add_options(worker)
-    http.add_options(worker)
+    options.add_run_options(worker, groups=("credentials", "connection"))
 
 
-def check_run_options(args: argparse.Namespace) -> None:
-    """One-line UsageErrors for the distributed options of ``loadscim run``."""
-    if not 1 <= args.workers <= 512:
-        raise UsageError(
-            f"--workers {args.workers}: from 1 to 512 worker processes; write e.g. "
-            f"--workers {os.cpu_count() or 2}"
-        )
-    if args.expect_workers < 0:
-        raise UsageError(f"--expect-workers {args.expect_workers}: write e.g. --expect-workers 2")
-    if args.expect_workers and args.workers > 1:
-        raise UsageError(
-            "--workers starts local workers, --expect-workers waits for workers started "
-            "elsewhere; give one of them"
-        )
-    if not 0 <= args.master_port <= 65535:
-        raise UsageError(f"--master-port {args.master_port}: a port is from 1 to 65535")
-    timeout = args.worker_report_timeout
-    if not (timeout == timeout and 0 < timeout <= 86400):  # NaN fails the first test
-        raise UsageError(
-            f"--worker-report-timeout {timeout:g}: seconds above 0; write e.g. "
-            "--worker-report-timeout 60"
-        )
-
-
-def is_distributed(args: argparse.Namespace) -> bool:
+def is_distributed(args: Any) -> bool:
     return args.workers > 1 or args.expect_workers > 0
 
 
@@ -131,7 +72,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def master_arguments(args: argparse.Namespace, port: int) -> list[str]:
+def master_arguments(args: Any, port: int) -> list[str]:
     """Locust's options for the master of this run."""
     workers = args.expect_workers or args.workers
     bind = args.master_bind_host or ("127.0.0.1" if args.workers > 1 else "*")
@@ -196,20 +137,18 @@ def local_workers(
 
 def worker(args: argparse.Namespace) -> int:
     """``loadscim worker``: run Locust as a worker of a master."""
-    from loadscim.cli import check_target_url, resolve_scenario
-
-    scenario = resolve_scenario(args.scenario)
+    scenario = options.resolve_scenario(args.scenario)
     if not 1 <= args.master_port <= 65535:
         raise UsageError(f"--master-port {args.master_port}: a port is from 1 to 65535")
-    target = check_target_url(args.target) if args.target else ""
+    target = options.check_target_url(args.target) if args.target else ""
     auth.from_options(args)  # fail here, in one line, before Locust starts
-    settings = http.settings_from_options(args)
+    http.settings_from_options(args)
     command = worker_command(
         scenario,
         args.master_host,
         args.master_port,
         target,
-        auth.forward_options(args) + settings.forward_options() + list(args.locust_args),
+        options.forward(args, WORKER_GROUPS) + list(args.locust_args),
     )
     sys.stdout.flush()
     sys.stderr.flush()

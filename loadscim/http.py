@@ -124,42 +124,10 @@ class HttpSettings:
     def context(self) -> ssl.SSLContext:
         return ssl_context(self.ca_bundle, self.insecure)
 
-    def forward_options(self) -> list[str]:
-        """The command-line options that give another process these settings."""
-        out: list[str] = []
-        if self.ca_bundle:
-            out += ["--ca-bundle", self.ca_bundle]
-        if self.insecure:
-            out += ["--insecure"]
-        if self.timeout is not None:
-            out += ["--request-timeout", f"{self.timeout:g}"]
-        return out
-
-
-def add_options(group: Any) -> None:
-    """The connection options, on an argparse parser or group (loadscim's or Locust's)."""
-    group.add_argument(
-        "--ca-bundle",
-        default=None,
-        metavar="FILE",
-        help="verify the target's TLS certificate against the CAs in this PEM file only",
-    )
-    group.add_argument(
-        "--insecure",
-        action="store_true",
-        default=False,
-        help="do not verify the target's TLS certificate (prints a warning; not for production)",
-    )
-    group.add_argument(
-        "--request-timeout",
-        default=None,
-        metavar="SECONDS",
-        help=f"seconds to connect and to wait for each answer (default {DEFAULT_TIMEOUT_S:g})",
-    )
-
 
 def settings_from_options(options: Any) -> HttpSettings:
-    """The HttpSettings of :func:`add_options`' options; a one-line UsageError if not valid."""
+    """The HttpSettings of the connection options (:mod:`loadscim.options`); a one-line
+    UsageError if not valid."""
     ca_bundle = getattr(options, "ca_bundle", None) or None
     insecure = bool(getattr(options, "insecure", False))
     if ca_bundle and insecure:

@@ -1,7 +1,7 @@
 """The recorder: what one load-generating process measured and saw.
 
 - latency and counts per endpoint, in HdrHistograms (fed from Locust's request event by the
-  plugin, so they cover exactly what Locust's statistics cover, but unrounded);
+  harness, so they cover exactly what Locust's statistics cover, but unrounded);
 - checker results: a finished trial is checked at once, counted, kept as an example if it
   is among the first few, written to the JSONL history if asked, and dropped;
 - the resources this run created and has not deleted (for reconciliation and cleanup);

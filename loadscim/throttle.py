@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import email.utils
 import math
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from loadscim.duration import parse_duration
 from loadscim.errors import UsageError
 
 DEFAULT_WAIT_S = 1.0
@@ -188,23 +188,17 @@ class Throttle:
 
 MAX_RETRIES = 100
 MAX_MAX_WAIT_S = 3600.0
-_WAIT = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?$")
 
 
 def parse_max_wait(value: str | float, option: str = "--throttle-max-wait") -> float:
-    """Seconds in ``60``, ``60s``, ``1.5s``, ``2m``, ``1h`` (0 .. 3600); a one-line
-    :class:`~loadscim.errors.UsageError` naming the option, the rule and the fix otherwise."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        text = str(value).strip()
-        match = _WAIT.match(text) if text.isascii() else None
-        if not text or match is None or not any(match.groups()):
-            seconds = math.nan
-        else:
-            h, m, s = (float(g or 0) for g in match.groups())
-            seconds = h * 3600 + m * 60 + s
-    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_MAX_WAIT_S:
+    """Seconds in a duration (:mod:`loadscim.duration`: ``60``, ``60s``, ``1.5s``, ``2m``,
+    ``1h``) from 0 to 3600; a one-line :class:`~loadscim.errors.UsageError` naming the
+    option, the rule and the fix otherwise."""
+    try:
+        seconds = float(value) if isinstance(value, int | float) else parse_duration(value, option)
+    except UsageError:
+        seconds = math.nan
+    if isinstance(value, bool) or not math.isfinite(seconds) or not 0 <= seconds <= MAX_MAX_WAIT_S:
         raise UsageError(
             f"{option} {value!r}: the most one request waits in all before it is not resent, "
             f"seconds (or m/h) from 0 to {MAX_MAX_WAIT_S:.0f}; write e.g. {option} 60s"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up, then run the test suite (and the linters on loadscim/). Arguments go to pytest.
+# Set up, then run the linters (ruff on loadscim/ and tests/, mypy) and the test suite. Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -31,6 +31,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     rm -f "$log"
   fi
 fi
-.venv/bin/ruff check loadscim
+.venv/bin/ruff check loadscim tests
 .venv/bin/mypy loadscim
 exec .venv/bin/python -m pytest "$@"

@@ -2,12 +2,12 @@
 
 The rules it enforces:
 
-- Membership (the failure Entra ID's parallel member PATCHes expose, REFERENCE.md: "Several
-  SCIM servers have lost members that way (read the whole group, change it, write it back,
-  with no version check)"): the final membership contains every member of an ok ``add``
-  and none of an ok ``remove``, per member, unless a conflicting write on the same member
-  may have come after it (it did not complete before that write started); an ``info`` write
-  may have gone either way.
+- Membership (the failure Entra ID's parallel member PATCHes expose,
+  docs/scim-reference.md: "Several SCIM servers have lost members that way (read the whole
+  group, change it, write it back, with no version check)"): the final membership contains
+  every member of an ok ``add`` and none of an ok ``remove``, per member, unless a
+  conflicting write on the same member may have come after it (it did not complete before
+  that write started); an ``info`` write may have gone either way.
 - Attributes: the final value is one of the written values, and not an older value
   overwritten by an ok write that started after the older write completed.
 - RFC 7644 3.14: "the client MAY supply an If-Match header ... for PUT and PATCH

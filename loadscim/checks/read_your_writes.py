@@ -1,6 +1,6 @@
 """read_your_writes: a verify read after an ok write shows that write.
 
-The behaviour it models is Okta's "CRUD" check (REFERENCE.md): "create and assign a user,
+The behaviour it models is Okta's "CRUD" check (docs/scim-reference.md): "create and assign a user,
 verify it on the server, update ``firstName``, verify, deactivate, verify deactivated,
 reactivate, reassign, verify reactivated, unassign, verify deactivated"; an identity
 provider reads back what it wrote and acts on what it reads. With RFC 7644 3.6 for the end:

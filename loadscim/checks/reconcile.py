@@ -3,8 +3,8 @@
 Background traffic is not checked trial by trial; at the end, the run's model of each
 resource it created (DESIGN.md, "Trials") is compared with the server, by id (RFC 7644
 3.4.2.4: offset paging "is not stateful", so never by paging alone) and by a
-``userName eq`` filter, which is how identity providers match accounts (REFERENCE.md: Okta's
-existence check and Entra's matching query). The rules:
+``userName eq`` filter, which is how identity providers match accounts
+(docs/scim-reference.md: Okta's existence check and Entra's matching query). The rules:
 
 - RFC 7643 4.1.1: ``userName`` is unique: the filter finds one account, never two.
 - RFC 7644 3.6: a deleted resource gets "404 (Not Found) ... for all operations" and is
@@ -25,7 +25,7 @@ Trial contract: ``trial.kind`` ``reconcile``;
        "deleted": bool,                    # an ok DELETE (or a 404 to one) removed it
        "uncertain": bool}                  # an info write touched it: its state may be either
 
-  (the shape ``loadscim.users.finish.reconcile`` builds from ``recorder.Tracked``);
+  (the shape ``loadscim.harness.finish.reconcile`` builds from ``recorder.Tracked``);
 - ``meta["unjudged"]`` (optional): attribute paths not judged (the pre-flight saw the target
   does not store them, or a trial found them ``not-stored``: named once, there);
 - ops: a ``get`` of each ``id`` (ok, or 404) and a ``search`` whose ``value["filter"]`` is

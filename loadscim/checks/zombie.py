@@ -7,7 +7,7 @@ The rules it enforces:
   previously deleted resource. Service providers MUST omit the resource from future query
   results." After an ok DELETE, any ``get``, ``replace``, ``patch`` or ``delete`` of the id
   that started after it completed must not succeed, and no ok ``search`` may list the id.
-- Okta and Entra ID deprovision by ``active=false`` (REFERENCE.md: "unassign, suspend and
+- Okta and Entra ID deprovision by ``active=false`` (docs/scim-reference.md: "unassign, suspend and
   deactivate all become ``active=false``"; Entra: "the user must still be returned by GET
   and filters"): after an ok deactivation, no read (a ``get``, or a ``search`` listing the
   resource) that started after it completed shows ``active: true``, unless a write that

@@ -27,8 +27,9 @@ from loadscim.verdict import Verdict
 
 __all__ = ["check_writable", "render_text", "write_reports"]
 
-OPTIONS = {"json": "--json", "junit": "--junit", "html": "--html", "hdr_log": "--hdr-log"}
-"""The command-line option of each report, as ``loadscim run`` and ``loadscim report`` spell it."""
+OPTIONS = {key: "--" + key.replace("_", "-") for key in ("json", "junit", "html", "hdr_log")}
+"""The option of each report in messages, unless told otherwise (``--json``; the table of
+report options is :data:`loadscim.options.REPORTS`)."""
 
 
 def check_writable(option: str, path: str | os.PathLike[str]) -> None:

@@ -1,7 +1,7 @@
 """What a SCIM write says it changes: PATCH operations, POST/PUT bodies and attribute paths.
 
 Pure functions, no I/O. They read PATCH ``Operations`` in every dialect loadscim sends
-(REFERENCE.md), because the checkers must know what a write asked for:
+(docs/scim-reference.md), because the checkers must know what a write asked for:
 
 - RFC 7644 3.5.2 / Okta: ``{"op":"add","path":"members","value":[{"value":"<id>"}]}``,
   ``{"op":"remove","path":"members[value eq \\"<id>\\"]"}``, the path-less

@@ -13,7 +13,6 @@ from __future__ import annotations
 import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
 from locust import FastHttpUser
 from locust.contrib.fasthttp import FastHttpSession
-from locust.runners import WorkerRunner
 
 import random
 import time
@@ -24,27 +23,15 @@ from typing import Any, TypeVar
 import gevent
 
 from loadscim.client import ScimClient
+from loadscim.fallback import with_fallbacks
+from loadscim.harness import Runtime, process_prefix, runtime
 from loadscim.ops import Op, Trial, Violation
-from loadscim.plugin import Runtime, runtime
 from loadscim.recorder import Tracked
 from loadscim.scim import payloads
 from loadscim.scim.dialects import Dialect, Request, get_dialect
 from loadscim.throttle import Throttle
-from loadscim.users.fallback import with_fallbacks
 
 T = TypeVar("T")
-
-
-def process_prefix(environment: Any) -> str:
-    """What every name made by this Locust process starts with, after the run namespace.
-
-    ``w3u`` on worker 3 of a distributed run (so that each worker sweeps only its own
-    leftovers at the end), ``u`` otherwise.
-    """
-    worker = getattr(environment.runner, "worker_index", None)
-    if not isinstance(environment.runner, WorkerRunner) or worker in (None, -1):
-        return "u"
-    return f"w{worker}u"
 
 
 def declared_checks(user_class: type) -> tuple[str, ...]:
@@ -202,7 +189,7 @@ class ScimUser(FastHttpUser):
     ) -> ScimClient:
         """A ScimClient over ``session`` with this user's User-Agent (its dialect's), and
         ``throttle`` (after a 429) if given; it updates by PUT and looks up by paging when the
-        target lacks PATCH or filters (:mod:`loadscim.users.fallback`)."""
+        target lacks PATCH or filters (:mod:`loadscim.fallback`)."""
         client = with_fallbacks(
             self.rt.client(session, process=process), self.rt.target_capabilities()
         )
@@ -280,12 +267,12 @@ class ScimUser(FastHttpUser):
     @property
     def fan_out(self) -> int:
         """Requests of one race (``--fan-out``)."""
-        return int(getattr(self.rt.options, "fan_out", 10) or 10)
+        return self.rt.opts.fan_out
 
     @property
     def population(self) -> int:
         """Accounts of one storm (``--population``)."""
-        return int(getattr(self.rt.options, "population", 20) or 20)
+        return self.rt.opts.population
 
     # -- set-up and tear-down outside trials -------------------------------------------
 

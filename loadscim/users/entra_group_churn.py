@@ -1,6 +1,6 @@
 """EntraGroupChurnUser: membership changes of a large group, sent in parallel as Entra ID does.
 
-Microsoft Entra ID sends group membership PATCHes in parallel (REFERENCE.md: "Several SCIM
+Microsoft Entra ID sends group membership PATCHes in parallel (docs/scim-reference.md: "Several SCIM
 servers have lost members that way (read the whole group, change it, write it back, with
 no version check)"). Each Locust user is one Entra provisioning job on one large group:
 
@@ -38,11 +38,11 @@ from typing import Any
 import gevent.pool
 
 from loadscim.client import ScimClient
+from loadscim.harness.finish import quiet_client
 from loadscim.scim import payloads
 from loadscim.scim.dialects import get_dialect
 from loadscim.scim.parse import member_ids, parse_list
 from loadscim.users.base import ScimUser
-from loadscim.users.finish import quiet_client
 
 CHECKS = ("lost_update", "conflict_status")
 

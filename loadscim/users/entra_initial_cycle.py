@@ -1,6 +1,6 @@
 """EntraInitialCycleUser: Entra ID's initial provisioning cycle, as fast as the target takes it.
 
-Entra ID's first cycle "creates everything in scope" (REFERENCE.md), matching each object
+Entra ID's first cycle "creates everything in scope" (docs/scim-reference.md), matching each object
 first with a filter query: users by ``userName``, groups by ``displayName`` (with
 ``excludedAttributes=members``), then creating what it did not find, then adding the members
 to the groups, membership PATCHes in parallel. Each Locust user is one provisioning worker
@@ -39,13 +39,13 @@ from typing import Any
 import gevent.pool
 
 from loadscim.client import ScimClient
+from loadscim.harness import runtime
+from loadscim.harness.finish import quiet_client
 from loadscim.ops import Trial
-from loadscim.plugin import runtime
 from loadscim.scim import payloads
 from loadscim.scim.dialects import get_dialect
 from loadscim.users.base import ScimUser
 from loadscim.users.entra_group_churn import only_id
-from loadscim.users.finish import quiet_client
 
 USER_CHECKS = ("duplicate_create",)
 GROUP_CHECKS = ("lost_update", "conflict_status")

@@ -1,6 +1,6 @@
 """OktaCrudUser: the steps of Okta's SCIM "CRUD" test, as concurrent load, in Okta's requests.
 
-Okta's CRUD test (REFERENCE.md: "create and assign a user, verify it on the server, update
+Okta's CRUD test (docs/scim-reference.md: "create and assign a user, verify it on the server, update
 ``firstName``, verify, deactivate, verify deactivated, reactivate, reassign, verify
 reactivated, unassign, verify deactivated") runs through a real Okta org; here each
 iteration is one trial on one namespaced account of its own, in the requests of the ``okta``

@@ -1,9 +1,9 @@
 """RacingPatchUser: concurrent PATCHes of one group's membership and of one user's attribute.
 
-Identity providers send group membership changes in parallel (Entra ID does, REFERENCE.md),
-and servers that read the whole group, change it and write it back without a version check
-lose members that way. Four trials, each on resources only it touches, ``--fan-out`` K
-requests in flight together:
+Identity providers send group membership changes in parallel (Entra ID does,
+docs/scim-reference.md), and servers that read the whole group, change it and write it back
+without a version check lose members that way. Four trials, each on resources only it
+touches, ``--fan-out`` K requests in flight together:
 
 - ``membership-add``: K users, one empty group, K concurrent ``PATCH add members`` of a
   distinct user each; then the group is read back;

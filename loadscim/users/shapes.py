@@ -21,7 +21,8 @@ Importing this module adds these options (so only scenarios that use shapes take
 ``--shape-step-time T``  steps: how long each step lasts (10s)
 =====================  ==============================================================
 
-Times are seconds or Locust time spans (``500ms`` is not one; ``0.5`` is). The run ends at
+Times are durations (:mod:`loadscim.duration`: ``10``, ``0.5``, ``10s``, ``500ms``, ``1h30m``);
+the options are defined in :data:`loadscim.options.SHAPE_OPTIONS`. The run ends at
 ``--run-time`` (Locust leaves that to a shape: :meth:`ShapePlan.tick` returns None then).
 The schedule itself is :class:`ShapePlan` (pure, tested on its own); :meth:`LoadscimShape.tick`
 reads it once a second, as Locust asks. A drop back to the base
@@ -36,14 +37,16 @@ from locust import LoadTestShape, events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-import re
 import signal
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import gevent
 
+from loadscim.duration import parse_duration
 from loadscim.errors import UsageError
+from loadscim.harness import fatal, runtime
+from loadscim.options import SHAPE_OPTIONS, add_locust_options
 
 SHAPES = ("flat", "spike", "steps", "storm")
 DROP_S = 0.5
@@ -129,24 +132,6 @@ class ShapePlan:
         )
 
 
-def parse_seconds(flag: str, text: str) -> float:
-    """Seconds in ``10``, ``2.5``, ``10s``, ``2m``, ``1h30m``; UsageError otherwise."""
-    text = str(text).strip()
-    try:
-        value = float(text)
-    except ValueError:
-        match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?", text)
-        if not text or not match or not any(match.groups()):
-            raise UsageError(
-                f"{flag} {text!r}: a time is seconds or h/m/s parts; write e.g. {flag} 10s"
-            ) from None
-        h, m, s = (float(g or 0) for g in match.groups())
-        value = h * 3600 + m * 60 + s
-    if value < 0:
-        raise UsageError(f"{flag} {text!r}: a time is 0 or more; write e.g. {flag} 10s")
-    return value
-
-
 def plan_from_options(options: Any, default: str) -> ShapePlan:
     """The plan the command line asks for; ``default`` when ``--shape`` is not given.
 
@@ -171,7 +156,7 @@ def plan_from_options(options: Any, default: str) -> ShapePlan:
     def seconds(name: str, fallback: float) -> float:
         flag = "--shape-" + name.replace("_", "-")
         value = getattr(options, f"shape_{name}", None)
-        return fallback if value in (None, "") else parse_seconds(flag, value)
+        return fallback if value in (None, "") else parse_duration(value, flag)
 
     steps = int(getattr(options, "shape_steps", 0) or 4)
     if steps < 1:
@@ -233,20 +218,7 @@ class LoadscimShape(LoadTestShape):
 
 @events.init_command_line_parser.add_listener
 def _add_options(parser: Any) -> None:
-    group = parser.add_argument_group("loadscim load shape")
-    group.add_argument(
-        "--shape", default="", help=f"Load shape: {', '.join(SHAPES)} (default: the scenario's)."
-    )
-    group.add_argument("--shape-peak", type=int, default=0, help="Users at the peak (--users).")
-    group.add_argument("--shape-base", type=int, default=0, help="Users outside the peaks (0).")
-    group.add_argument("--shape-at", default="", help="When the first peak or step starts (0s).")
-    group.add_argument("--shape-ramp", default="", help="Time from base to peak (1s).")
-    group.add_argument(
-        "--shape-hold", default="", help="How long a peak lasts (spike: to the end; storm: 5s)."
-    )
-    group.add_argument("--shape-every", default="", help="Storm: a burst every T (20s).")
-    group.add_argument("--shape-steps", type=int, default=0, help="Steps: how many (4).")
-    group.add_argument("--shape-step-time", default="", help="Steps: length of each (10s).")
+    add_locust_options(parser, SHAPE_OPTIONS)
 
 
 @events.init.add_listener
@@ -255,12 +227,10 @@ def _check_shape(environment: Environment, **_kw: Any) -> None:
     shape = environment.shape_class
     if not isinstance(shape, LoadscimShape) or environment.parsed_options is None:
         return
-    from loadscim.plugin import _fatal, runtime
-
     try:
         plan = shape.make_plan(environment.parsed_options)
     except UsageError as e:
-        _fatal(str(e))
+        fatal(str(e))
         return
     if isinstance(environment.runner, WorkerRunner):
         return

@@ -12,7 +12,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def loadscim(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def loadscim(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     """Run `loadscim ARGS` to completion; stdout and stderr captured as text."""
     return subprocess.run(
         [sys.executable, "-m", "loadscim.cli", *args],
@@ -24,7 +26,9 @@ def loadscim(*args: str, env: dict[str, str] | None = None, timeout: float = 180
     )
 
 
-def locust(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def locust(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     """Run `locust ARGS` (plain Locust, loadscim as a plugin of the locustfile)."""
     return subprocess.run(
         [sys.executable, "-m", "locust", *args],

@@ -37,7 +37,9 @@ def fetch_json(
         else:
             connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=2)
         try:
-            connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers)
+            connection.request(
+                "GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers
+            )
             response = connection.getresponse()
             body = response.read()
             if response.status == 200:
@@ -86,7 +88,12 @@ def assert_only_canaries_unchanged(before: dict, after: dict) -> None:
 
 def in_namespace(snap: dict, run_id: str) -> list[str]:
     prefix = f"loadscim-{run_id}-"
-    return [name(r) for kind in snap.values() for r in kind.values() if name(r).lower().startswith(prefix)]
+    return [
+        name(r)
+        for kind in snap.values()
+        for r in kind.values()
+        if name(r).lower().startswith(prefix)
+    ]
 
 
 def loadscim_popen(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

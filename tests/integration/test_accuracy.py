@@ -2,8 +2,8 @@
 
 One real run: the probe scenario against the embedded target (with a spread of latencies),
 its JSON summary, and every response time Locust reported written alongside by a test
-listener. numpy computes the exact (nearest-rank) percentiles of the raw samples; loadscim's HDR figures
-(3 significant digits, integer microseconds) must agree at p50, p95, p99 and p99.9.
+listener. numpy computes the exact (nearest-rank) percentiles of the raw samples; loadscim's HDR
+figures (3 significant digits, integer microseconds) must agree at p50, p95, p99 and p99.9.
 """
 
 from __future__ import annotations

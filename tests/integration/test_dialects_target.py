@@ -58,8 +58,8 @@ EXPECTED_PROBES: dict[str, tuple[int, str | None]] = {
     "entra-tutorial-remove-members (Remove, $ref null)": (400, "invalidValue"),
     "entra-tutorial-query-by-externalid (unquoted)": (400, "invalidFilter"),
     "entra-tutorial-provision-user-example (nulls, '2.0User')": (400, "invalidSyntax"),
-    'REFERENCE.md: top-level "id" in a PatchOp': (400, "invalidSyntax"),
-    'REFERENCE.md: "name":"addMember" in an operation': (400, "invalidSyntax"),
+    'docs/scim-reference.md: top-level "id" in a PatchOp': (400, "invalidSyntax"),
+    'docs/scim-reference.md: "name":"addMember" in an operation': (400, "invalidSyntax"),
 }
 """Documented variants and reported quirks: probe -> (status, scimType)."""
 
@@ -339,10 +339,10 @@ def test_documented_variants_and_reported_quirks(client):
         entra = get_dialect("entra")
         with_id = entra.add_members(group.resource_id, [user_id])
         with_id.body["id"] = group.resource_id
-        probes['REFERENCE.md: top-level "id" in a PatchOp'] = client.execute(with_id)
+        probes['docs/scim-reference.md: top-level "id" in a PatchOp'] = client.execute(with_id)
         named = entra.add_members(group.resource_id, [user_id])
         named.body["Operations"][0]["name"] = "addMember"
-        probes['REFERENCE.md: "name":"addMember" in an operation'] = client.execute(named)
+        probes['docs/scim-reference.md: "name":"addMember" in an operation'] = client.execute(named)
         assert run.members(group.resource_id) == {user_id}  # the refused PATCHes did nothing
     finally:
         run.cleanup()

@@ -43,7 +43,7 @@ TRIAL_SCENARIOS = ["bulk_burst", "deprovision_storm", "duplicate_race", "lifecyc
 LIBRARY = ["entra_group_churn", "entra_initial_cycle", "okta_crud", "okta_group_push",
            "onboarding_burst", "soak"]
 SCENARIOS = sorted({scenario for _, scenario, _, _ in MATRIX})
-assert SCENARIOS == sorted(TRIAL_SCENARIOS + LIBRARY)
+assert sorted(TRIAL_SCENARIOS + LIBRARY) == SCENARIOS
 ROW = re.compile(r"^\s+(PASS|FAIL|UNKNOWN|N/A)\s+(\w+)\s+(\d+) trials\s+(\d+) violations")
 KINDS = re.compile(r"^\s+kinds: (.*)$")
 

@@ -32,13 +32,19 @@ def test_error_rate_fails_with_failures_per_endpoint():
     assert result.returncode == 1, result.stdout + result.stderr
     line = verdict_line(result.stdout)
     assert line.startswith("verdict: FAIL") and "errors rate < 1%" in line
-    rows = [r.split() for r in result.stdout.splitlines() if r.startswith(("POST /Users ", "GET /Users/{id} "))]
+    rows = [
+        r.split()
+        for r in result.stdout.splitlines()
+        if r.startswith(("POST /Users ", "GET /Users/{id} "))
+    ]
     assert rows and all(int(r[3]) > 0 for r in rows), result.stdout  # failures column
 
 
 def test_latency_gate_breach_shows_observed_and_limit(tmp_path):
     gate = tmp_path / "gate.toml"
-    gate.write_text('min_samples = 5\n[latency]\n"POST /Users" = ["p95 < 100ms"]\n"*" = "p50 < 100ms"\n')
+    gate.write_text(
+        'min_samples = 5\n[latency]\n"POST /Users" = ["p95 < 100ms"]\n"*" = "p50 < 100ms"\n'
+    )
     result = loadscim(
         "run", "--target-fault", "latency=300", "--gate", str(gate), "--duration", "6s",
         "--users", "4",

@@ -43,24 +43,40 @@ def expected_type(op: dict) -> str:
 
 # fault -> (what must be seen in the history, a fragment of the outcomes note, verdict)
 FAULTS = {
-    "error-rate=0.1": (lambda op: op["status"] == 500 and op["type"] == "info", "info (HTTP 500", "FAIL"),
+    "error-rate=0.1": (
+        lambda op: op["status"] == 500 and op["type"] == "info",
+        "info (HTTP 500",
+        "FAIL",
+    ),
     "timeout=0.04": (
-        lambda op: op["status"] is None and op["type"] == "info" and "timed out" in op["error"].lower(),
+        lambda op: (
+            op["status"] is None and op["type"] == "info" and "timed out" in op["error"].lower()
+        ),
         "info (timeout",
         "FAIL",
     ),
-    "reset=0.1": (lambda op: op["status"] is None and op["type"] == "info", "info (connection closed", "FAIL"),
+    "reset=0.1": (
+        lambda op: op["status"] is None and op["type"] == "info",
+        "info (connection closed",
+        "FAIL",
+    ),
     "non-json=0.1": (
         lambda op: op["status"] == 200 and op["type"] == "info" and "text/html" in op["error"],
         "info (unreadable 2xx",
         "FAIL",
     ),
     "truncated-json=0.1": (
-        lambda op: op["status"] in (200, 201) and op["type"] == "info" and "not JSON" in op["error"],
+        lambda op: (
+            op["status"] in (200, 201) and op["type"] == "info" and "not JSON" in op["error"]
+        ),
         "info (unreadable 2xx",
         "FAIL",
     ),
-    "redirect=0.1": (lambda op: op["status"] == 302 and op["type"] == "fail", "fail (HTTP 302", "FAIL"),
+    "redirect=0.1": (
+        lambda op: op["status"] == 302 and op["type"] == "fail",
+        "fail (HTTP 302",
+        "FAIL",
+    ),
     "wrong-content-type=0.2": (
         lambda op: op["type"] == "ok" and op["status"] == 200,  # JSON labelled text/plain: read
         "; 0 info",
@@ -77,8 +93,19 @@ def test_fault_is_classified_counted_and_leaves_the_tenant_clean(fault, tmp_path
     with EmbeddedTarget(faults=[fault], extra_args=CANARIES, seed=7) as target:
         before = snapshot(target.url)
         result = loadscim(
-            "run", "--target", target.url, "--duration", "5s", "--users", "3",
-            "--request-timeout", "2", "--run-id", "faults1", "--history", str(history),
+            "run",
+            "--target",
+            target.url,
+            "--duration",
+            "5s",
+            "--users",
+            "3",
+            "--request-timeout",
+            "2",
+            "--run-id",
+            "faults1",
+            "--history",
+            str(history),
         )
         output = result.stdout + result.stderr
         assert "Traceback" not in output
@@ -93,7 +120,9 @@ def test_fault_is_classified_counted_and_leaves_the_tenant_clean(fault, tmp_path
     assert not [line for line in report.splitlines() if "FAIL" in line and "violations" in line]
     assert "cleanup: removed" in report and "could not remove" not in report
 
-    ops = [op for op in read_history(history) if op["process"] != "finish" and op["type"] != "invoke"]
+    ops = [
+        op for op in read_history(history) if op["process"] != "finish" and op["type"] != "invoke"
+    ]
     wrong = [op for op in ops if op["type"] != expected_type(op)]
     assert not wrong, wrong[:3]
     assert any(seen(op) for op in ops), f"the fault {fault} was never seen"
@@ -133,7 +162,9 @@ def test_throttled_requests_are_resent_after_retry_after_and_pass(tmp_path):
     assert 0.1 < answers / requests < 0.3  # about the fault's 20%
     assert waited >= 0.95 * retried - 3  # Retry-After: 1 s each (a user stopped mid-wait aside)
 
-    ops = [op for op in read_history(history) if op["process"] != "finish" and op["type"] != "invoke"]
+    ops = [
+        op for op in read_history(history) if op["process"] != "finish" and op["type"] != "invoke"
+    ]
     # Only a request that never got through is a 429 op; the others completed after a resend
     # (each such request took at least the second of Retry-After).
     assert sum(op["status"] == 429 for op in ops) <= gave_up

@@ -33,7 +33,9 @@ GATES = st.sampled_from(
 @given(
     users=st.sampled_from(["1", "2", "3", "2", "0", "x"]),
     duration=st.sampled_from(["2s", "3s", "2s", "0s", "1h2x"]),
-    fault=st.sampled_from([None, "latency=20", "error-rate=0.05", "throttle=0.05", "reset=2", "nope"]),
+    fault=st.sampled_from(
+        [None, "latency=20", "error-rate=0.05", "throttle=0.05", "reset=2", "nope"]
+    ),
     gate=GATES,
     seed=st.sampled_from(["0", "7", "-3", "seed"]),
     spawn_rate=st.sampled_from([None, "1", "10", "nan", "0"]),
@@ -47,8 +49,20 @@ GATES = st.sampled_from(
     seed="-3",
     spawn_rate="10",
 )
-def test_real_runs_give_a_verdict_or_one_line(tmp_path, users, duration, fault, gate, seed, spawn_rate):
-    args = ["run", "--users", users, "--duration", duration, "--seed", seed, "--request-timeout", "3"]
+def test_real_runs_give_a_verdict_or_one_line(
+    tmp_path, users, duration, fault, gate, seed, spawn_rate
+):
+    args = [
+        "run",
+        "--users",
+        users,
+        "--duration",
+        duration,
+        "--seed",
+        seed,
+        "--request-timeout",
+        "3",
+    ]
     if fault:
         args += ["--target-fault", fault]
     if spawn_rate:
@@ -61,7 +75,9 @@ def test_real_runs_give_a_verdict_or_one_line(tmp_path, users, duration, fault, 
     output = result.stdout + result.stderr
     assert "Traceback" not in output
     if result.returncode == 3:
-        errors = [line for line in result.stderr.splitlines() if line.startswith("loadscim: error:")]
+        errors = [
+            line for line in result.stderr.splitlines() if line.startswith("loadscim: error:")
+        ]
         assert len(errors) == 1, result.stderr
     else:
         assert result.returncode in (0, 1, 2), output[-3000:]

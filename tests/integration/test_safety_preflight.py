@@ -73,7 +73,9 @@ def assert_one_line(result, words: str) -> str:
 
 
 def test_unreachable(command):
-    line = assert_one_line(loadscim(*command, "--target", "http://127.0.0.1:1/v2"), "connection refused")
+    line = assert_one_line(
+        loadscim(*command, "--target", "http://127.0.0.1:1/v2"), "connection refused"
+    )
     assert "start the SCIM server or fix --target" in line
 
 
@@ -123,7 +125,14 @@ def test_plain_locust_checks_the_same_options(args, words):
     from runs import locust
 
     result = locust(
-        "-f", "scenarios/lifecycle.py", "--headless", "-t", "2s", "--host", "http://127.0.0.1:1/v2", *args
+        "-f",
+        "scenarios/lifecycle.py",
+        "--headless",
+        "-t",
+        "2s",
+        "--host",
+        "http://127.0.0.1:1/v2",
+        *args,
     )
     assert result.returncode == 3, result.stdout + result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("loadscim: error: ")

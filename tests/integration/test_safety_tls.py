@@ -56,18 +56,30 @@ def test_a_self_signed_certificate_is_refused_by_default(https_target):
 def test_ca_bundle_is_trusted(https_target, certificate):
     cert, _ = certificate
     result = loadscim(
-        "run", "--target", https_target, "--ca-bundle", str(cert), "--duration", "4s", "--users", "2"
+        "run",
+        "--target",
+        https_target,
+        "--ca-bundle",
+        str(cert),
+        "--duration",
+        "4s",
+        "--users",
+        "2",
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert verdict_line(result.stdout).startswith("verdict: PASS")
     assert not warnings(result.stderr)
-    cleanup = loadscim("cleanup", "--run-id", "tls00001", "--target", https_target, "--ca-bundle", str(cert))
+    cleanup = loadscim(
+        "cleanup", "--run-id", "tls00001", "--target", https_target, "--ca-bundle", str(cert)
+    )
     assert cleanup.returncode == 0, cleanup.stdout + cleanup.stderr
     assert cleanup.stdout.splitlines()[-1] == "cleanup: removed 0 users and 0 groups"
 
 
 def test_insecure_runs_with_a_warning(https_target):
-    result = loadscim("run", "--target", https_target, "--insecure", "--duration", "4s", "--users", "2")
+    result = loadscim(
+        "run", "--target", https_target, "--insecure", "--duration", "4s", "--users", "2"
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert verdict_line(result.stdout).startswith("verdict: PASS")
     assert len(warnings(result.stderr)) == 1, result.stderr
@@ -80,7 +92,7 @@ USER_SESSIONS = """
 import locust, sys, argparse
 from locust import task
 from locust.env import Environment
-from loadscim import http, plugin
+from loadscim import harness, http
 from loadscim.users.base import ScimUser
 
 url, ca_bundle, insecure = sys.argv[1], sys.argv[2] or None, sys.argv[3] == "1"
@@ -93,7 +105,7 @@ class User(ScimUser):
 
 options = argparse.Namespace(run_id="tls00001", ca_bundle=ca_bundle, insecure=insecure)
 environment = Environment(user_classes=[User], parsed_options=options, host=url)
-plugin.runtime(environment).http_settings = http.settings_from_options(options)  # as at init
+harness.runtime(environment).http_settings = http.settings_from_options(options)  # as at init
 user = User(environment)
 user.on_start()
 for session in (user.client, user.racing_session(3)):
@@ -107,10 +119,22 @@ for session in (user.client, user.racing_session(3)):
     ("ca_bundle", "insecure", "expected"),
     [(False, False, "0 SSLCertVerificationError"), (True, False, "200 -"), (False, True, "200 -")],
 )
-def test_the_users_own_sessions_verify_certificates(https_target, certificate, ca_bundle, insecure, expected):
+def test_the_users_own_sessions_verify_certificates(
+    https_target, certificate, ca_bundle, insecure, expected
+):
     cert, _ = certificate
     result = subprocess.run(
-        [sys.executable, "-c", USER_SESSIONS, https_target, str(cert) if ca_bundle else "", "1" if insecure else "0"],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            USER_SESSIONS,
+            https_target,
+            str(cert) if ca_bundle else "",
+            "1" if insecure else "0",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert result.stdout.splitlines() == [expected, expected], result.stdout + result.stderr

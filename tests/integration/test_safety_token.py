@@ -9,6 +9,7 @@ covered without editing this test.
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 import time
 from pathlib import Path
@@ -52,10 +53,8 @@ def report_options(directory: Path) -> list[str]:
 def cmdlines(pids: list[int]) -> str:
     text = []
     for pid in pids:
-        try:
+        with contextlib.suppress(OSError):
             text.append(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace"))
-        except OSError:
-            pass
     return "\n".join(text)
 
 
@@ -82,9 +81,22 @@ def test_a_token_appears_nowhere(source, tmp_path):
         credentials, env = ["--token-file", str(token_file)], {}
     with EmbeddedTarget(token=token) as target:
         run = loadscim_popen(
-            "run", "--target", target.url, *credentials, "--duration", "5s", "--users", "3",
+            "run",
+            "--target",
+            target.url,
+            *credentials,
+            "--duration",
+            "5s",
+            "--users",
+            "3",
             *report_options(out),
-            "--", "--loglevel", "DEBUG", "--csv", str(out / "locust"), "--html", str(out / "locust.html"),
+            "--",
+            "--loglevel",
+            "DEBUG",
+            "--csv",
+            str(out / "locust"),
+            "--html",
+            str(out / "locust.html"),
             env=env,
         )
         try:
@@ -111,7 +123,9 @@ def test_refused_credentials_are_one_line_without_either_token():
         for env in ({}, {"LOADSCIM_TOKEN": wrong}):
             result = loadscim("run", "--target", target.url, "--duration", "5s", env=env)
             assert result.returncode == 3, result.stdout + result.stderr
-            errors = [line for line in result.stderr.splitlines() if line.startswith("loadscim: error:")]
+            errors = [
+                line for line in result.stderr.splitlines() if line.startswith("loadscim: error:")
+            ]
             assert len(errors) == 1 and "credentials refused (HTTP 401" in errors[0]
             for secret in (good, wrong):
                 assert secret not in result.stdout + result.stderr

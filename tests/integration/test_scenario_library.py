@@ -32,7 +32,7 @@ def test_entra_group_churn_in_the_entra_dialect_loses_members_and_is_refused_rem
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     rows = checker_rows(result.stdout)
-    label, trials, violations, kinds = rows["lost_update"]
+    label, _trials, violations, kinds = rows["lost_update"]
     assert label == "FAIL" and violations > 0 and "lost-member" in kinds, output
     assert rows["compatibility"][0] == "FAIL", output
     notes = [n for n in result.stdout.splitlines() if "compatibility: " in n]
@@ -63,7 +63,10 @@ def target_without_etag_or_bulk(tmp_path) -> Iterator[str]:
 
 @pytest.mark.parametrize(
     ("scenario", "inapplicable", "judged"),
-    [("racing_patch", "if_match", {"lost_update", "conflict_status"}), ("bulk_burst", "bulk", set())],
+    [
+        ("racing_patch", "if_match", {"lost_update", "conflict_status"}),
+        ("bulk_burst", "bulk", set()),
+    ],
 )
 def test_features_the_target_lacks_are_not_applicable_and_the_run_passes(
     target_without_etag_or_bulk, scenario, inapplicable, judged
@@ -94,7 +97,7 @@ def test_onboarding_burst_follows_its_spike():
 
 
 class _Html(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         body = b"<html><body>Welcome to our portal</body></html>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html")

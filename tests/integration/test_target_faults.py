@@ -131,11 +131,15 @@ def test_latency_delays_every_answer_without_blocking_others() -> None:
 def test_slow_create_serves_creates_one_at_a_time_without_blocking_others() -> None:
     with serve("slow-create=300") as url:
         started = time.monotonic()
-        creates = [lambda i=i: call("POST", f"{url}/Users", user_body(f"slow.{i}")) for i in range(3)]
+        creates = [
+            lambda i=i: call("POST", f"{url}/Users", user_body(f"slow.{i}")) for i in range(3)
+        ]
         reads: list[float] = []
 
         def group() -> object:
-            return call("POST", f"{url}/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "slow.g"})
+            return call(
+                "POST", f"{url}/Groups", {"schemas": [GROUP_SCHEMA], "displayName": "slow.g"}
+            )
 
         def read() -> object:
             begun = time.monotonic()

@@ -93,7 +93,10 @@ def test_redactor_replaces_secrets_and_any_authorization_value():
         f"{{'Authorization': 'Bearer {REDACTED}'}}"
     )
     assert redact("authorization: basic YWxpY2U6cHc=") == f"authorization: basic {REDACTED}"
-    assert redact(f"{{'Authorization': 'Bearer {SECRET}'}}") == f"{{'Authorization': 'Bearer {REDACTED}'}}"
+    assert (
+        redact(f"{{'Authorization': 'Bearer {SECRET}'}}")
+        == f"{{'Authorization': 'Bearer {REDACTED}'}}"
+    )
 
 
 def test_logging_filter_and_stream():

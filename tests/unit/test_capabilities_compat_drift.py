@@ -126,11 +126,16 @@ def test_a_5xx_that_repeats_for_the_same_request_shape_is_a_finding():
     worker.judge_request("okta", "set_active", okta_patch(500))
     worker.judge_request("okta", "update_profile", Op("ok", "replace", status=200))
     master.absorb(worker.drain())
-    master.judge_request("okta", "set_active", Op("ok", "patch", status=204, endpoint="PATCH /Users/{id}"))
+    master.judge_request(
+        "okta", "set_active", Op("ok", "patch", status=204, endpoint="PATCH /Users/{id}")
+    )
     summary = master.summary(duration_s=1.0)
     stats = summary.checkers["compatibility"]
     assert (stats.trials, stats.violations, stats.kinds) == (6, 4, {"server-error": 4})
-    assert stats.examples[0].kind == "server-error" and stats.examples[0].resource == "PATCH /Users/{id}"
+    assert (
+        stats.examples[0].kind == "server-error"
+        and stats.examples[0].resource == "PATCH /Users/{id}"
+    )
     assert [n for n in summary.notes if n.startswith("compatibility:")] == [
         "compatibility: PATCH /Users/{id} answered 500 to okta set_active 4 times in 5 sends "
         "(a server error that repeats): NullPointerException: path"
@@ -153,7 +158,11 @@ def test_a_5xx_that_repeats_for_the_same_request_shape_is_a_finding():
 def test_a_5xx_that_does_not_repeat_stays_info(statuses, why):
     recorder = Recorder("r")
     for status in statuses:
-        op = okta_patch(status) if status >= 500 else Op("ok", "patch", status=status, endpoint="PATCH /Users/{id}")
+        op = (
+            okta_patch(status)
+            if status >= 500
+            else Op("ok", "patch", status=status, endpoint="PATCH /Users/{id}")
+        )
         recorder.judge_request("okta", "set_active", op)
     summary = recorder.summary(duration_s=1.0)
     assert summary.checkers["compatibility"].violations == 0, why
@@ -164,7 +173,11 @@ def test_5xx_of_different_steps_are_not_added_together():
     recorder = Recorder("r")
     for step in ("set_active", "update_profile", "rename_group"):
         for status in (500, 500, 204, 204):
-            op = okta_patch(status) if status >= 500 else Op("ok", "patch", status=204, endpoint="PATCH /Users/{id}")
+            op = (
+                okta_patch(status)
+                if status >= 500
+                else Op("ok", "patch", status=204, endpoint="PATCH /Users/{id}")
+            )
             recorder.judge_request("okta", step, op)
     assert recorder.summary(duration_s=1.0).checkers["compatibility"].violations == 0
 
@@ -224,7 +237,10 @@ def test_a_users_clients_carry_its_dialects_user_agent():
         return ScimClient(session, process=process, headers={"Authorization": "Bearer t"})
 
     for name, agent in (("okta", OKTA_USER_AGENT), ("rfc", None)):
-        user = SimpleNamespace(rt=SimpleNamespace(client=client, target_capabilities=lambda: None), dialect=get_dialect(name))
+        user = SimpleNamespace(
+            rt=SimpleNamespace(client=client, target_capabilities=lambda: None),
+            dialect=get_dialect(name),
+        )
         made = ScimUser.client_for(user, object(), process="u1")  # type: ignore[arg-type]
         assert made.headers.get("User-Agent") == agent
         assert made.headers["Authorization"] == "Bearer t"

@@ -306,7 +306,9 @@ def test_initial_member_removed_then_back_is_a_lost_remove() -> None:
     from loadscim.checks.lost_update import check
 
     t = trial(
-        ok("patch", 0, 10, on="Group/g1", value=[{"op": "remove", "path": 'members[value eq "a"]'}]),
+        ok(
+            "patch", 0, 10, on="Group/g1", value=[{"op": "remove", "path": 'members[value eq "a"]'}]
+        ),
         ok("get", 20, 30, on="Group/g1", observed={"id": "g1", "members": [{"value": "a"}]}),
         initial_members=["a"],
     )

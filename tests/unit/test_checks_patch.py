@@ -1,4 +1,5 @@
-"""loadscim.scim.patch on the literal PATCH bodies of REFERENCE.md (RFC, Okta, Entra ID)."""
+"""loadscim.scim.patch on the literal PATCH bodies of docs/scim-reference.md (RFC, Okta,
+Entra ID)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from loadscim.scim.patch import (
     resource_writes,
 )
 
-# Literal request bodies, as REFERENCE.md quotes them (ids filled in).
+# Literal request bodies, as docs/scim-reference.md quotes them (ids filled in).
 OKTA_DEACTIVATE = (
     '{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],'
     '"Operations":[{"op":"replace","value":{"active":false}}]}'

@@ -8,7 +8,7 @@ from loadscim.checks.reconcile import check
 
 
 def entry(rid="u1", name="ada", **fields):
-    """One meta["expected"] entry, shaped like loadscim.users.finish.reconcile's."""
+    """One meta["expected"] entry, shaped like loadscim.harness.finish.reconcile's."""
     base = {
         "resource_type": "User",
         "id": rid,

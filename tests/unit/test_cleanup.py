@@ -83,7 +83,11 @@ class FakeScim:
 
 def cleaner(fake: FakeScim, **kwargs) -> Cleaner:
     return Cleaner(
-        ScimClient(fake), NS, map_fn=lambda f, items: [f(i) for i in items], sleep=lambda s: None, **kwargs
+        ScimClient(fake),
+        NS,
+        map_fn=lambda f, items: [f(i) for i in items],
+        sleep=lambda s: None,
+        **kwargs,
     )
 
 
@@ -147,7 +151,11 @@ def test_a_candidate_whose_name_changed_is_not_deleted():
 def test_unsettled_deletes_are_retried_and_failures_reported():
     fake = FakeScim()
     populate(fake, 4)
-    fake.script[("DELETE", "u000")] = [error(500), Response(429, {"Retry-After": "0"}), Response(302)]
+    fake.script[("DELETE", "u000")] = [
+        error(500),
+        Response(429, {"Retry-After": "0"}),
+        Response(302),
+    ]
     fake.script[("DELETE", "u001")] = [error(500)] * 100
     fake.script[("DELETE", "u002")] = [error(403)]
     fake.script[("DELETE", "u003")] = [error(503)] * 8  # one round's retries and then some
@@ -188,7 +196,10 @@ def test_listing_failure_is_reported():
 def test_command_prints_one_line_per_resource_and_exit_code():
     fake = FakeScim()
     populate(fake, 2)
-    spc = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"], "filter": {"supported": True}}
+    spc = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "filter": {"supported": True},
+    }
     original = fake.send
 
     def send(method, path, body, headers, name, expect):
@@ -200,7 +211,9 @@ def test_command_prints_one_line_per_resource_and_exit_code():
 
     fake.send = send  # type: ignore[method-assign]
     lines: list[str] = []
-    assert run_command("http://x/v2", RUN, {}, transport=fake, dry_run=True, write=lines.append) == 0
+    assert (
+        run_command("http://x/v2", RUN, {}, transport=fake, dry_run=True, write=lines.append) == 0
+    )
     assert sum(line.startswith("  would remove User ") for line in lines) == 2
     assert lines[-1] == "cleanup (dry run): would remove 2 users and 1 group"
     lines.clear()

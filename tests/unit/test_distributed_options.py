@@ -8,13 +8,14 @@ import argparse
 import pytest
 
 from loadscim import distributed
+from loadscim import options as run_options
 from loadscim.errors import UsageError
-from loadscim.worker_reports import WorkerSeen, _problem
+from loadscim.harness.workers import WorkerSeen, _problem
 
 
 def options(**kw) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
-    distributed.add_run_options(parser)
+    run_options.add_run_options(parser)
     args = parser.parse_args([])
     vars(args).update(kw)
     return args
@@ -22,7 +23,7 @@ def options(**kw) -> argparse.Namespace:
 
 def test_defaults_are_one_process():
     args = options()
-    distributed.check_run_options(args)
+    run_options.validate(args)
     assert not distributed.is_distributed(args)
 
 
@@ -39,7 +40,7 @@ def test_defaults_are_one_process():
 )
 def test_bad_options_are_one_line_usage_errors(kw, words):
     with pytest.raises(UsageError, match=words):
-        distributed.check_run_options(options(**kw))
+        run_options.validate(options(**kw))
 
 
 def test_the_master_of_local_workers_listens_on_loopback():

@@ -7,12 +7,12 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 from loadscim.client import Response, ScimClient
+from loadscim.fallback import FallbackClient, with_fallbacks
 from loadscim.ops import Trial
 from loadscim.preflight import Capabilities
 from loadscim.scim import payloads
 from loadscim.scim.apply import apply_patch
 from loadscim.scim.dialects import get_dialect
-from loadscim.users.fallback import FallbackClient, with_fallbacks
 
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 

@@ -1,4 +1,5 @@
-"""Bad input never gives a traceback: generated options and gate files for `loadscim run --check`.
+"""Bad input never gives a traceback: generated options and gate files for `loadscim run --check`;
+and `loadscim run` and plain `locust` agree on which options are valid.
 
 `--check` validates everything `loadscim run` validates before it sends anything (options,
 credentials, TLS files, gate file, scenario) and exits 0 without running. Property: for any
@@ -7,6 +8,8 @@ exactly one line on stderr, and never raises. Valid inputs always give 0.
 """
 
 from __future__ import annotations
+
+from locust.argument_parser import get_parser
 
 import atexit
 import contextlib
@@ -19,12 +22,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from loadscim import cli
+from loadscim import cli, harness, options
+from loadscim.errors import LoadscimError, one_line
 from loadscim.target.faults import KNOWN_FAULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 TMP = Path(tempfile.mkdtemp(prefix="loadscim-fuzz-"))
 atexit.register(shutil.rmtree, TMP, ignore_errors=True)
+assert harness.listeners  # registers loadscim's options on Locust's parser
 ENV_KEYS = ("FUZZ_TOKEN", "FUZZ_PASSWORD", "LOADSCIM_TOKEN", "LOADSCIM_PASSWORD")
 
 junk = st.text(max_size=30)
@@ -74,7 +79,9 @@ def gate_text(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(0, 2))):
         lines.append(f"[{draw(table)}]")
         for _ in range(draw(st.integers(0, 3))):
-            key = draw(st.one_of(st.sampled_from(ENDPOINTS), junk, st.sampled_from(["lost_update"])))
+            key = draw(
+                st.one_of(st.sampled_from(ENDPOINTS), junk, st.sampled_from(["lost_update"]))
+            )
             lines.append(f"{toml_string(key)} = {draw(toml_value)}")
     return "\n".join(lines) + "\n"
 
@@ -130,7 +137,9 @@ fault_specs = st.one_of(
     ),
     junk,
 )
-env_names = st.one_of(st.sampled_from(["FUZZ_TOKEN", "FUZZ_PASSWORD", "UNSET_VAR", "1BAD", ""]), junk)
+env_names = st.one_of(
+    st.sampled_from(["FUZZ_TOKEN", "FUZZ_PASSWORD", "UNSET_VAR", "1BAD", ""]), junk
+)
 env_values = st.one_of(
     st.none(),
     st.sampled_from(["tok-abc123", "two words", "line\nbreak", "", "p@ss:w0rd", "\x00x"]),
@@ -178,7 +187,11 @@ def run_options(draw: st.DrawFn) -> tuple[list[str], dict[str, str | None]]:
     args: list[str] = []
     if draw(st.booleans()):
         args.append(
-            draw(st.one_of(st.sampled_from(["lifecycle", "scenarios/lifecycle.py", "no_such", ""]), junk))
+            draw(
+                st.one_of(
+                    st.sampled_from(["lifecycle", "scenarios/lifecycle.py", "no_such", ""]), junk
+                )
+            )
         )
     for option in VALID:
         if option == "--target-fault":
@@ -192,19 +205,37 @@ def run_options(draw: st.DrawFn) -> tuple[list[str], dict[str, str | None]]:
         (path.write_bytes if isinstance(content, bytes) else path.write_text)(content)
         args += ["--gate", str(path)]
     if draw(st.integers(0, 6)) == 0:
-        args += ["--gate", draw(st.one_of(st.sampled_from([str(TMP), "/no/such/gate.toml", ""]), junk))]
+        args += [
+            "--gate",
+            draw(st.one_of(st.sampled_from([str(TMP), "/no/such/gate.toml", ""]), junk)),
+        ]
     if draw(st.integers(0, 4)) == 0:
         path = TMP / f"token-{draw(st.integers(0, 10**9))}"
-        path.write_text(draw(st.one_of(st.sampled_from(["tok-abc\n", "", "a b\n", "x\ny\n"]), junk)))
-        args += ["--token-file", draw(st.one_of(st.sampled_from([str(path), "/no/such/token", str(TMP)]), junk))]
+        path.write_text(
+            draw(st.one_of(st.sampled_from(["tok-abc\n", "", "a b\n", "x\ny\n"]), junk))
+        )
+        args += [
+            "--token-file",
+            draw(st.one_of(st.sampled_from([str(path), "/no/such/token", str(TMP)]), junk)),
+        ]
     if draw(st.integers(0, 5)) == 0:
         bundle = TMP / "not-a-ca.pem"
         bundle.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
-        args += ["--ca-bundle", draw(st.one_of(st.sampled_from([str(bundle), "/no/such/ca.pem", str(TMP)]), junk))]
+        args += [
+            "--ca-bundle",
+            draw(st.one_of(st.sampled_from([str(bundle), "/no/such/ca.pem", str(TMP)]), junk)),
+        ]
     if draw(st.integers(0, 4)) == 0:
         args.append("--insecure")
     if draw(st.integers(0, 4)) == 0:
-        args += ["--history", draw(st.one_of(st.sampled_from([str(TMP / "h.jsonl"), "/no/such/dir/h.jsonl", str(TMP)]), junk))]
+        args += [
+            "--history",
+            draw(
+                st.one_of(
+                    st.sampled_from([str(TMP / "h.jsonl"), "/no/such/dir/h.jsonl", str(TMP)]), junk
+                )
+            ),
+        ]
     if draw(st.integers(0, 6)) == 0:
         args.append(draw(st.sampled_from(["--frobnicate", "-u", "--users=3", "extra"])))
     if draw(st.integers(0, 6)) == 0:
@@ -226,7 +257,11 @@ def check(args: list[str], env: dict[str, str | None]) -> tuple[int, str, str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), contextlib.chdir(ROOT):
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            contextlib.chdir(ROOT),
+        ):
             try:
                 code = cli.main(["run", "--check", *args])
             except SystemExit as exit_:
@@ -270,14 +305,165 @@ def test_any_options_and_gate_give_a_check_or_one_line_exit_3(case):
     fault=st.sampled_from(["latency=300", "throttle=0.1", "reset=0.5", "lost-update"]),
     timeout=st.floats(0.1, 3600),
 )
-def test_valid_options_and_gate_always_pass_the_check(gate, users, duration, seed, run_id, fault, timeout):
+def test_valid_options_and_gate_always_pass_the_check(
+    gate, users, duration, seed, run_id, fault, timeout
+):
     path = TMP / "valid.toml"
     path.write_text(gate)
     args = [
-        "lifecycle", "--gate", str(path), "--users", str(users), "--duration", duration,
-        "--seed", str(seed), "--run-id", run_id, "--target-fault", fault,
-        "--request-timeout", repr(timeout), "--token-env", "FUZZ_TOKEN",
+        "lifecycle",
+        "--gate",
+        str(path),
+        "--users",
+        str(users),
+        "--duration",
+        duration,
+        "--seed",
+        str(seed),
+        "--run-id",
+        run_id,
+        "--target-fault",
+        fault,
+        "--request-timeout",
+        repr(timeout),
+        "--token-env",
+        "FUZZ_TOKEN",
     ]
     code, stdout, stderr = check(args, {"FUZZ_TOKEN": "tok-abc123"})
     assert code == 0, stderr
     assert "a bearer token from $FUZZ_TOKEN" in stdout and "tok-abc123" not in stdout
+
+
+# -- the two paths agree ------------------------------------------------------------------
+#
+# `loadscim run` and plain `locust -f` parse the same options (loadscim.options) and validate
+# them in one function; these generate values for every option both take and assert that
+# both accept, or both refuse with the same message (up to how each spells the option).
+# --duration and --stop-timeout are left out: Locust parses its own --run-time and
+# --stop-timeout (loadscim run passes whole seconds); --target-fault and --check are
+# loadscim run's only.
+
+LOCUST_NAMES = {"--target": "--host", **{r.flag: r.locust for r in options.REPORTS}}
+BOTH = {
+    "--users": numbers,
+    "--spawn-rate": numbers,
+    "--seed": numbers,
+    "--run-id": run_ids,
+    "--pace": numbers,
+    "--arrival-rate": numbers,
+    "--fan-out": numbers,
+    "--population": numbers,
+    "--bulk-size": numbers,
+    "--dialect": st.one_of(
+        st.sampled_from(["rfc", "okta", "entra", "entra-compliant", "aws"]), junk
+    ),
+    "--request-timeout": numbers,
+    "--token-env": env_names,
+    "--basic-user": st.one_of(st.sampled_from(["alice", "a:b", ""]), junk),
+    "--json": st.sampled_from([str(TMP / "r.json"), str(TMP), "/no/such/dir/x/r.json"]),
+    "--history": st.sampled_from([str(TMP / "h.jsonl"), str(TMP)]),
+}
+GOOD = {
+    "--users": st.integers(1, 100).map(str),
+    "--spawn-rate": st.floats(0.1, 100).map(repr),
+    "--seed": st.integers(0, 2**31).map(str),
+    "--run-id": st.from_regex(r"[a-z0-9]{4,32}", fullmatch=True),
+    "--pace": st.floats(0, 10_000).map(repr),
+    "--arrival-rate": st.floats(0, 1000).map(repr),
+    "--fan-out": st.integers(2, 1000).map(str),
+    "--population": st.integers(1, 1000).map(str),
+    "--bulk-size": st.integers(1, 1000).map(str),
+    "--dialect": st.sampled_from(["rfc", "okta", "entra", "entra-compliant"]),
+    "--request-timeout": st.floats(0.1, 3600).map(repr),
+    "--token-env": st.just("FUZZ_TOKEN"),
+    "--basic-user": st.just("alice"),
+    "--json": st.just(str(TMP / "r.json")),
+    "--history": st.just(str(TMP / "h.jsonl")),
+}
+
+
+@st.composite
+def shared_options(draw: st.DrawFn) -> list[tuple[str, str]]:
+    """(option as `loadscim run` spells it, value): always a target, then some others."""
+    # (Without a target, `loadscim run` starts the embedded one and Locust has none.)
+    pairs = [("--target", draw(st.one_of(VALID["--target"], targets).filter(bool)))]
+    for option in BOTH:
+        if draw(st.integers(0, 2)) == 0:
+            pairs.append((option, draw(GOOD[option] if draw(st.booleans()) else BOTH[option])))
+    # No shell passes a NUL byte (`loadscim run` refuses one before parsing).
+    return [(option, value.replace("\x00", "")) for option, value in pairs]
+
+
+def via_locust(pairs: list[tuple[str, str]], env: dict[str, str | None]) -> str | None:
+    """Parse with Locust's own parser (loadscim's options registered by the harness) and
+    validate as the harness does at init: None when accepted, else the one-line message."""
+    argv = ["-f", "scenarios/lifecycle.py"]
+    for option, value in pairs:
+        argv += [LOCUST_NAMES.get(option, option), value]
+    saved = {key: os.environ.get(key) for key in env}
+    try:
+        for key, value in env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.chdir(TMP):
+            try:
+                parsed = get_parser().parse_args(argv)
+            except SystemExit:
+                return "usage"
+        try:
+            options.validate(parsed, via="locust")
+        except LoadscimError as e:
+            message = one_line(str(e))  # as the harness prints it
+            for ours, locusts in LOCUST_NAMES.items():
+                message = message.replace(locusts, ours)
+            return message
+        return None
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def via_run(pairs: list[tuple[str, str]], env: dict[str, str | None]) -> str | None:
+    args = ["lifecycle"] + [part for pair in pairs for part in pair]
+    code, stdout, stderr = check(args, env)
+    assert_normal_or_one_line(code, stdout, stderr)
+    if code == 0:
+        return None
+    message = stderr.removeprefix("loadscim: error: ").rstrip("\n")
+    return "usage" if "(see: loadscim run --help)" in message else message
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shared_options())
+def test_loadscim_run_and_plain_locust_accept_and_refuse_the_same_options(pairs):
+    env = {"FUZZ_TOKEN": "tok-abc123", "LOADSCIM_TOKEN": None}
+    ours, locusts = via_run(pairs, env), via_locust(pairs, env)
+    event("accepted" if ours is None else "refused")
+    if "usage" in (ours, locusts):  # a parser refused a value (not a number, say)
+        assert ours is not None and locusts is not None, (pairs, ours, locusts)
+    else:
+        assert ours == locusts, pairs
+
+
+def test_a_pace_beyond_the_limit_is_refused_by_both():
+    pairs = [("--target", "http://127.0.0.1:8080/v2"), ("--pace", "20000")]
+    ours = via_run(pairs, {})
+    assert ours is not None and ours.startswith("--pace 20000: must be from 0 to 10000")
+    assert via_locust(pairs, {}) == ours
+
+
+def test_pace_and_arrival_rate_together_are_refused_by_both():
+    pairs = [("--target", "http://127.0.0.1:8080/v2"), ("--pace", "5"), ("--arrival-rate", "50")]
+    ours = via_run(pairs, {})
+    assert ours == "--arrival-rate and --pace both set the schedule; give one of them"
+    assert via_locust(pairs, {}) == ours
+
+
+def test_options_after_the_double_dash_are_checked_too():
+    code, _, stderr = check(["lifecycle", "--", "--fan-out", "1"], {})
+    assert code == 3 and stderr.startswith("loadscim: error: --fan-out 1: must be from 2")

@@ -143,7 +143,10 @@ def test_declared_checkers_are_reported_before_any_trial_finishes():
     assert set(summary.checkers) == {"lost_update", "conflict_status", "bulk"}
     verdict = evaluate(None, summary)
     assert verdict.status is Status.UNKNOWN
-    assert any(r.startswith("racing_patch: 0 trials of lost_update finished in 15 s") for r in verdict.reasons)
+    assert any(
+        r.startswith("racing_patch: 0 trials of lost_update finished in 15 s")
+        for r in verdict.reasons
+    )
     master = Recorder("run1")
     master.absorb(recorder.drain())  # a worker's declarations reach the master
     assert set(master.checker_stats) == {"lost_update", "conflict_status", "bulk"}

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from loadscim.errors import UsageError
-from loadscim.users.shapes import LoadscimShape, ShapePlan, parse_seconds, plan_from_options
+from loadscim.users.shapes import LoadscimShape, ShapePlan, plan_from_options
 
 
 def options(**kw):
@@ -74,12 +74,6 @@ def test_bad_options_are_one_line(kw, words):
     with pytest.raises(UsageError) as info:
         plan_from_options(options(**kw), "spike")
     assert words in str(info.value) and "\n" not in str(info.value)
-
-
-def test_seconds():
-    assert parse_seconds("--x", "1m30s") == 90
-    assert parse_seconds("--x", "2.5") == 2.5
-    assert parse_seconds("--x", "1.5s") == 1.5
 
 
 def test_the_shape_class_ticks_on_its_plan_and_stops_when_asked():

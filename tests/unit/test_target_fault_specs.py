@@ -81,7 +81,10 @@ def test_good_specs(spec: str, fault: object) -> None:
         ("latency=-5", "latency takes milliseconds, an integer >= 0"),
         ("latency", "latency takes milliseconds, an integer >= 0"),
         ("latency=1.5", "latency takes milliseconds, an integer >= 0"),
-        ("slow-create", "slow-create takes milliseconds, an integer >= 0; write --fault slow-create=3000"),
+        (
+            "slow-create",
+            "slow-create takes milliseconds, an integer >= 0; write --fault slow-create=3000",
+        ),
         (
             "error-rate=2",
             "--fault 'error-rate=2': error-rate takes a fraction of requests, a number from "

@@ -96,7 +96,9 @@ def test_a_throttled_request_is_resent_after_retry_after_and_completes_once():
     )
     ops = []
     client = ScimClient(transport, throttle=throttle, sink=ops.append)
-    done = client.patch("User", "u1", {"Operations": [{"op": "replace", "path": "title", "value": "x"}]})
+    done = client.patch(
+        "User", "u1", {"Operations": [{"op": "replace", "path": "title", "value": "x"}]}
+    )
     assert done.type == "ok" and done.status == 200  # the checkers see the request that got through
     assert [op.type for op in ops] == ["invoke", "ok"]  # the 429s are not ops
     assert fake.slept == [2.0, 1.0]  # Retry-After, then the default second
@@ -165,7 +167,10 @@ def test_retry_after_non_ascii_digits_are_unreadable():
     assert retry_after_seconds({"Retry-After": "²"}) == DEFAULT_WAIT_S
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("60", 60.0), ("60s", 60.0), ("1.5s", 1.5), ("2m", 120.0), ("0", 0.0), (5, 5.0)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("60", 60.0), ("60s", 60.0), ("1.5s", 1.5), ("2m", 120.0), ("0", 0.0), (5, 5.0)],
+)
 def test_max_wait_option(text, seconds):
     assert parse_max_wait(text) == seconds
 
@@ -175,11 +180,16 @@ def test_bad_max_wait_is_one_line_naming_the_option_and_the_fix(text):
     with pytest.raises(UsageError) as info:
         parse_max_wait(text)
     message = str(info.value)
-    assert message.startswith(f"--throttle-max-wait {text!r}:") and "write e.g. --throttle-max-wait 60s" in message
+    assert (
+        message.startswith(f"--throttle-max-wait {text!r}:")
+        and "write e.g. --throttle-max-wait 60s" in message
+    )
     assert info.value.exit_code == 3
 
 
 @pytest.mark.parametrize("value", [-1, 101, True])
 def test_bad_retries(value):
-    with pytest.raises(UsageError, match=r"--throttle-retries .*an integer from 0 to 100; write e.g."):
+    with pytest.raises(
+        UsageError, match=r"--throttle-retries .*an integer from 0 to 100; write e.g."
+    ):
         check_retries(value)

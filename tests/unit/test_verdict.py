@@ -521,7 +521,9 @@ def test_throttled_line_fails_above_its_limit_and_names_the_counts() -> None:
     assert verdict.headline().startswith("verdict: FAIL (1 gate line breached: throttled")
 
 
-@pytest.mark.parametrize(("answers", "text"), [(0, "rate < 5%"), (4, "rate < 5%"), (20, "rate < 25%")])
+@pytest.mark.parametrize(
+    ("answers", "text"), [(0, "rate < 5%"), (4, "rate < 5%"), (20, "rate < 25%")]
+)
 def test_throttled_line_passes_within_its_limit(answers: int, text: str) -> None:
     line = only_line(evaluate(gate(f'throttled = "{text}"'), throttled_run(answers)))
     assert line.status is Status.PASS

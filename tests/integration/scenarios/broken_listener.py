@@ -2,8 +2,9 @@
 
 from locust import events
 
-from loadscim.users.base import ScimUser  # noqa: F401  (registers loadscim)
 from probe import ProbeUser  # noqa: F401
+
+from loadscim.users.base import ScimUser  # noqa: F401  (registers loadscim)
 
 _raised: list[bool] = []
 

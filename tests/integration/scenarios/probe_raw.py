@@ -1,9 +1,9 @@
 """The probe, plus a listener that writes every response time Locust reports, in integer
 microseconds as loadscim records them, to the file named by LOADSCIM_TEST_RAW."""
 
-import os
-
 from locust import events
+
+import os
 
 from probe import ProbeUser  # noqa: F401
 

@@ -8,7 +8,7 @@ since its last report (trials, histograms, the reconcile and cleanup notes) and,
 ``--history``, its checked trials. A worker that was lost (no heartbeat), quit on a signal
 or crashed before the end, or whose final report did not come, makes the run UNKNOWN with a
 line naming it and what is missing. The names such a worker made (``loadscim-<run>-w<i>u``,
-see :func:`loadscim.users.base.process_prefix`) are swept by the master, or the report says
+see :func:`loadscim.harness.runtime.process_prefix`) are swept by the master, or the report says
 how many remain and the ``loadscim cleanup --run-id`` command that removes them.
 
 A worker that cannot use the target (its own pre-flight: credentials, TLS, not SCIM) tells
@@ -17,6 +17,7 @@ the master, which stops the run with exit code 3 and that line.
 
 from __future__ import annotations
 
+import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
 from locust import events
 from locust.runners import (
     STATE_MISSING,
@@ -26,19 +27,21 @@ from locust.runners import (
     WorkerRunner,
 )
 
+import io
 import logging
 import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gevent
+import gevent.pool
 
+from loadscim.cleanup import Cleaner
 from loadscim.errors import EXIT_ERROR, one_line
-
-if TYPE_CHECKING:
-    from loadscim.plugin import Runtime
+from loadscim.harness.finish import PARALLEL, quiet_client
+from loadscim.harness.runtime import Runtime
 
 log = logging.getLogger("loadscim")
 
@@ -134,8 +137,6 @@ def take_history(rt: Runtime, data: dict[str, Any]) -> None:
 
 def send_final(rt: Runtime, completed: bool) -> None:
     """A worker's final report, once its reconciliation and cleanup are done."""
-    import io
-
     runner: Any = rt.environment.runner
     data: dict[str, Any] = {
         "loadscim": rt.recorder.drain(),
@@ -151,8 +152,6 @@ def send_final(rt: Runtime, completed: bool) -> None:
 def worker_history(rt: Runtime) -> None:
     """At a worker's test start: keep checked trials in memory for the reports when the
     master was given ``--history`` (Locust passes the master's options to its workers)."""
-    import io
-
     if getattr(rt.options, "history", "") and rt.recorder.history is None:
         rt.recorder.history = io.BytesIO()
 
@@ -221,7 +220,7 @@ def await_final_reports(rt: Runtime) -> None:
     for seen in state.workers.values():
         if seen.final is None and seen.client_id in runner.clients:
             runner.send_message(STOP, None, client_id=seen.client_id)
-    timeout = float(getattr(rt.options, "worker_report_timeout", 60.0) or 60.0)
+    timeout = rt.opts.worker_report_timeout
     deadline = time.monotonic() + timeout
     # Messages arrive on the runner's own greenlets: waiting on one of them would block them.
     can_wait = gevent.getcurrent() not in runner.greenlet
@@ -276,13 +275,8 @@ def _problem(seen: WorkerSeen, timeout: float) -> str:
 def sweep_lost(rt: Runtime, workers: list[WorkerSeen]) -> None:
     """Remove what these workers made (their names' prefix), or say how many remain and the
     command that removes them."""
-    import gevent.pool
-
-    from loadscim.cleanup import Cleaner
-    from loadscim.users.finish import PARALLEL, quiet_client
-
     command = f"loadscim cleanup --run-id {rt.run_id} --target {rt.environment.host or 'URL'}"
-    keep = bool(getattr(rt.options, "no_cleanup", False))
+    keep = rt.opts.no_cleanup
     capabilities = rt.capabilities
     for seen in workers:
         prefix = f"w{seen.index}u"

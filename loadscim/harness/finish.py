@@ -15,21 +15,19 @@ import locust  # noqa: F401  (first: it monkey-patches the standard library with
 
 import logging
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gevent
 import gevent.pool
 
 from loadscim.cleanup import PAGE_SIZE, Cleaner
 from loadscim.client import ScimClient
+from loadscim.fallback import with_fallbacks
+from loadscim.harness.runtime import Runtime, process_prefix
+from loadscim.harness.transport import quiet_session
 from loadscim.ops import Trial
 from loadscim.scim import payloads
 from loadscim.throttle import Throttle, ThrottleStats
-from loadscim.users.fallback import with_fallbacks
-from loadscim.users.transport import quiet_session
-
-if TYPE_CHECKING:
-    from loadscim.plugin import Runtime
 
 log = logging.getLogger("loadscim")
 
@@ -50,7 +48,7 @@ def finish_run(rt: Runtime) -> None:
     rt.recorder.counting_outcomes = False
     client = quiet_client(rt)
     reconcile(rt, client)
-    if not getattr(rt.options, "no_cleanup", False):
+    if not rt.opts.no_cleanup:
         cleanup(rt, client)
 
 
@@ -107,8 +105,6 @@ def cleanup(rt: Runtime, client: ScimClient) -> None:
     page_size = PAGE_SIZE
     if capabilities is not None and capabilities.filter_max_results > 0:
         page_size = min(page_size, capabilities.filter_max_results)
-    from loadscim.users.base import process_prefix
-
     cleaner = Cleaner(
         client,
         rt.namespace,

@@ -15,12 +15,13 @@ documented extension points (``extended_tabs`` / ``extended_tables`` template ar
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Response, request
 
-if TYPE_CHECKING:
-    from loadscim.plugin import Runtime
+from loadscim.harness.runtime import Runtime, build_summary
+from loadscim.report.html import to_html
+from loadscim.verdict import evaluate, format_sig3
 
 LATENCY_TAB = "loadscim-latency"
 CHECKS_TAB = "loadscim-checks"
@@ -76,25 +77,16 @@ def install(rt: Runtime) -> None:
     @app.route("/loadscim/report")
     @web_ui.auth_required_if_enabled
     def _report() -> Response:
-        from loadscim.plugin import build_summary
-        from loadscim.report.html import to_html
-        from loadscim.verdict import evaluate
-
         summary = build_summary(rt)
         return Response(to_html(summary, evaluate(rt.gate, summary)), mimetype="text/html")
 
 
 def _ms(value_us: float) -> str:
-    from loadscim.verdict import format_sig3
-
     return format_sig3(value_us / 1000)
 
 
 def extended_stats(rt: Runtime) -> list[dict[str, Any]]:
     """The rows of loadscim's two tabs, from what the recorder holds now."""
-    from loadscim.plugin import build_summary
-    from loadscim.verdict import evaluate
-
     summary = build_summary(rt)
     latency = []
     for name in sorted(summary.endpoints, key=lambda n: (n == "*", n)):
@@ -117,18 +109,18 @@ def extended_stats(rt: Runtime) -> list[dict[str, Any]]:
     verdict = evaluate(rt.gate, summary)
     labels = {line.endpoint: line.label for line in verdict.lines if line.kind == "checker"}
     checks = []
-    for name, stats in sorted(summary.checkers.items()):
+    for name, checker in sorted(summary.checkers.items()):
         example = ""
-        if stats.examples:
-            v = stats.examples[0]
+        if checker.examples:
+            v = checker.examples[0]
             example = f"{v.resource} {v.kind}: expected {v.expected}, observed {v.observed}"
         checks.append(
             {
                 "checker": name,
                 "status": labels.get(name, ""),
-                "trials": stats.trials,
-                "violations": stats.violations,
-                "kinds": ", ".join(f"{k} {n}" for k, n in sorted(stats.kinds.items())),
+                "trials": checker.trials,
+                "violations": checker.violations,
+                "kinds": ", ".join(f"{k} {n}" for k, n in sorted(checker.kinds.items())),
                 "example": example,
             }
         )
