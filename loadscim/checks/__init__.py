@@ -13,6 +13,7 @@ by :mod:`loadscim.scim.patch`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from loadscim.checks import (
     answered,
@@ -28,6 +29,20 @@ from loadscim.checks import (
 from loadscim.ops import Trial, Violation
 
 Checker = Callable[[Trial], list[Violation]]
+
+CheckerName = Literal[
+    "lost_update",
+    "duplicate_create",
+    "conflict_status",
+    "idempotency",
+    "zombie",
+    "bulk",
+    "read_your_writes",
+    "reconcile",
+    "answered",
+]
+"""The name of a trial checker (a key of :data:`CHECKERS`): what ``ScimUser.trial`` takes, so
+that mypy catches a misspelt one."""
 
 CHECKERS: dict[str, Checker] = {
     "lost_update": lost_update.check,

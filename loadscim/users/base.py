@@ -16,12 +16,15 @@ from locust.contrib.fasthttp import FastHttpSession
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
 import gevent
+from gevent import GreenletExit
 
+from loadscim.checks import CheckerName
 from loadscim.client import ScimClient
 from loadscim.fallback import with_fallbacks
 from loadscim.harness import Runtime, process_prefix, runtime
@@ -30,6 +33,7 @@ from loadscim.recorder import Tracked
 from loadscim.scim import payloads
 from loadscim.scim.dialects import Dialect, Request, get_dialect
 from loadscim.throttle import Throttle
+from loadscim.users.trials import TrialRun
 
 T = TypeVar("T")
 
@@ -137,6 +141,33 @@ class ScimUser(FastHttpUser):
         if unstored and "unjudged" not in meta:
             meta["unjudged"] = sorted(unstored)
         return Trial(id=self.tag(), kind=kind, checks=tuple(checks), meta=meta)
+
+    @contextmanager
+    def trial(self, kind: str, checks: Sequence[CheckerName], **meta: Any) -> Iterator[TrialRun]:
+        """A trial as a block, checked and cleared up when the block ends, also by an
+        exception (:mod:`loadscim.users.trials`)::
+
+            with self.trial("deactivate", ("zombie", "read_your_writes")) as t:
+                created = t.scim.create("User", payloads.user(self.ns.user_name(self.tag())))
+                ...
+        """
+        trial = self.new_trial(kind, checks, **meta)
+        run = TrialRun(trial, self.scim, lambda n: self.racers(trial, n or self.fan_out))
+        try:
+            yield run
+        except GreenletExit:
+            raise  # stopped at the end of the run: unchecked; the run's cleanup removes it
+        except BaseException:
+            self._close(run)
+            raise
+        self._close(run)
+
+    def _close(self, run: TrialRun) -> None:
+        created = run.created()
+        try:
+            run.violations = self.finish(run.trial)
+        finally:
+            self.discard(created)
 
     def finish(self, trial: Trial) -> list[Violation]:
         """Check the trial now, count its violations, drop its ops."""

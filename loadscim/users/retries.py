@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from locust import between, task
 
+from loadscim.checks import CheckerName
 from loadscim.client import ScimClient
 from loadscim.ops import Op
 from loadscim.scim import payloads
 from loadscim.users.base import ScimUser
 
-CHECKS = ("idempotency", "answered", "conflict_status")
+CHECKS: tuple[CheckerName, ...] = ("idempotency", "answered", "conflict_status")
 
 
 class RetriesUser(ScimUser):
@@ -34,37 +35,36 @@ class RetriesUser(ScimUser):
     def retries(self) -> None:
         tag = self.tag()
         user_name = self.ns.user_name(tag)
-        trial = self.new_trial("retries", CHECKS, user_name=user_name)
-        scim = self.scim.for_trial(trial)
-        body = payloads.user(user_name, external_id=self.ns.external_id(tag), title="first")
-        uid = self._create_twice(scim, "User", body, payloads.eq_filter("userName", user_name))
-        gid = None
-        if uid is not None:
-            title = payloads.patch([payloads.patch_op("replace", "title", "patched")])
-            for _ in range(2):
-                scim.patch("User", uid, title, expect=(409, 412))
-            scim.get("User", uid)
-            replacement = {**body, "id": uid, "title": "replaced", "displayName": "Re Placed"}
-            for _ in range(2):
-                scim.replace("User", uid, replacement, expect=(409, 412))
-            scim.get("User", uid)
-            group_name = self.ns.display_name(self.tag())
-            gid = self._create_twice(
-                scim,
-                "Group",
-                payloads.group(group_name),
-                payloads.eq_filter("displayName", group_name),
-                retry=False,
-            )
-            if gid is not None:
-                add = payloads.patch([payloads.add_members([uid])])
+        # Checked when the block ends, and what its creates made deleted (a duplicate too).
+        with self.trial("retries", CHECKS, user_name=user_name) as t:
+            scim = t.scim
+            body = payloads.user(user_name, external_id=self.ns.external_id(tag), title="first")
+            uid = self._create_twice(scim, "User", body, payloads.eq_filter("userName", user_name))
+            gid = None
+            if uid is not None:
+                title = payloads.patch([payloads.patch_op("replace", "title", "patched")])
                 for _ in range(2):
-                    scim.patch("Group", gid, add, expect=(409, 412))
-                scim.get("Group", gid)
-                self._delete_twice(scim, "Group", gid)
-            self._delete_twice(scim, "User", uid)
-        self.finish(trial)
-        self.discard([(t, i) for t, i in (("Group", gid), ("User", uid)) if i])
+                    scim.patch("User", uid, title, expect=(409, 412))
+                scim.get("User", uid)
+                replacement = {**body, "id": uid, "title": "replaced", "displayName": "Re Placed"}
+                for _ in range(2):
+                    scim.replace("User", uid, replacement, expect=(409, 412))
+                scim.get("User", uid)
+                group_name = self.ns.display_name(self.tag())
+                gid = self._create_twice(
+                    scim,
+                    "Group",
+                    payloads.group(group_name),
+                    payloads.eq_filter("displayName", group_name),
+                    retry=False,
+                )
+                if gid is not None:
+                    add = payloads.patch([payloads.add_members([uid])])
+                    for _ in range(2):
+                        scim.patch("Group", gid, add, expect=(409, 412))
+                    scim.get("Group", gid)
+                    self._delete_twice(scim, "Group", gid)
+                self._delete_twice(scim, "User", uid)
 
     def _create_twice(
         self, scim: ScimClient, rtype: str, body: dict, lookup: str, retry: bool = True
