@@ -27,6 +27,7 @@ Grammar (one spec per ``--fault``; several faults combine)::
     require-formatted          a User without name.formatted refused: 400 invalidValue
     no-email-type              a User whose emails carry type or primary refused: 400
     no-schemas                 GET /Schemas answers 404
+    undeclared=NAME[,NAME]     GET /Schemas does not declare the attributes (stored as ever)
     no-patch                   ServiceProviderConfig patch.supported false; PATCH answers 501
     no-filter                  ServiceProviderConfig filter.supported false; filter ignored
     group-create-drops-members[=F]  POST /Groups ignores ``members`` (an empty group)
@@ -93,6 +94,7 @@ KNOWN_FAULTS: tuple[str, ...] = tuple(
             "stall",
             "stale-read",
             "drop-attribute",
+            "undeclared",
             *SEMANTIC_FAULTS,
             *ROBUSTNESS_FAULTS,
             *FLAG_FAULTS,
@@ -229,17 +231,21 @@ NEVER_DROPPED = frozenset({"id", "schemas", "meta", "username"})
 class DropAttribute:
     """``drop-attribute=NAME[,NAME]``: the target accepts these attributes and stores
     nothing of them (``title``, ``emails.type``, ``name.formatted``, an extension's
-    ``urn:...:User:employeeNumber``)."""
+    ``urn:...:User:employeeNumber``). ``undeclared=NAME[,NAME]``: its /Schemas does not
+    declare them."""
 
     attributes: tuple[str, ...]
     name: str = "drop-attribute"
 
     @property
     def spec(self) -> str:
-        return f"drop-attribute={','.join(self.attributes)}"
+        return f"{self.name}={','.join(self.attributes)}"
 
     def describe(self) -> str:
-        return f"{', '.join(self.attributes)} accepted in writes but not stored"
+        names = ", ".join(self.attributes)
+        if self.name == "undeclared":
+            return f"{names} not declared in /Schemas (stored all the same)"
+        return f"{names} accepted in writes but not stored"
 
 
 Fault = Latency | SlowCreate | Stall | StaleRead | Chance | Flag | DropAttribute
@@ -355,8 +361,8 @@ def parse_fault(spec: str) -> Fault:
         if has_value:
             raise _fail(spec, f"{name} is on or off and takes no value", f"--fault {name}")
         return Flag(name)
-    if name == "drop-attribute":
-        return _drop_attribute(spec, value)
+    if name in ("drop-attribute", "undeclared"):
+        return _drop_attribute(spec, name, value)
     if name in SEMANTIC_FAULTS:
         if not has_value:
             return Chance(name, SEMANTIC_FAULTS[name])
@@ -365,22 +371,23 @@ def parse_fault(spec: str) -> Fault:
     return Chance(name, _fraction(spec, name, value, optional=False))
 
 
-def _drop_attribute(spec: str, value: str) -> DropAttribute:
+def _drop_attribute(spec: str, fault: str, value: str) -> DropAttribute:
     names = tuple(part.strip().replace("[]", "") for part in value.split(","))
+    what = "not to store" if fault == "drop-attribute" else "/Schemas leaves out"
     rule = (
-        "drop-attribute takes the attribute names not to store, separated by commas "
+        f"{fault} takes the attribute names {what}, separated by commas "
         "(title, emails.type, name.formatted, urn:...:User:employeeNumber)"
     )
     if not value or not all(ATTRIBUTE_NAME.match(name) for name in names):
-        raise _fail(spec, rule, "--fault drop-attribute=title")
+        raise _fail(spec, rule, f"--fault {fault}=title")
     kept = [name for name in names if name.lower() in NEVER_DROPPED]
     if kept:
         raise _fail(
             spec,
             f"{kept[0]} cannot be dropped (without it no resource can be found again)",
-            "--fault drop-attribute=title",
+            f"--fault {fault}=title",
         )
-    return DropAttribute(tuple(dict.fromkeys(names)))
+    return DropAttribute(tuple(dict.fromkeys(names)), fault)
 
 
 @dataclass(frozen=True)
@@ -417,9 +424,9 @@ class FaultPlan:
         fault = self.get(name)
         return fault.probability if isinstance(fault, Chance) else None
 
-    def dropped_attributes(self) -> tuple[str, ...]:
-        """The attributes of ``drop-attribute`` (none when it is off)."""
-        fault = self.get("drop-attribute")
+    def dropped_attributes(self, name: str = "drop-attribute") -> tuple[str, ...]:
+        """The attributes of ``drop-attribute`` (or ``undeclared``); none when it is off."""
+        fault = self.get(name)
         return fault.attributes if isinstance(fault, DropAttribute) else ()
 
     def __contains__(self, name: object) -> bool:

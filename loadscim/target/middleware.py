@@ -33,6 +33,7 @@ from gevent.pywsgi import WSGIHandler
 from gevent.socket import wait_read
 
 from loadscim.target.faults import Dice, FaultPlan, Latency, SlowCreate, Stall
+from loadscim.target.strict import undeclare
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -201,6 +202,7 @@ class FaultMiddleware:
         self.after = tuple(name for name in _AFTER if name in plan)
         self.drop_after_commit = "drop-after-commit" in plan
         self.no_schemas = "no-schemas" in plan
+        self.undeclared = plan.dropped_attributes("undeclared")
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path: str = environ.get("PATH_INFO", "")
@@ -210,6 +212,9 @@ class FaultMiddleware:
         if self.no_schemas and _first_segment(environ) == "Schemas":
             body = scim_error(404, "Not found (injected by --fault no-schemas)")
             return self._send(start_response, "404 Not Found", [("Content-Type", SCIM_JSON)], body)
+        if self.undeclared and _first_segment(environ) == "Schemas":
+            status, headers, body = self._run_app(environ)
+            return self._send(start_response, status, headers, undeclare(self.undeclared, body))
         if is_resource_request(environ):
             for name in self.before:
                 if name == "redirect" and redirected:
@@ -286,10 +291,8 @@ class FaultMiddleware:
             start_response, "200 OK", [("Content-Type", "text/html; charset=utf-8")], _HTML
         )
 
-    def _answer_changed(
-        self, environ: WSGIEnvironment, start_response: StartResponse
-    ) -> list[bytes]:
-        """Run the application, then drop or change its answer."""
+    def _run_app(self, environ: WSGIEnvironment) -> tuple[str, list[tuple[str, str]], bytes]:
+        """Run the application; its status, headers and whole body."""
         captured: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -310,6 +313,13 @@ class FaultMiddleware:
         body = b"".join(chunks)
         status: str = captured["status"]
         headers: list[tuple[str, str]] = captured["headers"]
+        return status, headers, body
+
+    def _answer_changed(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> list[bytes]:
+        """Run the application, then drop or change its answer."""
+        status, headers, body = self._run_app(environ)
         resource = is_resource_request(environ)
 
         if (

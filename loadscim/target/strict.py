@@ -11,6 +11,10 @@
 - ``drop-attribute=NAME``: the attributes are taken out of every User and Group before it is
   stored, so a create, PUT or PATCH answers without them and no read ever shows them.
 
+- ``undeclared=NAME``: the answers to GET /Schemas leave the attributes out
+  (:func:`undeclare`), as a server whose published schema lacks them; they are stored all the
+  same (with ``drop-attribute=NAME`` too: a server without them).
+
 The storage calls :func:`screen` on every resource it is about to store (create, PUT,
 PATCH, and the same inside /Bulk).
 """
@@ -18,6 +22,7 @@ PATCH, and the same inside /Bulk).
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 
 from scim2_models import InvalidValueException, Resource
@@ -73,3 +78,40 @@ def screen(plan: FaultPlan, resource: Resource[Any]) -> Resource[Any]:
         with contextlib.suppress(KeyError):
             del resource[path]
     return resource
+
+
+def undeclare(names: tuple[str, ...], body: bytes) -> bytes:
+    """An answer to GET /Schemas (a ListResponse or one Schema) without the attributes
+    ``names`` (``title``, ``emails.type``, ``urn:...:User:employeeNumber``)."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    schemas = document.get("Resources") if isinstance(document, dict) else None
+    for schema in schemas if isinstance(schemas, list) else [document]:
+        if isinstance(schema, dict):
+            for name in names:
+                _undeclare(schema, name)
+    return json.dumps(document).encode()
+
+
+def _undeclare(schema: dict[str, Any], name: str) -> None:
+    urn = str(schema.get("id", ""))
+    if name.lower().startswith("urn:"):
+        owner, _, name = name.rpartition(":")
+        if owner.lower() != urn.lower():
+            return
+    elif "2.0:User" not in urn and "2.0:Group" not in urn:
+        return  # a plain name belongs to a core schema
+    head, _, sub = name.partition(".")
+    attributes = schema.get("attributes") or []
+    if not sub:
+        schema["attributes"] = [a for a in attributes if str(a.get("name")).lower() != head.lower()]
+        return
+    for attribute in attributes:
+        if str(attribute.get("name")).lower() == head.lower():
+            attribute["subAttributes"] = [
+                a
+                for a in attribute.get("subAttributes") or []
+                if str(a.get("name")).lower() != sub.lower()
+            ]

@@ -169,3 +169,17 @@ def test_workers_send_and_preflight_the_template(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert verdict_line(result.stdout).startswith("verdict: PASS")
+
+
+@pytest.mark.parametrize("scenario", ["racing_patch", "lifecycle"])
+def test_some_attribute_is_one_the_server_declares(scenario: str) -> None:
+    # A server without title: /Schemas does not declare it, and it stores none. The title
+    # race and lifecycle's update write nickName instead, and nothing is blamed on title.
+    result = loadscim(
+        "run", scenario, "--duration", "3s", "--users", "2",
+        "--target-fault", "undeclared=title", "--target-fault", "drop-attribute=title",
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    assert verdict_line(result.stdout).startswith("verdict: PASS")
+    assert "(writable attribute nickName)" in " ".join(result.stdout.split())

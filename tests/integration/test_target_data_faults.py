@@ -84,3 +84,14 @@ def test_no_schemas_hides_schemas_only() -> None:
         assert call("GET", f"{url}/ServiceProviderConfig").status == 200
     with serve() as url:
         assert call("GET", f"{url}/Schemas").status == 200
+
+
+def test_undeclared_leaves_schemas_out_but_stores() -> None:
+    with serve("undeclared=title") as url:
+        schemas = call("GET", f"{url}/Schemas").json()["Resources"]
+        core = next(s for s in schemas if s["id"] == USER_SCHEMA)
+        assert "title" not in [a["name"] for a in core["attributes"]]
+        one = call("GET", f"{url}/Schemas/{USER_SCHEMA}").json()
+        assert "title" not in [a["name"] for a in one["attributes"]]
+        created = call("POST", f"{url}/Users", user("a", title="Boss"))
+        assert created.status == 201 and created.json()["title"] == "Boss"

@@ -57,6 +57,7 @@ from loadscim.target.faults import (
         ("no-email-type", Flag("no-email-type")),
         ("no-schemas", Flag("no-schemas")),
         ("drop-attribute=title", DropAttribute(("title",))),
+        ("undeclared=title,emails.type", DropAttribute(("title", "emails.type"), "undeclared")),
         ("drop-attribute=title, emails[].type", DropAttribute(("title", "emails.type"))),
         (
             "drop-attribute=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
@@ -143,7 +144,7 @@ def test_every_known_fault_parses_with_a_value() -> None:
             assert parse_fault(name).name == name
             continue
         value = {"latency": "10", "slow-create": "10", "stall": "10/1", "stale-read": "1",
-                 "drop-attribute": "title"}
+                 "drop-attribute": "title", "undeclared": "title"}
         assert parse_fault(f"{name}={value.get(name, '0.5')}").name == name
 
 
@@ -159,7 +160,7 @@ def test_lacking_features_are_flags() -> None:
 def test_spec_round_trips() -> None:
     specs = ["latency=300", "slow-create=5", "stall=500/5", "stale-read=2", "lost-update=0.5",
              "reset=1"]
-    for spec in [*specs, "no-schemas", "drop-attribute=title,name.formatted"]:
+    for spec in [*specs, "no-schemas", "drop-attribute=title,name.formatted", "undeclared=title"]:
         assert parse_fault(parse_fault(spec).spec) == parse_fault(spec)
 
 

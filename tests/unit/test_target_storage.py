@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -218,3 +219,22 @@ def test_drop_attribute_stores_nothing_of_it() -> None:
         {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "g"}
     )
     assert store.create(GROUP, group).display_name == "g"  # a group's name stays
+
+
+def test_undeclare_leaves_attributes_out_of_the_schemas() -> None:
+    from scim2_server.utils import load_default_schemas
+
+    from loadscim.target.strict import undeclare
+
+    schemas = [s.model_dump(mode="json", by_alias=True) for s in load_default_schemas().values()]
+    body = json.dumps({"Resources": schemas}).encode()
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    left = json.loads(undeclare(("title", "emails.type", f"{enterprise}:department"), body))
+    by_id = {s["id"]: s for s in left["Resources"]}
+    user = {a["name"]: a for a in by_id["urn:ietf:params:scim:schemas:core:2.0:User"]["attributes"]}
+    assert "title" not in user and "nickName" in user
+    assert [s["name"] for s in user["emails"]["subAttributes"]] == ["value", "display", "primary"]
+    names = [a["name"] for a in by_id[enterprise]["attributes"]]
+    assert "department" not in names and "employeeNumber" in names
+    one = json.loads(undeclare(("title",), json.dumps(by_id[enterprise]).encode()))
+    assert one == by_id[enterprise]  # a plain name is a core schema's
