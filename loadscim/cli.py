@@ -21,7 +21,7 @@ from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
-from loadscim import auth, distributed, http, options
+from loadscim import auth, baseline, distributed, http, options
 from loadscim.cleanup import run_command
 from loadscim.config import load_gate
 from loadscim.errors import EXIT_ERROR, LoadscimError, UsageError, one_line
@@ -106,6 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--gate", default="", metavar="FILE", help="judge the run again against this gate file"
+    )
+    report.add_argument(
+        "--baseline", default="", metavar="FILE",
+        help="summary of an earlier run that the gate's relative lines compare with",
     )
     return parser
 
@@ -248,17 +252,16 @@ def report(args: argparse.Namespace) -> int:
             "written by `loadscim run --json FILE`"
         ) from None
     summary, verdict = from_json(data, str(args.summary))
+    if args.baseline and not args.gate:
+        raise UsageError(
+            "--baseline: a saved summary is judged against a baseline only with --gate (a "
+            "gate with lines such as 'p99 < 1.2 * baseline'); add --gate FILE"
+        )
     if args.gate:
-        verdict = evaluate(load_gate(options.resolve_gate(args.gate)), summary)
+        gate = baseline.resolve(load_gate(options.resolve_gate(args.gate)), args.baseline)
+        verdict = evaluate(gate, summary)
     outputs = _report_paths(args)
-    written = write_reports(
-        summary,
-        verdict,
-        json=outputs.get("--json"),
-        junit=outputs.get("--junit"),
-        html=outputs.get("--html"),
-        hdr_log=outputs.get("--hdr-log"),
-    )
+    written = write_reports(summary, verdict, **outputs, option_names=options.report_names("run"))
     if args.text or not outputs:
         sys.stdout.write(render_text(summary, verdict))
     for path_written in written:

@@ -14,6 +14,7 @@ The grammar (every key optional)::
     "POST /Users" = ["p95 < 300ms", "p99_corrected < 1s", "max < 5s", "avg < 100ms"]
     "PATCH /Groups/{id}" = "p50 < 50ms"
     "GET /Users/{id}" = { rules = ["p95 < 200ms"], min_samples = 100 }
+    "DELETE /Users/{id}" = ["p99 < 1.2 * baseline"]   # relative to --baseline summary.json
 
     [errors_by_endpoint]
     "POST /Users" = "rate < 2%"
@@ -24,7 +25,8 @@ The grammar (every key optional)::
 A latency rule is ``STAT OP LIMIT``: STAT is ``pNN`` (any percentile in (0, 100], such as
 ``p99.9``), ``max`` or ``avg``, with ``_corrected`` to read the coordinated-omission-corrected
 histogram; OP is ``<`` or ``<=``; LIMIT carries a unit (``us``, ``ms``, ``s``) and is kept as
-integer microseconds. A rate is ``rate OP N%`` with N in 0..100.
+integer microseconds. A relative rule ``STAT OP FACTOR * baseline`` (``p99 <= baseline``: a
+factor of 1) takes its limit from a baseline run (:mod:`loadscim.baseline`). A rate is ``rate OP N%`` with N in 0..100.
 
 Every error is a :class:`~loadscim.errors.GateError` whose message is one line that names the
 file, the table and the key, shows the value, states the rule and gives the fix.
@@ -89,6 +91,14 @@ class LatencyRule:
     """The limit as written, with its unit: ``300ms``."""
     corrected: bool = False
     """Read the coordinated-omission-corrected histogram."""
+    factor: str = ""
+    """A rule relative to a baseline run (``p99 < 1.2 * baseline``): the factor as written
+    (``1.2``); "" for an absolute limit. :func:`loadscim.baseline.apply_baseline` sets the
+    limit from the baseline's value of the same statistic."""
+    baseline_us: int | None = None
+    """The baseline's value of the statistic (None until a baseline is applied)."""
+    baseline_samples: int = 0
+    """Samples behind :attr:`baseline_us`."""
 
     @property
     def percentile(self) -> float | None:
@@ -97,12 +107,13 @@ class LatencyRule:
 
     @property
     def unit(self) -> str:
-        return re.sub(r"^[-+.\d]+", "", self.limit_text)
+        return re.sub(r"^[-+.\d]+", "", self.limit_text) or "ms"
 
     @property
     def text(self) -> str:
         suffix = "_corrected" if self.corrected else ""
-        return f"{self.stat}{suffix} {self.op} {self.limit_text}"
+        limit = f"{self.factor} * baseline" if self.factor else self.limit_text
+        return f"{self.stat}{suffix} {self.op} {limit}"
 
     def holds(self, value_us: float) -> bool:
         return value_us < self.limit_us if self.op == "<" else value_us <= self.limit_us
@@ -602,7 +613,32 @@ _UNIT_ALIASES = {
 _STAT_ALIASES = {"mean": "avg", "average": "avg", "median": "p50", "maximum": "max"}
 
 
+_RELATIVE = re.compile(
+    r"\s*(?P<stat>[A-Za-z_][\w.]*)\s*(?P<op><=?)\s*"
+    r"(?:(?P<num>\+?(?:\d+(?:\.\d*)?|\.\d+))\s*\*\s*)?baseline\s*"
+)
+
+
+def _parse_relative(text: str, fail: _Fail) -> LatencyRule:
+    """``p99 < 1.2 * baseline`` (or ``p99 <= baseline``): a limit relative to a baseline run."""
+    match = _RELATIVE.fullmatch(text)
+    if not match:
+        fail("is not a relative latency rule; write it as 'p99 < 1.2 * baseline'")
+    stat, op, num = match.group("stat", "op", "num")
+    corrected = stat.endswith("_corrected")
+    base = stat.removesuffix("_corrected")
+    if not _valid_stat(base):
+        fail(f"uses unknown statistic {base!r}; write e.g. 'p99 < 1.2 * baseline'")
+    factor = (num or "1").lstrip("+")
+    if Decimal(factor) <= 0:
+        fail(f"has a factor of {factor}, which no request can meet; write e.g. "
+             f"'{stat} {op} 1.2 * baseline'")
+    return LatencyRule(base, op, 0, "", corrected, factor=factor)
+
+
 def _parse_latency(text: str, fail: _Fail) -> LatencyRule:
+    if "baseline" in text:
+        return _parse_relative(text, fail)
     match = _RULE.fullmatch(text)
     example = "write it as '<statistic> < <limit><unit>', e.g. 'p95 < 300ms'"
     if not match or not match.group("stat"):

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlparse
 
-from loadscim import auth, http
+from loadscim import auth, baseline, http
 from loadscim.config import Gate, load_gate, parse_gate
 from loadscim.duration import parse_duration
 from loadscim.errors import UsageError
@@ -212,6 +212,8 @@ RUN_OPTIONS: tuple[Option, ...] = (
     # loadscim's own, in both parsers.
     Option("--gate", "gate file (TOML) that decides the verdict, or the name of a shipped "
            "one (ci, lifecycle, soak ...)", metavar="FILE", parse=lambda v: resolve_gate(v)),
+    Option("--baseline", "summary of an earlier run (--json FILE) that gate lines such as "
+           "'p99 < 1.2 * baseline' compare with (regression gating)", metavar="FILE"),
     Option("--seed", "seed of the workload plan (default 0)", type=int, default=0,
            web_ui=True, metavar="N"),
     Option("--run-id", "run id, for the namespace loadscim-<run id>- (default: a new one)",
@@ -302,6 +304,9 @@ class Report:
 
 
 REPORTS: tuple[Report, ...] = (
+    Report("summary_md", "--summary-md", "--summary-md",
+           "write a Markdown verdict, gate table and top findings (for $GITHUB_STEP_SUMMARY "
+           "or a pull-request comment)"),
     Report("junit", "--junit", "--junit",
            "write the verdict as JUnit XML (a test case per gate line and checker)"),
     Report("json", "--json", "--report-json",
@@ -390,6 +395,7 @@ class RunOptions:
     target_fault: list[str] = field(default_factory=list)
     check: bool = False
     gate: str = ""
+    baseline: str = ""
     seed: int = 0
     run_id: str = ""
     history: str = ""
@@ -571,7 +577,8 @@ def validate(values: Any, via: Via = "run", worker: bool = False) -> RunOptions:
         if path:
             check_writable(names[report.key], path)
             opts.reports[report.key] = path
-    opts.judge = load_gate(opts.gate) if opts.gate else parse_gate(DEFAULT_GATE, "default")
+    judge = load_gate(opts.gate) if opts.gate else parse_gate(DEFAULT_GATE, "default")
+    opts.judge = baseline.resolve(judge, opts.baseline)
     return opts
 
 

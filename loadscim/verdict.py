@@ -279,7 +279,7 @@ def _latency_rule(
 
     def result(status: Status, why: str, samples: int | None = None, shown: str = "") -> LineResult:
         reason = f"{label}: {why}" if status is Status.UNKNOWN else why
-        return LineResult("latency", rule.text, endpoint, status, shown, rule.limit_text,
+        return LineResult("latency", rule.text, endpoint, status, shown, _limit_shown(rule),
                           reason, samples)
 
     if stats is None or (stats.requests == 0 and stats.hist.get_total_count() == 0):
@@ -291,17 +291,34 @@ def _latency_rule(
     samples = hist.get_total_count()
     if samples == 0:
         return result(Status.UNKNOWN, f"no samples, fewer than min_samples {needed}", 0)
-    observed_us = _read(hist, rule)
+    observed_us = read_stat(hist, rule)
     shown = format_in_unit(observed_us, rule.unit)
     if samples < needed:
         why = f"only {samples} samples, fewer than min_samples {needed}"
+        return result(Status.UNKNOWN, why, samples, shown)
+    if rule.factor and rule.baseline_us is None:
+        return result(Status.UNKNOWN, "no baseline to compare with (--baseline)", samples, shown)
+    if rule.factor and rule.baseline_samples < needed:
+        why = (f"the baseline has only {rule.baseline_samples} samples, fewer than "
+               f"min_samples {needed}")
         return result(Status.UNKNOWN, why, samples, shown)
     if rule.holds(observed_us):
         return result(Status.PASS, "", samples, shown)
     return result(Status.FAIL, f"{label} observed {shown}", samples, shown)
 
 
-def _read(hist: HdrHistogram, rule: LatencyRule) -> float:
+def _limit_shown(rule: LatencyRule) -> str:
+    """``300ms``; a relative rule: ``312ms (1.2 * baseline 260ms)``."""
+    if not rule.factor:
+        return rule.limit_text
+    if rule.baseline_us is None:
+        return f"{rule.factor} * baseline"
+    base = format_in_unit(rule.baseline_us, rule.unit)
+    return f"{rule.limit_text} ({rule.factor} * baseline {base})"
+
+
+def read_stat(hist: HdrHistogram, rule: LatencyRule) -> float:
+    """The statistic of ``rule`` (``p99``, ``max``, ``avg``) read from ``hist``, in us."""
     if rule.stat == "max":
         return float(hist.get_max_value())
     if rule.stat == "avg":

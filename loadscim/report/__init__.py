@@ -7,6 +7,7 @@
 - :func:`~loadscim.report.junit.to_junit`: JUnit XML for CI test reports (``--junit``).
 - :func:`~loadscim.report.html.to_html`: one self-contained HTML page (``--html``).
 - :func:`~loadscim.report.hdrlog.write_hdr_log`: an HdrHistogram interval log (``--hdr-log``).
+- :func:`~loadscim.report.markdown.to_markdown`: a Markdown summary for CI (``--summary-md``).
 - :func:`write_reports`: any combination of those files at once.
 """
 
@@ -21,13 +22,15 @@ from loadscim.report.hdrlog import write_hdr_log
 from loadscim.report.html import to_html
 from loadscim.report.json import to_json
 from loadscim.report.junit import to_junit
+from loadscim.report.markdown import to_markdown
 from loadscim.report.text import render_text
 from loadscim.summary import RunSummary
 from loadscim.verdict import Verdict
 
 __all__ = ["check_writable", "render_text", "write_reports"]
 
-OPTIONS = {key: "--" + key.replace("_", "-") for key in ("json", "junit", "html", "hdr_log")}
+OPTIONS = {key: "--" + key.replace("_", "-") for key in ("json", "junit", "html", "hdr_log",
+                                                        "summary_md")}
 """The option of each report in messages, unless told otherwise (``--json``; the table of
 report options is :data:`loadscim.options.REPORTS`)."""
 
@@ -63,6 +66,7 @@ def write_reports(
     junit: str | os.PathLike[str] | None = None,
     html: str | os.PathLike[str] | None = None,
     hdr_log: str | os.PathLike[str] | None = None,
+    summary_md: str | os.PathLike[str] | None = None,
     option_names: Mapping[str, str] = OPTIONS,
 ) -> list[str]:
     """Write each requested report (creating parent directories); return the paths written.
@@ -79,6 +83,7 @@ def write_reports(
         ("junit", junit, writer(lambda: to_junit(summary, verdict))),
         ("html", html, writer(lambda: to_html(summary, verdict).encode("utf-8"))),
         ("hdr_log", hdr_log, lambda path: write_hdr_log(summary, path)),
+        ("summary_md", summary_md, writer(lambda: to_markdown(summary, verdict).encode("utf-8"))),
     ]
     written: list[str] = []
     failed: list[str] = []
