@@ -26,7 +26,8 @@ A latency rule is ``STAT OP LIMIT``: STAT is ``pNN`` (any percentile in (0, 100]
 ``p99.9``), ``max`` or ``avg``, with ``_corrected`` to read the coordinated-omission-corrected
 histogram; OP is ``<`` or ``<=``; LIMIT carries a unit (``us``, ``ms``, ``s``) and is kept as
 integer microseconds. A relative rule ``STAT OP FACTOR * baseline`` (``p99 <= baseline``: a
-factor of 1) takes its limit from a baseline run (:mod:`loadscim.baseline`). A rate is ``rate OP N%`` with N in 0..100.
+factor of 1) takes its limit from a baseline run (:mod:`loadscim.baseline`). A rate is
+``rate OP N%`` with N in 0..100.
 
 Every error is a :class:`~loadscim.errors.GateError` whose message is one line that names the
 file, the table and the key, shows the value, states the rule and gives the fix.
