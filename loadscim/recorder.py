@@ -32,6 +32,7 @@ from loadscim.drift import describe as describe_drift
 from loadscim.ops import Op, Trial, Violation, dumps_trial
 from loadscim.summary import (
     ALL,
+    MAX_GROUP_EXAMPLES,
     CheckerStats,
     EndpointStats,
     FindingGroup,
@@ -265,6 +266,13 @@ class Recorder:
             stats.kinds["server-error"] = stats.kinds.get("server-error", 0) + tally.errors
             if tally.example is not None and len(stats.examples) < self.max_examples:
                 stats.examples.append(tally.example)
+            finding = tally.finding
+            group = stats.group(
+                "server-error", f"{finding.endpoint} ({finding.dialect} {finding.step})"
+            )
+            group.count += tally.errors
+            if tally.example is not None and len(group.examples) < MAX_GROUP_EXAMPLES:
+                group.examples.append(tally.example)
             summary.notes.append(f"compatibility: {compatibility.server_error_line(tally)}")
             extra.append({**vars(tally.finding), "count": tally.errors, "sends": tally.sends})
         summary.checkers[compatibility.NAME] = stats

@@ -7,7 +7,7 @@ from histories import ok, trial, user
 from summaries import judged
 
 from loadscim.checks import reconcile
-from loadscim.ops import Violation
+from loadscim.ops import Op, Violation
 from loadscim.recorder import Recorder
 from loadscim.report import render_text
 from loadscim.report.html import to_html
@@ -92,3 +92,16 @@ def test_reconcile_leaves_unstored_attributes_alone() -> None:
     assert reconcile.check(t) == []
     t.meta["unjudged"] = []
     assert [v.kind for v in reconcile.check(t)] == ["stale"]
+
+
+def test_repeated_server_errors_are_one_group_per_request_shape() -> None:
+    recorder = Recorder("r1")
+    for seq in range(4):
+        op = Op(
+            "info", "patch", seq=seq, resource_type="User", resource_id="u1", status=500,
+            endpoint="PATCH /Users/{id}", observed=None, start_us=seq, end_us=seq + 1,
+        )  # fmt: skip
+        recorder.judge_request("okta", "set_active", op)
+    stats = recorder.summary().checkers["compatibility"]
+    (group,) = stats.groups.values()
+    assert group.key == "server-error PATCH /Users/{id} (okta set_active)" and group.count == 4
