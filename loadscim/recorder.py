@@ -30,6 +30,7 @@ from loadscim.checks import compatibility
 from loadscim.drift import Drift
 from loadscim.drift import describe as describe_drift
 from loadscim.ops import Op, Trial, Violation, dumps_trial
+from loadscim.scim.patch import PatchError, attribute_writes
 from loadscim.summary import (
     ALL,
     MAX_GROUP_EXAMPLES,
@@ -68,6 +69,27 @@ class Tracked:
     """An ok DELETE (or a 404 to one) removed it."""
     uncertain: bool = False
     """An ``info`` write touched it: its state may be either."""
+
+
+def fold_write(item: Tracked, op: Op) -> None:
+    """Fold an ok PUT or PATCH into the model of a resource, for what the scenario put in
+    the model (the attribute paths in ``item.attributes``, ``active`` once set): the last
+    ok write is what reconciliation expects. Scenarios need not fold by hand."""
+    # A PUT's body read as a path-less replace: a declared attribute it leaves out keeps its
+    # value in the model (the scenarios' PUTs send the whole resource).
+    operations = op.value if op.kind == "patch" else [{"op": "replace", "value": op.value}]
+    try:
+        writes = attribute_writes(operations)
+    except PatchError:
+        return
+    declared = {path.lower(): path for path in item.attributes}
+    for path, value in writes.items():
+        if path.lower() == "active":
+            if item.active is not None and isinstance(value, bool):
+                item.active = value
+                item.deactivated = not value
+        elif path.lower() in declared:
+            item.attributes[declared[path.lower()]] = value
 
 
 class Recorder:
@@ -304,6 +326,8 @@ class Recorder:
                     self._bound_deleted()
             elif op.type == "info":
                 item.uncertain = True  # it may or may not have happened
+            elif op.type == "ok" and op.kind in ("replace", "patch"):
+                fold_write(item, op)
 
     def track(self, resource_type: str, resource_id: str, name: str) -> Tracked:
         key = (resource_type, resource_id)

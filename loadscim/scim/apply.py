@@ -2,7 +2,7 @@
 
 RFC 7644 3.5.2: "Implementers MAY support PATCH"; a service provider whose
 ServiceProviderConfig says ``patch.supported: false`` is updated the way Okta updates
-profiles (REFERENCE.md): GET the resource, change it, PUT the whole resource back. This
+profiles (docs/scim-reference.md): GET the resource, change it, PUT the whole resource back. This
 module makes the PUT body: the resource as read, with the operations' effects (attribute
 writes as :func:`~loadscim.scim.patch.attribute_writes` reads them, member changes as
 :func:`~loadscim.scim.patch.member_changes` reads them) and without ``meta``. Pure.

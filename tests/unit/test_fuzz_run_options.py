@@ -17,6 +17,7 @@ import io
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
@@ -247,31 +248,38 @@ def run_options(draw: st.DrawFn) -> tuple[list[str], dict[str, str | None]]:
     return args, env
 
 
-def check(args: list[str], env: dict[str, str | None]) -> tuple[int, str, str]:
-    """Run `loadscim run --check ARGS` in this process: (exit code, stdout, stderr)."""
+@contextlib.contextmanager
+def environment(env: dict[str, str | None]) -> Iterator[None]:
+    """``env`` in os.environ (None or a NUL byte: unset) for the block, then as it was."""
     saved = {key: os.environ.get(key) for key in env}
-    out, err = io.StringIO(), io.StringIO()
     try:
         for key, value in env.items():
             if value is None or "\x00" in value:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        with (
-            contextlib.redirect_stdout(out),
-            contextlib.redirect_stderr(err),
-            contextlib.chdir(ROOT),
-        ):
-            try:
-                code = cli.main(["run", "--check", *args])
-            except SystemExit as exit_:
-                code = exit_.code if isinstance(exit_.code, int) else 3
+        yield
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def check(args: list[str], env: dict[str, str | None]) -> tuple[int, str, str]:
+    """Run `loadscim run --check ARGS` in this process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        environment(env),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        contextlib.chdir(ROOT),
+    ):
+        try:
+            code = cli.main(["run", "--check", *args])
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 3
     return code, out.getvalue(), err.getvalue()
 
 
@@ -400,13 +408,7 @@ def via_locust(pairs: list[tuple[str, str]], env: dict[str, str | None]) -> str 
     argv = ["-f", "scenarios/lifecycle.py"]
     for option, value in pairs:
         argv += [LOCUST_NAMES.get(option, option), value]
-    saved = {key: os.environ.get(key) for key in env}
-    try:
-        for key, value in env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with environment(env):
         with contextlib.redirect_stderr(io.StringIO()), contextlib.chdir(TMP):
             try:
                 parsed = get_parser().parse_args(argv)
@@ -420,12 +422,6 @@ def via_locust(pairs: list[tuple[str, str]], env: dict[str, str | None]) -> str 
                 message = message.replace(locusts, ours)
             return message
         return None
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def via_run(pairs: list[tuple[str, str]], env: dict[str, str | None]) -> str | None:

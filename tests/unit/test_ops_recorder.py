@@ -150,3 +150,37 @@ def test_declared_checkers_are_reported_before_any_trial_finishes():
     master = Recorder("run1")
     master.absorb(recorder.drain())  # a worker's declarations reach the master
     assert set(master.checker_stats) == {"lost_update", "conflict_status", "bulk"}
+
+
+def test_the_model_folds_every_ok_write_of_what_the_scenario_declared():
+    recorder = Recorder("r")
+    recorder.on_op(Op("ok", "create", resource_type="User", resource_id="u1", observed={}))
+    (item,) = recorder.live()
+    item.active = True
+    item.attributes = {"title": "Engineer", "name.givenName": "Ada"}
+
+    def write(type_, kind, value):
+        recorder.on_op(Op(type_, kind, resource_type="User", resource_id="u1", value=value))
+
+    write("ok", "replace", {"userName": "n", "name": {"givenName": "Grace"}, "title": "Admiral",
+                            "nickName": "not declared"})  # fmt: skip
+    assert item.attributes == {"title": "Admiral", "name.givenName": "Grace"}
+    write("ok", "patch", [{"op": "replace", "path": "active", "value": False}])
+    assert item.active is False and item.deactivated
+    write("fail", "patch", [{"op": "replace", "value": {"active": True}}])  # refused: no effect
+    assert item.active is False
+    write("ok", "patch", [{"op": "Replace", "value": {"active": "True", "TITLE": "Boss"}}])
+    assert item.active is True and not item.deactivated and item.attributes["title"] == "Boss"
+    write("ok", "patch", [{"op": "remove"}])  # not a PATCH the model can read: left alone
+    assert not item.uncertain and item.attributes["title"] == "Boss"
+
+
+def test_active_is_folded_only_once_the_scenario_tracks_it():
+    recorder = Recorder("r")
+    recorder.on_op(Op("ok", "create", resource_type="User", resource_id="u1", observed={}))
+    recorder.on_op(
+        Op("ok", "patch", resource_type="User", resource_id="u1",
+           value=[{"op": "replace", "path": "active", "value": False}])
+    )  # fmt: skip
+    (item,) = recorder.live()
+    assert item.active is None and not item.deactivated
