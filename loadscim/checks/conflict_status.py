@@ -12,6 +12,11 @@ The rules it enforces:
   resource carry the same If-Match and one of them is ok, the refused others must be 412
   (429 is not judged), and every 412 carries the Error body. A 412 to a write without
   If-Match is allowed: it is a definite no-effect ``fail``.
+- RFC 7644 3.14: "When supported, SCIM ETags MUST be specified as an HTTP header and
+  SHOULD be specified within the 'version' attribute contained in the resource's 'meta'
+  attribute." In a trial whose ``meta["etag_advertised"]`` is true (the
+  ServiceProviderConfig says ``etag.supported``), an ok ``get`` with neither an ``ETag``
+  header nor ``meta.version`` leaves the client nothing to send as If-Match.
 - No 5xx caused by contention: a write answered 5xx (not 501) while another write to the
   same resource was in flight (for creates: another create of the same userName,
   externalId or displayName) is a violation. A timeout without an answer is not judged.
@@ -22,7 +27,8 @@ If-Match header sent, ``status``, ``scim_type`` and ``observed`` the Error body.
 
 Violation kinds: ``no-error-schema`` (a 409 or 412 without the Error body),
 ``no-uniqueness-scimtype`` (a 409 to a create whose scimType is not uniqueness), ``not-412``
-(a write that lost an If-Match race refused with another status), ``5xx-on-conflict``.
+(a write that lost an If-Match race refused with another status), ``5xx-on-conflict``,
+``etag-missing`` (an ok read without an ETag although the server advertises ETags).
 """
 
 from __future__ import annotations
@@ -79,7 +85,21 @@ def check(trial: Trial) -> list[Violation]:
                     [op, *rivals[:3]],
                 )
     _if_match_losers(report, writes)
+    if trial.meta.get("etag_advertised"):
+        _etag_missing(report, trial.ops)
     return report.violations
+
+
+def _etag_missing(report: Report, ops: list[Op]) -> None:
+    read = next((op for op in ops if op.kind == "get" and op.type == "ok" and not op.etag), None)
+    if read is not None:
+        report.add(
+            "etag-missing",
+            _where(read),
+            "an ETag header on every resource answer once etag is supported (RFC 7644 3.14)",
+            "a read answered 200 with neither an ETag header nor meta.version",
+            [read],
+        )
 
 
 def _if_match_losers(report: Report, writes: list[Op]) -> None:

@@ -31,6 +31,14 @@ Grammar (one spec per ``--fault``; several faults combine)::
     no-patch                   ServiceProviderConfig patch.supported false; PATCH answers 501
     no-filter                  ServiceProviderConfig filter.supported false; filter ignored
     group-create-drops-members[=F]  POST /Groups ignores ``members`` (an empty group)
+    409-no-scimtype[=F]        a 409 answered without ``scimType``
+    400-on-conflict[=F]        a create of a taken unique value answered 400, not 409
+    409-on-if-match[=F]        a write whose If-Match failed answered 409, not 412
+    412-no-error[=F]           a 412 answered with a plain-text body, not the SCIM Error
+    etag-absent[=F]            no ETag header and no meta.version in answers, although the
+                               ServiceProviderConfig says etag is supported
+    delete-deactivates[=F]     DELETE of a User answered 204, but the user is only
+                               deactivated: still readable and listed
 
 ``F`` is a number from 0 to 1: a probability per eligible request (or operation), drawn
 from a ``random.Random`` seeded per fault, so a run is repeatable given ``--seed``.
@@ -60,6 +68,12 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "drop-after-commit": 0.2,
     "bulk-partial": 1.0,
     "group-create-drops-members": 1.0,
+    "409-no-scimtype": 1.0,
+    "400-on-conflict": 1.0,
+    "409-on-if-match": 1.0,
+    "412-no-error": 1.0,
+    "etag-absent": 1.0,
+    "delete-deactivates": 1.0,
 }
 
 #: Robustness faults: NAME=F, F required (error-rate=F too).
@@ -115,6 +129,12 @@ _DESCRIPTIONS: dict[str, str] = {
     "drop-after-commit": "writes applied, then the connection closed without an answer",
     "bulk-partial": "every second /Bulk operation skipped but reported ok",
     "group-create-drops-members": "POST /Groups creates the group without its members",
+    "409-no-scimtype": "409 answers without scimType",
+    "400-on-conflict": "creates of a taken unique value answered 400 instead of 409",
+    "409-on-if-match": "writes whose If-Match failed answered 409 instead of 412",
+    "412-no-error": "412 answers with a plain-text body instead of the SCIM Error",
+    "etag-absent": "answers without ETag header or meta.version (etag still advertised)",
+    "delete-deactivates": "DELETE of a User answered 204 but only deactivates it",
     "timeout": "resource requests held 60 s without an answer, not applied",
     "reset": "resource requests reset without an answer, not applied",
     "non-json": "resource requests answered 200 with an HTML page, not applied",

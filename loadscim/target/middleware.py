@@ -50,6 +50,8 @@ TIMEOUT_SECONDS = 60.0
 _BEFORE = ("error-rate", "throttle", "reset", "timeout", "redirect", "non-json")
 PATHLESS_500 = "500-on-pathless-patch"
 _AFTER = ("truncated-json", "wrong-content-type", "huge-body")
+# Faults that change what the application answered about a conflict or a version.
+_REWRITE = ("409-no-scimtype", "400-on-conflict", "409-on-if-match", "412-no-error", "etag-absent")
 
 _HTML = (
     b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
@@ -200,6 +202,7 @@ class FaultMiddleware:
         self.before = tuple(name for name in _BEFORE if name in plan)
         self.pathless_500 = PATHLESS_500 in plan
         self.after = tuple(name for name in _AFTER if name in plan)
+        self.rewrite = tuple(name for name in _REWRITE if name in plan)
         self.drop_after_commit = "drop-after-commit" in plan
         self.no_schemas = "no-schemas" in plan
         self.undeclared = plan.dropped_attributes("undeclared")
@@ -231,7 +234,7 @@ class FaultMiddleware:
                 # application's own lock is not held meanwhile, so nothing else waits.
                 with self.create_worker:
                     gevent.sleep(self.slow_create)
-        if not (self.after or self.drop_after_commit):
+        if not (self.after or self.drop_after_commit or self.rewrite):
             self._delay()
             return self.app(environ, start_response)
         return self._answer_changed(environ, start_response)
@@ -330,6 +333,10 @@ class FaultMiddleware:
         ):
             raise DropConnection(reset=False)
 
+        if resource and self.rewrite:
+            status, headers, body = rewrite_answer(
+                self.rewrite, self.dice, environ, status, headers, body
+            )
         if resource and body:
             for name in self.after:
                 if not self.dice.roll(name):
@@ -344,6 +351,42 @@ class FaultMiddleware:
                     body += b" " * max(0, HUGE_BODY_BYTES - len(body))
                 break
         return self._send(start_response, status, headers, body)
+
+
+def rewrite_answer(
+    faults: tuple[str, ...],
+    dice: Dice,
+    environ: WSGIEnvironment,
+    status: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The application's answer as a server with these faults gives it."""
+    scim = [("Content-Type", SCIM_JSON)]
+    if status.startswith("409"):
+        if "400-on-conflict" in faults and is_create(environ) and dice.roll("400-on-conflict"):
+            error = json.loads(scim_error(400, "Bad request (injected by --fault 400-on-conflict)"))
+            error["scimType"] = "invalidValue"
+            return "400 Bad Request", scim, json.dumps(error).encode()
+        if "409-no-scimtype" in faults and dice.roll("409-no-scimtype"):
+            error = json.loads(body or b"{}")
+            error.pop("scimType", None)
+            return status, headers, json.dumps(error).encode()
+    if status.startswith("412"):
+        if "409-on-if-match" in faults and dice.roll("409-on-if-match"):
+            return "409 Conflict", scim, scim_error(409, "Conflict (--fault 409-on-if-match)")
+        if "412-no-error" in faults and dice.roll("412-no-error"):
+            return status, [("Content-Type", "text/plain")], b"Precondition Failed\n"
+    if "etag-absent" in faults and dice.roll("etag-absent"):
+        headers = [(k, v) for k, v in headers if k.lower() != "etag"]
+        if status.startswith("2") and body:
+            document = json.loads(body)
+            listed = document.get("Resources") if isinstance(document, dict) else None
+            for resource in [document, *(listed if isinstance(listed, list) else [])]:
+                if isinstance(resource, dict) and isinstance(resource.get("meta"), dict):
+                    resource["meta"].pop("version", None)
+            body = json.dumps(document).encode()
+    return status, headers, body
 
 
 def start_stall(plan: FaultPlan) -> gevent.Greenlet | None:

@@ -14,6 +14,8 @@ serves every request from one OS thread, in greenlets). The faults it carries:
   if it had been written, and writes nothing.
 - ``ignore-if-match``: :class:`loadscim.target.service.FaultyService` tells the storage to
   skip the version check of the write that follows.
+- ``delete-deactivates``: a DELETE of a User sets ``active`` false and keeps the user (the
+  answer is still 204): it stays readable and listed.
 - ``stale-read``: GET by id and searches see every resource as it was SECONDS ago, like a
   lagging read replica. The handler's own reads (before a PATCH, PUT or DELETE) are fresh.
 - ``strict-email``, ``require-formatted``, ``no-email-type``, ``drop-attribute``: every
@@ -219,6 +221,16 @@ class FaultyStorage(InMemoryStorage):
         with self.lock:
             stored = self._stored(resource_type, resource_id)
             self._check_version(stored, expected_version)
+            if hasattr(stored, "active") and self.dice.roll("delete-deactivates"):
+                if stored.active is not False:
+                    kept = stored.model_copy(deep=True)
+                    kept.active = False
+                    assert kept.meta is not None
+                    kept.meta = kept.meta.model_copy(
+                        update={"last_modified": self.clock(), "version": self.next_version()}
+                    )
+                    self._commit(kept, self._values_of(kept), stored)
+                return
             key = _key(stored)
             self._remember(key, stored, None)
             self._remove(key)

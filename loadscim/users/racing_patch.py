@@ -12,7 +12,8 @@ touches, ``--fan-out`` K requests in flight together:
 - ``replace``: K concurrent ``PATCH replace title`` (or the writable attribute the target
   declares in /Schemas) of one user with distinct values, no If-Match;
 - ``if-match``: the same with ``If-Match`` set to the ETag the server gave: at most one
-  writer may win, the others must hear 412 (RFC 7644 3.14). On a target whose
+  writer may win, the others must hear 412 (RFC 7644 3.14); a read that gives no ETag
+  ends the trial with ``etag-missing`` (``conflict_status``). On a target whose
   ServiceProviderConfig says ``etag`` is not supported, this trial is not run and ``if_match``
   is reported "not applicable"; without ``Group`` in /ResourceTypes the membership trials
   are not run and ``membership_race`` is reported "not applicable".
@@ -126,7 +127,9 @@ class RacingPatchUser(ScimUser):
         uid = users[0]
         kind = "if-match" if if_match else "replace"
         attribute = self.writable_attribute
-        trial = self.new_trial(kind, CHECKS, attributes=[attribute], user=uid)
+        trial = self.new_trial(
+            kind, CHECKS, attributes=[attribute], user=uid, etag_advertised=if_match
+        )
         scim = self.scim.for_trial(trial)
         etag = None
         if if_match:

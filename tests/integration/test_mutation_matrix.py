@@ -14,56 +14,63 @@ import os
 import re
 
 import pytest
+from matrix import MATRIX, WITHOUT_FAULT, Row, readme_table
 from runs import ROOT, loadscim, verdict_line
+
+from loadscim.checks.kinds import KINDS
 
 pytestmark = pytest.mark.integration
 
-# fault, scenario, checker that must catch it, violation kind expected among its kinds
-MATRIX = [
-    ("lost-update", "racing_patch", "lost_update", "lost-member"),
-    ("ignore-if-match", "racing_patch", "lost_update", "if-match-ignored"),
-    ("duplicate-create", "duplicate_race", "duplicate_create", "duplicate-201"),
-    ("500-on-conflict", "duplicate_race", "conflict_status", "5xx-on-conflict"),
-    ("ignore-deactivate", "deprovision_storm", "zombie", "zombie-active"),
-    ("stale-read", "lifecycle", "read_your_writes", ""),
-    ("drop-after-commit", "retries", "answered", "applied-without-answer"),
-    ("bulk-partial", "bulk_burst", "bulk", "bulk-unapplied"),
-    ("ignore-deactivate", "okta_crud", "read_your_writes", "stale-read"),
-    ("500-on-pathless-patch", "okta_crud", "compatibility", "server-error"),
-    ("lost-update", "okta_group_push", "lost_update", "lost-member"),
-    ("lost-update", "entra_initial_cycle", "lost_update", "lost-member"),
-    ("lost-update", "entra_group_churn", "lost_update", "lost-member"),
-    ("stale-read", "onboarding_burst", "read_your_writes", "not-found-after-write"),
-    ("lost-update", "soak", "lost_update", "lost-member"),
-    ("group-create-drops-members", "racing_patch", "lost_update", "create-dropped"),
-    ("drop-attribute=title", "lifecycle", "read_your_writes", "not-stored"),
+TRIAL_SCENARIOS = [
+    "bulk_burst",
+    "deprovision_storm",
+    "duplicate_race",
+    "lifecycle",
+    "racing_patch",
+    "retries",
 ]
-TRIAL_SCENARIOS = ["bulk_burst", "deprovision_storm", "duplicate_race", "lifecycle",
-                   "racing_patch", "retries"]
-LIBRARY = ["entra_group_churn", "entra_initial_cycle", "okta_crud", "okta_group_push",
-           "onboarding_burst", "soak"]
-SCENARIOS = sorted({scenario for _, scenario, _, _ in MATRIX})
+LIBRARY = [
+    "entra_group_churn",
+    "entra_initial_cycle",
+    "okta_crud",
+    "okta_group_push",
+    "onboarding_burst",
+    "soak",
+]
+SCENARIOS = sorted({row.scenario for row in MATRIX})
 assert sorted(TRIAL_SCENARIOS + LIBRARY) == SCENARIOS
 ROW = re.compile(r"^\s+(PASS|FAIL|UNKNOWN|N/A)\s+(\w+)\s+(\d+) trials\s+(\d+) violations")
-KINDS = re.compile(r"^\s+kinds: (.*)$")
+KINDS_LINE = re.compile(r"^\s+kinds: (.*)$")
 
 
 def checker_rows(output: str) -> dict[str, tuple[str, int, int, str]]:
     """checker -> (label, trials, violations, kinds) from the text report."""
     rows: dict[str, tuple[str, int, int, str]] = {}
     last = None
+    wrapped = False  # the kinds line goes on, indented by 12
     for line in output.splitlines():
         match = ROW.match(line)
         if match:
             label, name, trials, violations = match.groups()
             rows[name] = (label, int(trials), int(violations), "")
-            last = name
+            last, wrapped = name, False
             continue
-        kinds = KINDS.match(line)
+        kinds = KINDS_LINE.match(line)
         if kinds and last:
             label, trials, violations, _ = rows[last]
             rows[last] = (label, trials, violations, kinds.group(1))
+            wrapped = True
+        elif wrapped and last and line.startswith(" " * 12) and line.strip():
+            label, trials, violations, text = rows[last]
+            rows[last] = (label, trials, violations, f"{text} {line.strip()}")
+        else:
+            wrapped = False
     return rows
+
+
+def kind_names(kinds: str) -> set[str]:
+    """The kinds of a ``kinds: a 3, b 1`` line."""
+    return set(re.findall(r"([\w-]+) \d+", kinds))
 
 
 def run(scenario: str, *faults: str, gate: bool = False) -> tuple[int, str]:
@@ -76,19 +83,49 @@ def run(scenario: str, *faults: str, gate: bool = False) -> tuple[int, str]:
     return result.returncode, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(
-    ("fault", "scenario", "checker", "kind"), MATRIX, ids=[f"{f}-{s}" for f, s, _, _ in MATRIX]
-)
-def test_fault_is_caught(fault, scenario, checker, kind):
-    code, output = run(scenario, fault)
+@pytest.mark.parametrize("row", MATRIX, ids=[f"{row.fault}-{row.scenario}" for row in MATRIX])
+def test_fault_is_caught(row: Row) -> None:
+    code, output = run(row.scenario, row.fault)
     rows = checker_rows(output)
     assert code == 1, output
     assert verdict_line(output).startswith("verdict: FAIL")
-    assert checker in rows, output
-    label, trials, violations, kinds = rows[checker]
+    assert row.checker in rows, output
+    label, trials, violations, kinds = rows[row.checker]
     assert label == "FAIL" and trials > 0 and violations > 0, output
-    assert kind in kinds, output
+    for kind in row.kinds:
+        assert kind in kind_names(kinds), (kind, output)
+    if row.exclusive:
+        unrelated = {
+            name: kinds
+            for name, (_, _, violations, kinds) in rows.items()
+            if violations and name not in (row.checker, *row.also)
+        }
+        assert not unrelated, output
     assert "expected:" in output and "observed:" in output  # the example is printed
+
+
+def test_every_kind_has_a_row() -> None:
+    """Every violation kind is seen failing against a seeded fault (its ``shown_by`` is a
+    row of the matrix that asserts it), except the documented kinds still without one."""
+    assert set(KINDS) >= WITHOUT_FAULT, WITHOUT_FAULT - set(KINDS)
+    rows = {(row.fault, row.scenario): row for row in MATRIX}
+    without = {name for name, kind in KINDS.items() if kind.shown_by is None}
+    assert without == WITHOUT_FAULT, "shrink or fix WITHOUT_FAULT in tests/integration/matrix.py"
+    for name, kind in KINDS.items():
+        if kind.shown_by is not None:
+            row = rows.get(kind.shown_by)
+            assert row is not None and name in row.kinds, (name, kind.shown_by)
+    for row in MATRIX:
+        assert set(row.kinds) <= set(KINDS), row
+        assert not set(row.kinds) & WITHOUT_FAULT, row
+
+
+def test_readme_matrix_is_generated_from_the_table() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### The mutation matrix") :]
+    start = section.index("| fault | scenario |")
+    table = section[start : section.index("\n\n", start) + 1]
+    assert table == readme_table(), "run python tests/integration/matrix.py and paste it"
 
 
 def test_random_server_errors_are_no_compatibility_finding():

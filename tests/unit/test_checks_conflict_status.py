@@ -124,3 +124,19 @@ def test_5xx_without_contention_or_timeouts_are_not_judged() -> None:
         fail("patch", 5, 25, 501, on=G, value=[add("u5")]),  # not implemented: definite
     )
     assert check(t) == []
+
+
+def test_a_read_without_etag_when_etags_are_advertised() -> None:
+    """RFC 7644 3.14: "When supported, SCIM ETags MUST be specified as an HTTP header"."""
+    read = ok("get", 0, 10, on=U, observed=user("ada"))
+    [v] = check(trial(read, etag_advertised=True))
+    assert (v.kind, v.resource) == ("etag-missing", "User/u1")
+    assert "RFC 7644 3.14" in v.expected
+
+
+def test_a_read_with_etag_or_without_etag_support_is_fine() -> None:
+    assert (
+        check(trial(ok("get", 0, 10, on=U, observed=user("ada"), etag=ETAG), etag_advertised=True))
+        == []
+    )
+    assert check(trial(ok("get", 0, 10, on=U, observed=user("ada")))) == []

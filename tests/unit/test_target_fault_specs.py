@@ -107,7 +107,7 @@ def test_good_specs(spec: str, fault: object) -> None:
         ("stall=a/b", "stall takes MS/EVERY_S"),
         ("stale-read=0", "stale-read takes an optional lag in seconds, a number > 0"),
         ("stale-read=inf", "stale-read takes an optional lag in seconds"),
-        ("laterncy=5", "unknown fault 'laterncy'; known faults: 500-on-conflict"),
+        ("laterncy=5", "unknown fault 'laterncy'; known faults: 400-on-conflict"),
         ("laterncy=5", "did you mean 'latency'?"),
         (
             "strict-email=1",
