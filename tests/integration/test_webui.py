@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -131,3 +132,38 @@ def test_web_ui_tabs_and_live_report(tmp_path):
             stdout, stderr = process.communicate(timeout=60)
         assert process.returncode == 1, stdout[-2000:] + stderr[-2000:]
         assert verdict_line(stdout).startswith("verdict: FAIL")
+
+
+def test_the_start_form_shows_loadscim_options_and_checks_them_as_the_command_line(tmp_path):
+    """The web UI's start form has the options loadscim marks for it (not the credential
+    ones); a value the command line refuses is refused there too: one line, no test runs."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with EmbeddedTarget() as target:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", "scenarios/racing_patch.py", "--web-host",
+             "127.0.0.1", "--web-port", str(port), "--host", target.url],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            page = ""
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and not page:
+                try:
+                    page = fetch(f"{base}/").decode()
+                except OSError:
+                    time.sleep(0.3)
+            assert "fan_out" in page and "pace" in page and "token_env" not in page
+            form = {"user_count": "1", "spawn_rate": "1", "host": target.url, "pace": "20000"}
+            urllib.request.urlopen(
+                f"{base}/swarm", data=urllib.parse.urlencode(form).encode(), timeout=10
+            ).read()
+            state = ""
+            while time.monotonic() < deadline + 10 and state != "stopped":
+                time.sleep(0.5)
+                state = json.loads(fetch(f"{base}/stats/requests"))["state"]
+            assert state == "stopped"
+        finally:
+            process.terminate()
+            _, err = process.communicate(timeout=60)
+        assert "loadscim: error: --pace 20000: must be from 0 to 10000" in err, err[-2000:]
