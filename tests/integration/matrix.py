@@ -74,6 +74,10 @@ MATRIX: tuple[Row, ...] = (
         "54 (no-error-schema)", exclusive=True),
     Row("etag-absent", "racing_patch", "conflict_status", ("etag-missing",),
         "15 (etag-missing)", exclusive=True),
+    Row("delete-deactivates", "lifecycle", "read_your_writes", ("found-after-delete",),
+        "32 (found-after-delete) and 32 (zombie-present)", also=("reconcile",), exclusive=True),
+    Row("delete-deactivates", "retries", "idempotency", ("replay-status", "replay-final-state"),
+        "120 (replay-final-state 80, replay-status 40)", exclusive=True),
 )  # fmt: skip
 
 #: Kinds no seeded fault shows yet (tested on hand-written histories only). Each is a defect
@@ -81,7 +85,6 @@ MATRIX: tuple[Row, ...] = (
 #: here; the kind-level test fails when this list is not exactly the kinds without a fault.
 WITHOUT_FAULT: frozenset[str] = frozenset(
     {
-        "found-after-delete",
         "phantom-member",
         "lost-write",
         "unwritten-value",
@@ -89,8 +92,6 @@ WITHOUT_FAULT: frozenset[str] = frozenset(
         "missing",
         "duplicate",
         "stale",
-        "replay-status",
-        "replay-final-state",
         "duplicate-member",
         "duplicate-value",
         "bulk-mismatch",
