@@ -37,12 +37,15 @@ LATENCY_COLUMNS = [
     ("max", "max ms"),
     ("p99c", "p99 corrected ms"),
 ]
+FINDINGS_SHOWN = 5
+"""Finding groups in the checks tab's row of a checker (the HTML report has them all)."""
 CHECK_COLUMNS = [
     ("checker", "Checker"),
     ("status", "Status"),
     ("trials", "Trials"),
     ("violations", "Violations"),
     ("kinds", "Kinds"),
+    ("findings", "Findings (kind subject: count)"),
     ("example", "First example"),
 ]
 
@@ -121,6 +124,9 @@ def extended_stats(rt: Runtime) -> list[dict[str, Any]]:
                 "trials": checker.trials,
                 "violations": checker.violations,
                 "kinds": ", ".join(f"{k} {n}" for k, n in sorted(checker.kinds.items())),
+                "findings": "; ".join(
+                    f"{g.key}: {g.count}" for g in checker.sorted_groups()[:FINDINGS_SHOWN]
+                ),
                 "example": example,
             }
         )

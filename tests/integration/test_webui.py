@@ -82,6 +82,7 @@ def test_web_ui_tabs_and_live_report(tmp_path):
             lost = [row for row in checks if row["checker"] == "lost_update"]
             assert lost and lost[0]["violations"] > 0 and lost[0]["status"] == "FAIL", checks
             assert "lost-member" in lost[0]["kinds"]
+            assert "lost-member members: " in lost[0]["findings"]
             latency = {row["name"]: row for row in tab_rows(base, "loadscim-latency")}
             assert latency["*"]["requests"] > 0 and float(latency["*"]["p99"]) > 0
             assert "PATCH /Groups/{id}" in latency
