@@ -39,6 +39,7 @@ Grammar (one spec per ``--fault``; several faults combine)::
                                ServiceProviderConfig says etag is supported
     delete-deactivates[=F]     DELETE of a User answered 204, but the user is only
                                deactivated: still readable and listed
+    non-idempotent-replay[=F]  a PATCH adding a member (or value) already there adds it again
 
 ``F`` is a number from 0 to 1: a probability per eligible request (or operation), drawn
 from a ``random.Random`` seeded per fault, so a run is repeatable given ``--seed``.
@@ -74,6 +75,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "412-no-error": 1.0,
     "etag-absent": 1.0,
     "delete-deactivates": 1.0,
+    "non-idempotent-replay": 1.0,
 }
 
 #: Robustness faults: NAME=F, F required (error-rate=F too).
@@ -135,6 +137,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "412-no-error": "412 answers with a plain-text body instead of the SCIM Error",
     "etag-absent": "answers without ETag header or meta.version (etag still advertised)",
     "delete-deactivates": "DELETE of a User answered 204 but only deactivates it",
+    "non-idempotent-replay": "a PATCH adding a member or value already there adds it again",
     "timeout": "resource requests held 60 s without an answer, not applied",
     "reset": "resource requests reset without an answer, not applied",
     "non-json": "resource requests answered 200 with an HTML page, not applied",

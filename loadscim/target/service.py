@@ -3,6 +3,8 @@
 - ``ignore-if-match``: :class:`FaultyService` skips the conditional headers of writes
   (PATCH, PUT, DELETE, and the ``version`` of bulk operations), and tells the storage to
   skip its version check for the write that follows.
+- ``non-idempotent-replay``: a PATCH that adds a member (or a value of another multi-valued
+  attribute) the resource already holds adds it again: a replayed add lists it twice.
 - ``bulk-partial``: :class:`FaultyHandler` skips every second operation (by position in the
   request) of a misbehaving /Bulk request, and reports it as done: a POST gets a made-up
   id, a PUT or PATCH the resource as it would have become, a DELETE its 204.
@@ -26,7 +28,7 @@ from loadscim.target.storage import FaultyStorage
 
 
 class FaultyService(ScimService):
-    """ScimService, with ``ignore-if-match``."""
+    """ScimService, with ``ignore-if-match`` and ``non-idempotent-replay``."""
 
     def __init__(
         self,
@@ -40,6 +42,7 @@ class FaultyService(ScimService):
         self.storage = storage
         self.dice = dice
         self._ignore_if_match = "ignore-if-match" in dice.plan
+        self._replay_twice = "non-idempotent-replay" in dice.plan
 
     def check_preconditions(
         self, resource: Resource[Any], method: str, conditions: Conditions
@@ -51,6 +54,33 @@ class FaultyService(ScimService):
             if ignore:
                 return True
         return super().check_preconditions(resource, method, conditions)
+
+
+    def apply_patch(
+        self, current: Resource[Any], patch_op: PatchOp[Any], conditions: Conditions
+    ) -> Resource[Any] | None:
+        if not (self._replay_twice and self.dice.roll("non-idempotent-replay")):
+            return super().apply_patch(current, patch_op, conditions)
+        before = current.model_copy(deep=True)
+        changed = super().apply_patch(current, patch_op, conditions)
+        again = False
+        for operation in patch_op.operations or []:
+            attribute = str(operation.path or "")
+            held = getattr(before, attribute, None) if attribute.isidentifier() else None
+            if operation.op != "add" or not isinstance(held, list):
+                continue
+            values = operation.value if isinstance(operation.value, list) else [operation.value]
+            for value in values:
+                item = next((i for i in held if i.value == _value_of(value)), None)
+                if item is not None:
+                    getattr(current, attribute).append(item.model_copy())
+                    again = True
+        return current if again else changed
+
+
+def _value_of(value: Any) -> Any:
+    """The ``value`` of an item of a multi-valued attribute, as sent or as a model."""
+    return value.get("value") if isinstance(value, dict) else getattr(value, "value", value)
 
 
 class FaultyHandler(ScimHandler):

@@ -78,6 +78,8 @@ MATRIX: tuple[Row, ...] = (
         "32 (found-after-delete) and 32 (zombie-present)", also=("reconcile",), exclusive=True),
     Row("delete-deactivates", "retries", "idempotency", ("replay-status", "replay-final-state"),
         "120 (replay-final-state 80, replay-status 40)", exclusive=True),
+    Row("non-idempotent-replay", "retries", "idempotency", ("duplicate-member",),
+        "35 (duplicate-member)", exclusive=True),
 )  # fmt: skip
 
 #: Kinds no seeded fault shows yet (tested on hand-written histories only). Each is a defect
@@ -92,7 +94,6 @@ WITHOUT_FAULT: frozenset[str] = frozenset(
         "missing",
         "duplicate",
         "stale",
-        "duplicate-member",
         "duplicate-value",
         "bulk-mismatch",
         "bulk-missing-result",

@@ -157,6 +157,23 @@ def test_lacking_features_are_flags() -> None:
     assert parse_fault("group-create-drops-members").spec == "group-create-drops-members=1"
 
 
+PROTOCOL_FAULTS = (
+    "409-no-scimtype",
+    "400-on-conflict",
+    "409-on-if-match",
+    "412-no-error",
+    "etag-absent",
+    "delete-deactivates",
+    "non-idempotent-replay",
+)
+
+
+def test_protocol_faults_take_an_optional_probability() -> None:
+    for name in PROTOCOL_FAULTS:
+        assert parse_fault(name).spec == f"{name}=1"
+        assert parse_fault(f"{name}=0.5").spec == f"{name}=0.5"
+
+
 def test_spec_round_trips() -> None:
     specs = ["latency=300", "slow-create=5", "stall=500/5", "stale-read=2", "lost-update=0.5",
              "reset=1"]

@@ -128,6 +128,21 @@ def test_ignore_deactivate_answers_but_does_not_write() -> None:
     assert store.get(USER, created.id).display_name == "Alice"
 
 
+def test_delete_deactivates_keeps_the_user() -> None:
+    store = storage("delete-deactivates")
+    created = store.create(USER, user("alice", active=True))
+    store.delete(USER, created.id)
+    kept = store.get(USER, created.id)
+    assert kept.active is False and kept.meta.version != created.meta.version
+    assert [r.id for r in search(store, 'userName eq "alice"')] == [created.id]
+    store.delete(USER, created.id)  # again: 204, nothing changes
+    assert store.get(USER, created.id).meta.version == kept.meta.version
+    group = store.create(GROUP, GroupModel(display_name="g"))
+    store.delete(GROUP, group.id)  # groups have no active: really deleted
+    with pytest.raises(NotFoundException):
+        store.get(GROUP, group.id)
+
+
 def test_lost_update_skips_the_version_check() -> None:
     clean, faulty = storage(), storage("lost-update")
     for store in (clean, faulty):
