@@ -211,9 +211,11 @@ RUN_OPTIONS: tuple[Option, ...] = (
            "nothing, exit 0", action="store_true", default=False, both=False),
     # loadscim's own, in both parsers.
     Option("--gate", "gate file (TOML) that decides the verdict, or the name of a shipped "
-           "one (ci, lifecycle, soak ...)", metavar="FILE", parse=lambda v: resolve_gate(v)),
+           "one (ci, lifecycle, soak ...)", metavar="FILE", parse=lambda v: resolve_gate(v),
+           web_ui=True),
     Option("--baseline", "summary of an earlier run (--json FILE) that gate lines such as "
-           "'p99 < 1.2 * baseline' compare with (regression gating)", metavar="FILE"),
+           "'p99 < 1.2 * baseline' compare with (regression gating)", metavar="FILE",
+           web_ui=True),
     Option("--seed", "seed of the workload plan (default 0)", type=int, default=0,
            web_ui=True, metavar="N"),
     Option("--run-id", "run id, for the namespace loadscim-<run id>- (default: a new one)",
@@ -534,13 +536,17 @@ def check_target_url(url: str, option: str = "--target") -> str:
     return url.rstrip("/")
 
 
-def validate(values: Any, via: Via = "run", worker: bool = False) -> RunOptions:
+def validate(
+    values: Any, via: Via = "run", worker: bool = False, host_later: bool = False
+) -> RunOptions:
     """Check the parsed options of ``loadscim run`` (``via="run"``) or of Locust
     (``via="locust"``, the Locust options under Locust's names) and return them typed.
 
     The first broken rule raises a one-line :class:`UsageError` naming the option as the
     user spelled it. A ``worker`` of a distributed run skips what only the master uses
-    (the gate, the report files, the target URL, which its master checked).
+    (the gate, the report files, the target URL, which its master checked). With
+    ``host_later`` (Locust's web UI, where the start form gives the host), a missing
+    ``--host`` is no error: the target is "".
     """
     opts = RunOptions()
     for option in RUN_OPTIONS:
@@ -566,7 +572,7 @@ def validate(values: Any, via: Via = "run", worker: bool = False) -> RunOptions:
         )
     if opts.arrival_rate and opts.pace:
         raise UsageError("--arrival-rate and --pace both set the schedule; give one of them")
-    opts.target = _target(opts, via, worker)
+    opts.target = _target(opts, via, worker or host_later)
     opts.credentials = auth.from_options(opts)
     opts.http_settings = http.settings_from_options(opts)
     if worker:
@@ -604,7 +610,8 @@ def _target(opts: RunOptions, via: Via, worker: bool) -> str:
         return opts.target
     if not opts.target:
         raise UsageError(
-            "no target: pass --host URL to locust, or use `loadscim run` (embedded target)"
+            "no target: give the SCIM base URL as --host URL (or in the Host field of the web "
+            "UI's start form), or use `loadscim run` (embedded target)"
         )
     return check_target_url(opts.target, "--host")
 

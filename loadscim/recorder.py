@@ -410,6 +410,15 @@ class Recorder:
         self.notes = []
         return data
 
+    def reset(self) -> None:
+        """Start the figures from zero (the web UI's Reset stats, a new run after Stop):
+        what :meth:`drain` clears, keeping the resources the run created (for cleanup) and
+        which checkers do not apply to the target."""
+        kept = {name: s.not_applicable for name, s in self.checker_stats.items()}
+        self.drain()
+        for name, why in kept.items():
+            self.checker_stats[name].not_applicable = why
+
     def absorb(self, data: dict[str, Any]) -> None:
         """Merge what a worker drained."""
         for name, e in data.get("endpoints", {}).items():

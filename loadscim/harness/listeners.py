@@ -85,9 +85,14 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         webui.install(rt)
     values = argparse.Namespace(**vars(parsed))
     values.host = environment.host or ""
+    # In the web UI the start form gives the host (and the run pre-flights it then).
+    host_later = environment.web_ui is not None and not getattr(parsed, "autostart", False)
     try:
         rt.opts = options.validate(
-            values, via="locust", worker=isinstance(environment.runner, WorkerRunner)
+            values,
+            via="locust",
+            worker=isinstance(environment.runner, WorkerRunner),
+            host_later=host_later,
         )
     except LoadscimError as e:
         fatal(str(e))
@@ -119,7 +124,7 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
     host = rt.opts.target
     if rt.http_settings.insecure and host.lower().startswith("https:"):
         sys.stderr.write(http.insecure_warning(host) + "\n")
-    if getattr(parsed, "list_commands", False):
+    if getattr(parsed, "list_commands", False) or not host:
         return
     try:
         rt.capabilities = preflight(rt)
@@ -174,6 +179,9 @@ def _remember_env(environment: Environment, **_kw: Any) -> None:
 def _on_test_start(environment: Environment, **_kw: Any) -> None:
     rt = runtime(environment)
     _revalidate_web_ui_edits(rt)
+    if rt.started is not None and not isinstance(environment.runner, WorkerRunner):
+        # A new run after Stop (web UI): its figures start from zero, as Locust's do.
+        webui.reset(rt)
     rt.started = time.monotonic()
     rt.stopped = None
     rt.recorder.drift.start(rt.started)
@@ -212,6 +220,7 @@ def _revalidate_web_ui_edits(rt: Runtime) -> None:
         return
     for dest in shown:
         setattr(rt.opts, dest, getattr(fresh, dest))
+    rt.gate = fresh.judge
 
 
 @events.test_stop.add_listener

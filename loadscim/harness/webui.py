@@ -1,30 +1,57 @@
-"""loadscim in Locust's web UI: two tabs (exact latency, checks) and a live HTML report.
+"""loadscim in Locust's web UI: the verdict, exact latency and checks tabs, a live HTML
+report, and runs started from the form with loadscim's options.
 
 ``locust -f scenarios/<name>.py`` shows Locust's own UI; loadscim adds, through Locust's
-documented extension points (``extended_tabs`` / ``extended_tables`` template arguments and
-``extended_stats`` in the ``/stats/requests`` answer):
+documented extension points (``extended_tabs`` / ``extended_tables`` /
+``extended_csv_files`` template arguments, ``extended_stats`` in the ``/stats/requests``
+answer, options registered with ``include_in_web_ui``, the ``reset_stats`` event):
 
+- **loadscim verdict**: the verdict so far (first row: PASS, FAIL or UNKNOWN and its line),
+  then every gate line and checker with its status, observed value and limit, live;
 - **loadscim latency**: per endpoint, requests, failures and p50/p95/p99/p99.9/max from the
   HDR histograms (exact to 3 significant digits, where Locust's own table rounds to about
   two), and p99 corrected for coordinated omission when the open model runs;
 - **loadscim checks**: per checker, the verdict line, trials, violations by kind and the
   first example;
-- ``/loadscim/report``: the whole HTML report of the run so far, with the verdict.
+- ``/loadscim/report``: the whole HTML report of the run so far, with the verdict (linked
+  from the "Download Data" tab).
+
+The start form carries the options marked ``web_ui`` in :mod:`loadscim.options` (gate,
+baseline, dialect, seed, pacing, scenario options such as fan-out and population) and the
+host, which ``locust`` then need not be given: when a run starts from the form, the options
+are validated and a new host pre-flighted before any user starts, and a problem is shown in
+the form (one line, as on the command line) instead of starting the run. "Reset stats" and a
+new run after "Stop" start loadscim's figures from zero, as Locust's.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import time
 from typing import Any
 
-from flask import Response, request
+from flask import Response, jsonify, request
 
-from loadscim.harness.runtime import Runtime, build_summary
+from loadscim import options
+from loadscim.errors import LoadscimError, UsageError, one_line
+from loadscim.harness.runtime import Runtime, build_summary, preflight
 from loadscim.report.html import to_html
-from loadscim.verdict import evaluate, format_sig3
+from loadscim.verdict import Verdict, evaluate, format_sig3
 
+VERDICT_TAB = "loadscim-verdict"
 LATENCY_TAB = "loadscim-latency"
 CHECKS_TAB = "loadscim-checks"
+REPORT_PATH = "/loadscim/report"
+
+VERDICT_COLUMNS = [
+    ("status", "Status"),
+    ("line", "Line"),
+    ("observed", "Observed"),
+    ("limit", "Limit"),
+    ("samples", "Samples"),
+    ("reason", "Why"),
+]
 
 LATENCY_COLUMNS = [
     ("name", "Endpoint"),
@@ -57,13 +84,32 @@ def install(rt: Runtime) -> None:
         return
     app = web_ui.app
     web_ui.template_args["extended_tabs"] = [
+        {"title": "loadscim verdict", "key": VERDICT_TAB},
         {"title": "loadscim latency", "key": LATENCY_TAB},
         {"title": "loadscim checks", "key": CHECKS_TAB},
     ]
     web_ui.template_args["extended_tables"] = [
+        {"key": VERDICT_TAB, "structure": [{"key": k, "title": t} for k, t in VERDICT_COLUMNS]},
         {"key": LATENCY_TAB, "structure": [{"key": k, "title": t} for k, t in LATENCY_COLUMNS]},
         {"key": CHECKS_TAB, "structure": [{"key": k, "title": t} for k, t in CHECK_COLUMNS]},
     ]
+    web_ui.template_args["extended_csv_files"] = [
+        {"href": "." + REPORT_PATH, "title": "loadscim report (HTML, the run so far)"},
+    ]
+    rt.environment.events.reset_stats.add_listener(lambda **_kw: reset(rt))
+
+    @app.before_request
+    def _start_from_form() -> Any:
+        if request.path != "/swarm" or request.method != "POST":
+            return None
+        try:
+            start_from_form(rt, request.form)
+        except LoadscimError as e:
+            return jsonify({"success": False, "message": one_line(str(e)), "host": ""})
+        except Exception as e:  # a bug: one line in the form, not a stack trace
+            rt.listener_failed("web UI start")
+            return jsonify({"success": False, "message": f"loadscim: {e!r}", "host": ""})
+        return None
 
     @app.after_request
     def _extend_stats(response: Response) -> Response:
@@ -77,11 +123,85 @@ def install(rt: Runtime) -> None:
             rt.listener_failed("web UI stats")
         return response
 
-    @app.route("/loadscim/report")
+    @app.route(REPORT_PATH)
     @web_ui.auth_required_if_enabled
     def _report() -> Response:
         summary = build_summary(rt)
         return Response(to_html(summary, evaluate(rt.gate, summary)), mimetype="text/html")
+
+
+def reset(rt: Runtime) -> None:
+    """Start loadscim's figures from zero (Reset stats; a new run after Stop)."""
+    rt.recorder.reset()
+    rt.cpu_samples.clear()
+    rt.rss_samples.clear()
+    if rt.started is not None:
+        rt.started = time.monotonic()
+        rt.stopped = rt.started if rt.stopped is not None else None
+    rt.judged = False
+
+
+def form_values(rt: Runtime, form: Any) -> argparse.Namespace:
+    """Locust's parsed options with the start form's edits, converted as Locust converts
+    them (to the type of the option's current value), and the form's host."""
+    values = dict(vars(rt.options)) if rt.options is not None else {}
+    for key in form:
+        if key in ("user_count", "spawn_rate", "run_time", "host", "user_classes", "profile"):
+            continue
+        if key not in values:
+            continue
+        value, current = form.get(key), values[key]
+        if isinstance(current, bool):
+            values[key] = value == "true"
+        elif current is None or isinstance(current, str):
+            values[key] = value
+        elif isinstance(current, int | float):
+            try:
+                values[key] = type(current)(value)
+            except ValueError:
+                flag = "--" + key.replace("_", "-")
+                kind = "a whole number" if isinstance(current, int) else "a number"
+                raise UsageError(
+                    f"{flag} {value!r}: is not {kind}; write e.g. {flag} {current}"
+                ) from None
+    namespace = argparse.Namespace(**values)
+    namespace.host = (form.get("host") or rt.environment.host or "").strip()
+    return namespace
+
+
+def start_from_form(rt: Runtime, form: Any) -> None:
+    """Validate the start form's options (as at launch) and pre-flight a new host, before
+    Locust starts the users; a problem raises a one-line LoadscimError for the form."""
+    fresh = options.validate(form_values(rt, form), via="locust")
+    fresh.run_id = rt.opts.run_id
+    new_host = fresh.target != rt.opts.target or rt.capabilities is None
+    rt.opts, rt.gate = fresh, fresh.judge
+    if new_host:
+        rt.environment.host = fresh.target
+        rt._bodies = None
+        rt.capabilities = preflight(rt)
+        rt._capabilities_read = True
+
+
+def verdict_rows(verdict: Verdict) -> list[dict[str, Any]]:
+    """The verdict tab: the verdict line first, then every gate line and checker."""
+    rows: list[dict[str, Any]] = [
+        {"status": verdict.status.value, "line": verdict.headline(), "observed": "",
+         "limit": "", "samples": "", "reason": ""}
+    ]  # fmt: skip
+    for line in verdict.lines:
+        shown_reason = line.reason if (line.status.value != "PASS" or line.not_applicable) else ""
+        rows.append(
+            {
+                "status": line.label,
+                "line": line.name,
+                "observed": line.observed,
+                "limit": line.limit,
+                "samples": "" if line.samples is None else line.samples,
+                "reason": shown_reason,
+            }
+        )
+    return rows
 
 
 def _ms(value_us: float) -> str:
@@ -130,4 +250,8 @@ def extended_stats(rt: Runtime) -> list[dict[str, Any]]:
                 "example": example,
             }
         )
-    return [{"key": LATENCY_TAB, "data": latency}, {"key": CHECKS_TAB, "data": checks}]
+    return [
+        {"key": VERDICT_TAB, "data": verdict_rows(verdict)},
+        {"key": LATENCY_TAB, "data": latency},
+        {"key": CHECKS_TAB, "data": checks},
+    ]

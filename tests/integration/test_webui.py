@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from browser import FLAGS, Trap, chromium_or_skip
@@ -30,10 +32,114 @@ def fetch(url: str) -> bytes:
         return response.read()
 
 
+def post(url: str, form: dict[str, str] | None = None) -> dict:
+    data = urllib.parse.urlencode(form or {}).encode()
+    with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=30) as response:
+        body = response.read()
+    try:
+        return json.loads(body)
+    except ValueError:
+        return {"body": body.decode()}
+
+
 def tab_rows(base: str, key: str) -> list[dict]:
     stats = json.loads(fetch(f"{base}/stats/requests"))
     tables = {t["key"]: t["data"] for t in stats.get("extended_stats", [])}
     return tables.get(key, [])
+
+
+def wait_for(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def chromium_dom(base: str, port: int, tmp_path: Path, path: str, *args: str) -> str:
+    """The web UI page at ``path`` rendered by headless Chromium (its DOM, or a screenshot
+    with ``--screenshot=FILE``); nothing but the web UI is reachable."""
+    executable = chromium_or_skip()
+    trap = Trap()
+    try:
+        # The trap catches every request but those to the web UI itself.
+        flags = [f for f in FLAGS if not f.startswith("--proxy-bypass-list")]
+        result = subprocess.run(
+            [executable, *flags, f"--proxy-server=http://127.0.0.1:{trap.port}",
+             f"--proxy-bypass-list=127.0.0.1:{port}", "--virtual-time-budget=5000",
+             f"--user-data-dir={tmp_path / ('p' + str(time.monotonic_ns()))}",
+             *(args or ("--dump-dom",)), f"{base}{path}"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        trap.close()
+    return result.stdout
+
+
+def test_run_started_from_the_form_turns_the_verdict_fail_and_resets(tmp_path):
+    """No --host at launch; the form gives the host, a scenario option and a gate; a bad
+    host is refused in the form; the verdict tab turns FAIL against a target losing
+    updates; Reset and a new run after Stop start loadscim's figures from zero."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with EmbeddedTarget(faults=["lost-update"]) as target:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", "scenarios/racing_patch.py",
+             "--web-host", "127.0.0.1", "--web-port", str(port)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert wait_for(lambda: fetch(base + "/"), 30), "the web UI did not start"
+            page = fetch(base + "/").decode()
+            for option in ('"gate"', '"baseline"', '"fan_out"', '"population"', '"dialect"'):
+                assert option in page  # in the start form's extra options
+            assert "/loadscim/report" in page and "loadscim verdict" in page
+            form = {"user_count": "2", "spawn_rate": "2", "fan_out": "4", "gate": "ci"}
+
+            refused = post(base + "/swarm", {**form, "host": "http://127.0.0.1:1/v2"})
+            assert refused["success"] is False and "connection refused" in refused["message"]
+            bad_gate = post(base + "/swarm", {**form, "host": target.url, "gate": "nosuch"})
+            assert bad_gate["success"] is False
+            assert bad_gate["message"].startswith("gate file nosuch: not found")
+            assert "\n" not in refused["message"] + bad_gate["message"]
+
+            def verdict() -> str:
+                rows = tab_rows(base, "loadscim-verdict")
+                return rows[0]["status"] if rows else ""
+
+            for run in (1, 2):
+                started = post(base + "/swarm", {**form, "host": target.url})
+                assert started["success"] is True, started
+                assert wait_for(lambda: verdict() == "FAIL", 30), tab_rows(base, "loadscim-verdict")
+                rows = tab_rows(base, "loadscim-verdict")
+                assert rows[0]["line"].startswith("verdict: FAIL (")
+                lines = {row["line"]: row["status"] for row in rows[1:]}
+                assert lines["checker lost_update"] == "FAIL"
+                assert '"*" p99 < 2s' in lines  # the gate given in the form (gates/ci.toml)
+                post(base + "/stop")
+                assert wait_for(
+                    lambda: json.loads(fetch(base + "/stats/requests"))["state"] == "stopped", 30
+                )
+                assert post(base + "/stats/reset") == {"body": "ok"}
+                latency = {r["name"]: r for r in tab_rows(base, "loadscim-latency")}
+                assert all(r["requests"] == 0 for r in latency.values()), (run, latency)
+                checks = tab_rows(base, "loadscim-checks")
+                assert all(r["trials"] == 0 and r["violations"] == 0 for r in checks), checks
+
+            dom = chromium_dom(base, port, tmp_path, "/?tab=loadscim-verdict")
+            assert "loadscim verdict" in dom.lower() and "verdict: " in dom
+            shot = tmp_path / "verdict.png"
+            chromium_dom(base, port, tmp_path, "/?tab=loadscim-verdict",
+                         f"--screenshot={shot}", "--window-size=1400,900")  # fmt: skip
+            assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=60)
+        assert "Traceback" not in stderr, stderr[-3000:]
 
 
 def test_web_ui_tabs_and_live_report(tmp_path):

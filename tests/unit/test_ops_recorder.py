@@ -184,3 +184,18 @@ def test_active_is_folded_only_once_the_scenario_tracks_it():
     )  # fmt: skip
     (item,) = recorder.live()
     assert item.active is None and not item.deactivated
+
+
+def test_reset_starts_the_figures_from_zero_keeping_created_resources_and_inapplicability():
+    recorder = Recorder("r1")
+    recorder.record_request("POST /Users", 12.0, False)
+    recorder.checker("lost_update").trials = 4
+    recorder.checker("lost_update").violations = 2
+    recorder.not_applicable("zombie", "the target has no active attribute")
+    recorder.track("User", "u1", "loadscim-r1-a")
+    recorder.reset()
+    summary = recorder.summary()
+    assert all(s.requests == 0 for s in summary.endpoints.values())
+    assert summary.checkers["lost_update"].trials == summary.checkers["lost_update"].violations == 0
+    assert summary.checkers["zombie"].not_applicable == "the target has no active attribute"
+    assert [t.id for t in recorder.live()] == ["u1"]
