@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import Any
 
@@ -105,6 +106,7 @@ def install(rt: Runtime) -> None:
         try:
             start_from_form(rt, request.form)
         except LoadscimError as e:
+            sys.stderr.write(f"loadscim: error: {one_line(str(e))}\n")
             return jsonify({"success": False, "message": one_line(str(e)), "host": ""})
         except Exception as e:  # a bug: one line in the form, not a stack trace
             rt.listener_failed("web UI start")
