@@ -20,7 +20,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from loadscim.summary import ALL, HIST_HIGHEST_US, HIST_LOWEST_US
+from loadscim.summary import ALL, HIST_HIGHEST_US, HIST_LOWEST_US, record_value
 
 FIRST_WIDTH_S = 1.0
 MAX_WINDOWS = 12
@@ -83,7 +83,7 @@ class Drift:
         hist = windows.get(index)
         if hist is None:
             hist = windows[index] = _histogram()
-        hist.record_value(value)
+        record_value(hist, value)
 
     def _coarsen(self) -> None:
         """Double the width: windows 2k and 2k+1 become window k."""

@@ -199,3 +199,41 @@ def test_reset_starts_the_figures_from_zero_keeping_created_resources_and_inappl
     assert summary.checkers["lost_update"].trials == summary.checkers["lost_update"].violations == 0
     assert summary.checkers["zombie"].not_applicable == "the target has no active attribute"
     assert [t.id for t in recorder.live()] == ["u1"]
+
+
+def test_record_value_fills_the_histogram_as_hdrh_does():
+    import random
+
+    from hdrh.histogram import HdrHistogram
+
+    from loadscim.summary import HIST_HIGHEST_US, record_value
+
+    rng = random.Random(7)
+    values = [1, 2, 2047, 2048, 4095, 4096, HIST_HIGHEST_US]
+    values += [rng.randint(1, 10**7) for _ in range(20_000)]
+    for digits in (2, 3):
+        theirs = HdrHistogram(1, HIST_HIGHEST_US, digits)
+        ours = HdrHistogram(1, HIST_HIGHEST_US, digits)
+        for value in values:
+            theirs.record_value(value)
+            record_value(ours, value)
+        assert list(ours.counts) == list(theirs.counts)
+        assert (ours.total_count, ours.min_value, ours.max_value) == (
+            theirs.total_count,
+            theirs.min_value,
+            theirs.max_value,
+        )
+        assert ours.get_value_at_percentile(99.0) == theirs.get_value_at_percentile(99.0)
+
+
+def test_the_total_endpoint_is_the_merge_of_the_endpoints():
+    recorder = Recorder("run1")
+    for i in range(50):
+        recorder.record_request("GET /Users/{id}", 1.0 + i, False)
+        recorder.record_request("POST /Users", 100.0 + i, i % 10 == 0)
+    endpoints = recorder.summary().endpoints
+    total = endpoints["*"]
+    assert (total.requests, total.failures) == (100, 5)
+    assert total.hist.get_total_count() == 100
+    assert total.hist.get_min_value() == endpoints["GET /Users/{id}"].hist.get_min_value()
+    assert total.hist.get_max_value() == endpoints["POST /Users"].hist.get_max_value()
