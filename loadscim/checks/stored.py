@@ -24,6 +24,7 @@ store) and their sub-attributes are left out of every judgement.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,12 +46,34 @@ class Kept:
     """Lower-cased paths never judged (``meta["unjudged"]``)."""
     unstored: dict[tuple[str, str], set[str]]
     """Per resource, lower-cased paths reported ``not-stored``."""
+    _shows: dict[tuple[int, str], bool] = dataclasses.field(default_factory=dict)
+    _unjudged: frozenset[str] = dataclasses.field(default=frozenset(), init=False)
+
+    def __post_init__(self) -> None:
+        self._unjudged = frozenset(self.unjudged)
+
+    def shows(self, answer: Op, path: str) -> bool:
+        """Whether ``answer`` shows a value at ``path`` (remembered: both findings ask)."""
+        index = (id(answer), path)
+        shown = self._shows.get(index)
+        if shown is None:
+            shown = self._shows[index] = _shown(read_attribute(answer.observed, path))
+        return shown
 
     def skip(self, key: tuple[str, str], path: str) -> bool:
-        lower = path.lower()
-        base = base_attribute(lower)
-        hidden = self.unjudged | self.unstored.get(key, set())
-        return any(p in (lower, base) or p.startswith(lower + ".") for p in hidden)
+        unstored = self.unstored.get(key)
+        if not unstored:
+            return bool(self._unjudged) and _hides(self._unjudged, path.lower())
+        return _hides(self._unjudged | unstored, path.lower())
+
+
+@functools.lru_cache(maxsize=4096)
+def _hides(hidden: frozenset[str], lower: str) -> bool:
+    """Whether a path (lower-cased) is one of ``hidden``, in one, or holds one."""
+    if lower in hidden or base_attribute(lower) in hidden:
+        return True
+    below = lower + "."
+    return any(p.startswith(below) for p in hidden)
 
 
 def settle(report: Report, history: History, trial: Trial) -> Kept:
@@ -119,8 +142,10 @@ def _not_stored(
     for lower, (path, first, attribute) in written.items():
         if kept.skip(key, path) or any(lower.startswith(p + ".") for p in unstored):
             continue
+        if any(kept.shows(a, path) for a in answers):
+            continue  # stored (the common case: asked first)
         later = [a for a in answers if a is first or precedes(first, a)]
-        if not later or any(_shown(read_attribute(a.observed, path)) for a in answers):
+        if not later:
             continue
         # Only what a read would otherwise be blamed for: a read that the writes cannot
         # explain without the attribute (a later write may have removed it legitimately).
@@ -178,7 +203,7 @@ def _create_dropped(
         for lower, value in effect.attributes.items()
         if _shown(value)
         and not kept.skip(key, lower)
-        and not any(_shown(read_attribute(e.observed, lower)) for e in evidence)
+        and not any(kept.shows(e, effect.spelled.get(lower, lower)) for e in evidence)
     ]
     sent = resource_members(create.value) or []
     member_evidence = [e for e in evidence if e.kind == "get" or "members" in e.observed]
