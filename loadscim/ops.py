@@ -232,11 +232,156 @@ def describe(op: Op, t0_us: int = 0) -> str:
     return f"#{op.seq} {who} {name}{sent} -> {status} {op.type}{extra} @{start:.1f}-{end}ms"
 
 
+_FIELDS: tuple[dataclasses.Field[Any], ...] = dataclasses.fields(Op)
+_REPEATED = frozenset(
+    {
+        "kind",
+        "trial",
+        "process",
+        "resource_type",
+        "resource_id",
+        "value",
+        "if_match",
+        "start_us",
+        "endpoint",
+    }
+)
+"""The fields a completion repeats from its invocation (:func:`complete` in the client)."""
+
+
+_SHORT = {
+    "type": "t",
+    "kind": "k",
+    "seq": "s",
+    "trial": "tr",
+    "process": "p",
+    "resource_type": "rt",
+    "resource_id": "id",
+    "value": "v",
+    "if_match": "im",
+    "status": "st",
+    "scim_type": "sc",
+    "etag": "e",
+    "observed": "o",
+    "error": "er",
+    "start_us": "b",
+    "end_us": "z",
+    "endpoint": "ep",
+}
+"""Field names in a history line (:func:`dumps_trial`)."""
+_LONG = {short: name for name, short in _SHORT.items()}
+_INTERNED = frozenset({"value", "observed", "resource_id", "endpoint", "process"})
+"""Fields whose values repeat within a trial (a race's bodies, ids): written once per line."""
+_TIMES = frozenset({"start_us", "end_us"})
+HISTORY_FORMAT = 2
+
+
 def dumps_trial(trial: Trial) -> bytes:
-    """One JSONL line (with its newline) for a trial's history."""
-    return orjson.dumps(trial.to_dict()) + b"\n"
+    """One JSONL line (with its newline) for a trial's history.
+
+    Lossless but compact (``"v": 2``; measured in bench/README.md): an op leaves out the
+    fields that hold their default (None, "", 0) and its ``trial`` when it is the trial's; a
+    completion leaves out what it repeats of its invocation (same ``seq``); field names are
+    short (``t`` type, ``s`` seq, ``o`` observed ...); times and ``seq`` count from the
+    trial's first (``t0``, ``s0``); a value, body or id that appears more than once in the
+    trial is written once in ``values`` and referred to as ``{"@": index}``.
+    :func:`loads_trial` restores every field, and reads the full form (every field of every
+    op, as older versions wrote) too.
+    """
+    ops = _compact_ops(trial)
+    t0 = min((op.start_us for op in trial.ops), default=0)
+    s0 = min((op.seq for op in trial.ops), default=0)
+    seen: dict[bytes, int] = {}
+    for fields in ops:
+        for name in _INTERNED.intersection(fields):
+            key = orjson.dumps(fields[name])
+            seen[key] = seen.get(key, 0) + 1
+    index: dict[bytes, int] = {}
+    values: list[Any] = []
+    lines = []
+    for fields in ops:
+        short: dict[str, Any] = {}
+        for name, value in fields.items():
+            if name in _INTERNED:
+                key = orjson.dumps(value)
+                if seen[key] > 1 or _looks_like_ref(value):
+                    if key not in index:
+                        index[key] = len(values)
+                        values.append(value)
+                    value = {"@": index[key]}
+            elif name in _TIMES and isinstance(value, int):
+                value -= t0
+            elif name == "seq":
+                value -= s0
+            short[_SHORT[name]] = value
+        lines.append(short)
+    data = trial.to_dict()
+    data.update(v=HISTORY_FORMAT, t0=t0, s0=s0, values=values, ops=lines)
+    return orjson.dumps(data) + b"\n"
+
+
+def _looks_like_ref(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and "@" in value
+
+
+def _compact_ops(trial: Trial) -> list[dict[str, Any]]:
+    invocations: dict[int, Op] = {}
+    out = []
+    for op in trial.ops:
+        base = invocations.get(op.seq) if op.type != "invoke" else None
+        fields: dict[str, Any] = {}
+        for f in _FIELDS:
+            name = f.name
+            value = getattr(op, name)
+            if base is not None and name in _REPEATED:
+                reference = getattr(base, name)
+                if value is reference or value == reference:
+                    continue
+            elif name == "trial":
+                if value == trial.id:
+                    continue
+            elif name not in ("type", "kind") and value == f.default:
+                continue
+            fields[name] = value
+        if op.type == "invoke":
+            invocations[op.seq] = op
+        out.append(fields)
+    return out
 
 
 def loads_trial(line: bytes | str) -> Trial:
-    """Read back one line written by :func:`dumps_trial`."""
-    return Trial.from_dict(orjson.loads(line))
+    """Read back one line written by :func:`dumps_trial` (or the full form of older ones)."""
+    data = orjson.loads(line)
+    raw_ops = data.get("ops", ())
+    if data.get("v") == HISTORY_FORMAT:
+        raw_ops = [_expand(o, data) for o in raw_ops]
+    invocations: dict[int, dict[str, Any]] = {}
+    ops = []
+    for fields in raw_ops:
+        seq = fields.get("seq", 0)
+        base = invocations.get(seq) if fields.get("type") != "invoke" else None
+        full: dict[str, Any] = {"trial": data["trial"]}
+        if base is not None:
+            full.update((k, v) for k, v in base.items() if k in _REPEATED)
+        full.update(fields)
+        if full.get("type") == "invoke":
+            invocations[seq] = full
+        ops.append(Op.from_dict(full))
+    trial = Trial.from_dict({**data, "ops": ()})
+    trial.ops = ops
+    return trial
+
+
+def _expand(short: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """An op of a compact line with its field names, values and times restored."""
+    fields: dict[str, Any] = {}
+    for key, value in short.items():
+        name = _LONG.get(key, key)
+        if name in _INTERNED and _looks_like_ref(value):
+            value = data["values"][value["@"]]
+        elif name in _TIMES and isinstance(value, int):
+            value += data.get("t0", 0)
+        elif name == "seq":
+            value += data.get("s0", 0)
+        fields[name] = value
+    return fields

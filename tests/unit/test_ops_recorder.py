@@ -237,3 +237,39 @@ def test_the_total_endpoint_is_the_merge_of_the_endpoints():
     assert total.hist.get_total_count() == 100
     assert total.hist.get_min_value() == endpoints["GET /Users/{id}"].hist.get_min_value()
     assert total.hist.get_max_value() == endpoints["POST /Users"].hist.get_max_value()
+
+
+def test_history_lines_are_compact_and_restore_every_field():
+    import orjson
+
+    body = {"userName": "ada", "title": "Engineer"}
+    invoke = Op("invoke", "create", 1, "t", "u1", "User", None, body, None, start_us=10, endpoint="POST /Users")
+    done = Op(
+        "ok", "create", 1, "t", "u1", "User", "u-1", body, None, 201, None, 'W/"1"',
+        {"id": "u-1", **body}, None, 10, 30, "POST /Users",
+    )  # fmt: skip
+    read = Op("invoke", "get", 2, "t", "u1", "User", "u-1", start_us=40, endpoint="GET /Users/{id}")
+    lost = Op(
+        "info", "get", 2, "t", "u1", "User", "u-1", error="reset", start_us=40, end_us=None,
+        endpoint="GET /Users/{id}",
+    )  # fmt: skip
+    outsider = Op("ok", "get", 9, "", "finish", "User", "u-1", status=404, start_us=50, end_us=60)
+    trial = Trial("t", "lifecycle", ("read_your_writes",), {"attributes": ["title"]}, [
+        invoke, done, read, lost, outsider,
+    ])  # fmt: skip
+    line = dumps_trial(trial)
+    odd = Trial("x", "k", (), {}, [Op("ok", "get", 1, "x", observed={"@": 0})])
+    assert loads_trial(dumps_trial(odd)) == odd  # a body that looks like a reference
+    assert loads_trial(line) == trial
+    data = orjson.loads(line)
+    compact = data["ops"]
+    assert data["v"] == 2 and data["t0"] == 10 and data["s0"] == 1
+    # the completion: only what its invocation does not say; times and seq from t0 and s0
+    ref = compact[1].get("id")
+    assert compact[1] == {"t": "ok", "s": 0, "id": ref, "st": 201, "e": 'W/"1"',
+                          "o": {"id": "u-1", **body}, "z": 20}  # fmt: skip
+    assert data["values"][ref["@"]] == "u-1"  # an id used by several ops is written once
+    assert compact[4]["tr"] == ""  # not the trial's: kept
+    full = orjson.dumps({**trial.to_dict()}) + b"\n"  # the full form (older histories)
+    assert loads_trial(full) == trial
+    assert len(line) < len(full)
