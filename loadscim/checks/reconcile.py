@@ -72,30 +72,54 @@ def check(trial: Trial) -> list[Violation]:
     report = Report(NAME, trial)
     ops = completions(trial.ops)
     unjudged = Kept({str(p).lower() for p in trial.meta.get("unjudged") or ()}, {})
+    reads = _Reads(ops)
     for entry in trial.meta.get("expected") or ():
-        _judge(report, entry, ops, unjudged)
+        _judge(report, entry, reads, unjudged)
     return report.violations
 
 
-def _judge(report: Report, entry: dict[str, Any], ops: list[Op], unjudged: Kept) -> None:
+class _Reads:
+    """The reconciliation's reads, indexed once: GETs by resource, searches by userName
+    (one pass over the ops, not one per resource: 2,000 resources took seconds)."""
+
+    def __init__(self, ops: list[Op]) -> None:
+        self.ops = ops
+        self.gets: dict[tuple[str, str], list[Op]] = {}
+        self.searches: dict[str, list[Op]] = {}
+        for op in ops:
+            if op.kind == "get" and (op.type == "ok" or op.status == 404):
+                key = resource_key(op)
+                if key is not None:
+                    self.gets.setdefault(key, []).append(op)
+            elif op.kind == "search" and op.type == "ok":
+                value = filter_value(op, "userName")
+                if isinstance(value, str):
+                    self.searches.setdefault(value.lower(), []).append(op)
+
+    def search(self, resource_type: str, user_name: Any) -> Op | None:
+        """The last ok search of ``resource_type`` filtering on this userName."""
+        if isinstance(user_name, str):
+            candidates: list[Op] = self.searches.get(user_name.lower(), [])
+        else:
+            candidates = self.ops
+        return last(
+            op
+            for op in candidates
+            if op.kind == "search"
+            and op.type == "ok"
+            and op.resource_type == resource_type
+            and same_text("userName", filter_value(op, "userName"), user_name)
+        )
+
+
+def _judge(report: Report, entry: dict[str, Any], reads: _Reads, unjudged: Kept) -> None:
     key = (str(entry.get("resource_type") or "User"), str(entry["id"]))
     user_name = entry.get("userName")
     resource = f"{key[0]}/{key[1]}" + (f" ({user_name})" if user_name else "")
-    get = last(
-        op
-        for op in ops
-        if op.kind == "get" and resource_key(op) == key and (op.type == "ok" or op.status == 404)
-    )
+    get = last(reads.gets.get(key, ()))
     search = None
     if user_name:
-        search = last(
-            op
-            for op in ops
-            if op.kind == "search"
-            and op.type == "ok"
-            and op.resource_type == key[0]
-            and same_text("userName", filter_value(op, "userName"), user_name)
-        )
+        search = reads.search(key[0], user_name)
     listing = (
         None if search is None else next((r for r in listed(search) if r.get("id") == key[1]), None)
     )
