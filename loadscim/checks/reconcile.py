@@ -86,6 +86,7 @@ class _Reads:
         self.ops = ops
         self.gets: dict[tuple[str, str], list[Op]] = {}
         self.searches: dict[str, list[Op]] = {}
+        self._last: dict[tuple[str, str], Op | None] = {}
         for op in ops:
             if op.kind == "get" and (op.type == "ok" or op.status == 404):
                 key = resource_key(op)
@@ -99,9 +100,16 @@ class _Reads:
     def search(self, resource_type: str, user_name: Any) -> Op | None:
         """The last ok search of ``resource_type`` filtering on this userName."""
         if isinstance(user_name, str):
-            candidates: list[Op] = self.searches.get(user_name.lower(), [])
-        else:
-            candidates = self.ops
+            index = (resource_type, user_name.lower())
+            if index not in self._last:
+                self._last[index] = self._search(
+                    self.searches.get(user_name.lower(), []), resource_type, user_name
+                )
+            return self._last[index]
+        return self._search(self.ops, resource_type, user_name)
+
+    @staticmethod
+    def _search(candidates: list[Op], resource_type: str, user_name: Any) -> Op | None:
         return last(
             op
             for op in candidates
