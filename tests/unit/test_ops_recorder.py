@@ -243,7 +243,10 @@ def test_history_lines_are_compact_and_restore_every_field():
     import orjson
 
     body = {"userName": "ada", "title": "Engineer"}
-    invoke = Op("invoke", "create", 1, "t", "u1", "User", None, body, None, start_us=10, endpoint="POST /Users")
+    invoke = Op(
+        "invoke", "create", 1, "t", "u1", "User", None, body, None, start_us=10,
+        endpoint="POST /Users",
+    )  # fmt: skip
     done = Op(
         "ok", "create", 1, "t", "u1", "User", "u-1", body, None, 201, None, 'W/"1"',
         {"id": "u-1", **body}, None, 10, 30, "POST /Users",
