@@ -143,5 +143,5 @@ def test_plain_locust_refuses_a_password_in_the_host():
     from runs import locust
 
     result = locust("-f", "scenarios/lifecycle.py", "--headless", "-t", "2s", "--host", "http://u:pw@127.0.0.1:1/v2")
-    assert result.returncode == 3 and "the URL holds a password" in result.stderr
+    assert result.returncode == 3 and "the URL holds credentials" in result.stderr
     assert "u:pw@" not in result.stderr + result.stdout  # nor is the URL echoed
