@@ -239,6 +239,8 @@ def _on_test_stop(environment: Environment, **_kw: Any) -> None:
             _judge(rt)
             _print_summary(rt)
         return
+    if rt.started is None:
+        return  # a worker told to quit before its test started: nothing to finish
     completed = False
     try:
         finish_run(rt)

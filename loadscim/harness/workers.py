@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
 from locust import events
+from locust.rpc import Message
 from locust.runners import (
     STATE_MISSING,
     STATE_RUNNING,
@@ -194,9 +195,16 @@ def _on_fatal(rt: Runtime, msg: Any) -> None:
     sys.stderr.flush()
     rt.environment.process_exit_code = EXIT_ERROR
     if rt.started is None:
-        # Nothing ran anywhere: end the master now (Locust would wait for its workers).
-        runner.quit()
-        os._exit(EXIT_ERROR)
+        # Nothing ran anywhere: end the master now (Locust would wait for its workers), and
+        # never start: its headless loop waits for --expect-workers, which is now out of reach.
+        options = rt.environment.parsed_options
+        if options is not None:
+            options.expect_workers = sys.maxsize
+        for client_id in list(runner.clients):
+            runner.server.send_to_client(Message("quit", None, client_id))
+        gevent.sleep(0.5)  # let ZeroMQ deliver the quits
+        if rt.started is None:
+            os._exit(EXIT_ERROR)
     runner.quit()
 
 
