@@ -26,7 +26,8 @@ Trial contract (any ``trial.kind``):
 
 - ``bulk`` ops: ``value`` the BulkRequest body as sent (``{"Operations": [...],
   "failOnErrors": n}``; each operation with ``method``, ``path``, ``bulkId``, ``data``). A
-  value of only ``{"operations": n}`` (what ``ScimClient.bulk`` records today) lets the
+  value of only ``{"operations": n}`` (what ``ScimClient.bulk`` records; ``bulk_burst``
+  records the whole request) lets the
   checker judge the limits by count and what the BulkResponse and the GETs show, but not
   missing results, the data applied or bulkId references. ``observed`` the BulkResponse:
   ``Operations`` each with ``method``, ``bulkId``, ``location``, ``status`` (string or int),

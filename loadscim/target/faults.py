@@ -40,6 +40,12 @@ Grammar (one spec per ``--fault``; several faults combine)::
     delete-deactivates[=F]     DELETE of a User answered 204, but the user is only
                                deactivated: still readable and listed
     non-idempotent-replay[=F]  a PATCH adding a member (or value) already there adds it again
+    bulk-no-location[=F]       BulkResponse results without ``location`` (applied)
+    bulk-drops-result[=F]      a BulkResponse without its last operation's result (applied)
+    bulk-bad-ref[=F]           /Bulk members given as ``bulkId:`` references left out
+    bulk-always-413[=F]        every /Bulk answered 413 (not applied)
+    bulk-no-413                ServiceProviderConfig advertises bulk maxOperations 10, the
+                               target accepts more
 
 ``F`` is a number from 0 to 1: a probability per eligible request (or operation), drawn
 from a ``random.Random`` seeded per fault, so a run is repeatable given ``--seed``.
@@ -76,6 +82,10 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "etag-absent": 1.0,
     "delete-deactivates": 1.0,
     "non-idempotent-replay": 1.0,
+    "bulk-no-location": 1.0,
+    "bulk-drops-result": 1.0,
+    "bulk-bad-ref": 1.0,
+    "bulk-always-413": 1.0,
 }
 
 #: Robustness faults: NAME=F, F required (error-rate=F too).
@@ -99,6 +109,8 @@ FLAG_FAULTS: dict[str, str] = {
     "no-schemas": "GET /Schemas answered 404 (schemas not published)",
     "no-patch": "ServiceProviderConfig says patch is not supported; PATCH answers 501",
     "no-filter": "ServiceProviderConfig says filter is not supported; filter= is ignored",
+    "bulk-no-413": "ServiceProviderConfig advertises bulk maxOperations 10; the target "
+    "accepts more without 413",
 }
 
 KNOWN_FAULTS: tuple[str, ...] = tuple(
@@ -138,6 +150,10 @@ _DESCRIPTIONS: dict[str, str] = {
     "etag-absent": "answers without ETag header or meta.version (etag still advertised)",
     "delete-deactivates": "DELETE of a User answered 204 but only deactivates it",
     "non-idempotent-replay": "a PATCH adding a member or value already there adds it again",
+    "bulk-no-location": "BulkResponse results without location (applied)",
+    "bulk-drops-result": "BulkResponses without the last operation's result (applied)",
+    "bulk-bad-ref": "/Bulk members given as bulkId: references left out of the group",
+    "bulk-always-413": "every /Bulk answered 413 Payload Too Large (not applied)",
     "timeout": "resource requests held 60 s without an answer, not applied",
     "reset": "resource requests reset without an answer, not applied",
     "non-json": "resource requests answered 200 with an HTML page, not applied",

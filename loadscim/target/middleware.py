@@ -33,6 +33,16 @@ from gevent.pywsgi import WSGIHandler
 from gevent.socket import wait_read
 
 from loadscim.target.faults import Dice, FaultPlan, Latency, SlowCreate, Stall
+from loadscim.target.rewrite import (
+    REQUEST_REWRITES,
+    REWRITES,
+    SCIM_JSON,
+    SPC_REWRITES,
+    rewrite_answer,
+    rewrite_request,
+    rewrite_service_provider_config,
+    scim_error,
+)
 from loadscim.target.strict import undeclare
 
 if TYPE_CHECKING:
@@ -42,7 +52,6 @@ SOCKET_KEY = "loadscim.target.socket"
 REDIRECT_PREFIX = "/redirected"
 DISCOVERY = frozenset({"ServiceProviderConfig", "ResourceTypes", "Schemas"})
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-SCIM_JSON = "application/scim+json"
 HUGE_BODY_BYTES = 5 * 1024 * 1024
 TIMEOUT_SECONDS = 60.0
 
@@ -50,8 +59,6 @@ TIMEOUT_SECONDS = 60.0
 _BEFORE = ("error-rate", "throttle", "reset", "timeout", "redirect", "non-json")
 PATHLESS_500 = "500-on-pathless-patch"
 _AFTER = ("truncated-json", "wrong-content-type", "huge-body")
-# Faults that change what the application answered about a conflict or a version.
-_REWRITE = ("409-no-scimtype", "400-on-conflict", "409-on-if-match", "412-no-error", "etag-absent")
 
 _HTML = (
     b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head>"
@@ -97,17 +104,6 @@ class FaultAwareHandler(WSGIHandler):
                     self.socket.setsockopt(
                         socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
                     )
-
-
-def scim_error(status: int, detail: str) -> bytes:
-    """The body of a SCIM Error (RFC 7644 3.12)."""
-    return json.dumps(
-        {
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
-            "status": str(status),
-            "detail": detail,
-        }
-    ).encode()
 
 
 def scim_path(environ: WSGIEnvironment) -> str:
@@ -202,7 +198,9 @@ class FaultMiddleware:
         self.before = tuple(name for name in _BEFORE if name in plan)
         self.pathless_500 = PATHLESS_500 in plan
         self.after = tuple(name for name in _AFTER if name in plan)
-        self.rewrite = tuple(name for name in _REWRITE if name in plan)
+        self.rewrite = tuple(name for name in REWRITES if name in plan)
+        self.rewrite_request = tuple(name for name in REQUEST_REWRITES if name in plan)
+        self.rewrite_spc = tuple(name for name in SPC_REWRITES if name in plan)
         self.drop_after_commit = "drop-after-commit" in plan
         self.no_schemas = "no-schemas" in plan
         self.undeclared = plan.dropped_attributes("undeclared")
@@ -219,6 +217,10 @@ class FaultMiddleware:
             status, headers, body = self._run_app(environ)
             return self._send(start_response, status, headers, undeclare(self.undeclared, body))
         if is_resource_request(environ):
+            if self.rewrite_request:
+                answer = rewrite_request(self.rewrite_request, self.dice, environ)
+                if answer is not None:
+                    return self._send(start_response, *answer)
             for name in self.before:
                 if name == "redirect" and redirected:
                     continue
@@ -234,7 +236,7 @@ class FaultMiddleware:
                 # application's own lock is not held meanwhile, so nothing else waits.
                 with self.create_worker:
                     gevent.sleep(self.slow_create)
-        if not (self.after or self.drop_after_commit or self.rewrite):
+        if not (self.after or self.drop_after_commit or self.rewrite or self.rewrite_spc):
             self._delay()
             return self.app(environ, start_response)
         return self._answer_changed(environ, start_response)
@@ -333,6 +335,8 @@ class FaultMiddleware:
         ):
             raise DropConnection(reset=False)
 
+        if self.rewrite_spc and _first_segment(environ) == "ServiceProviderConfig":
+            body = rewrite_service_provider_config(self.rewrite_spc, body)
         if resource and self.rewrite:
             status, headers, body = rewrite_answer(
                 self.rewrite, self.dice, environ, status, headers, body
@@ -351,42 +355,6 @@ class FaultMiddleware:
                     body += b" " * max(0, HUGE_BODY_BYTES - len(body))
                 break
         return self._send(start_response, status, headers, body)
-
-
-def rewrite_answer(
-    faults: tuple[str, ...],
-    dice: Dice,
-    environ: WSGIEnvironment,
-    status: str,
-    headers: list[tuple[str, str]],
-    body: bytes,
-) -> tuple[str, list[tuple[str, str]], bytes]:
-    """The application's answer as a server with these faults gives it."""
-    scim = [("Content-Type", SCIM_JSON)]
-    if status.startswith("409"):
-        if "400-on-conflict" in faults and is_create(environ) and dice.roll("400-on-conflict"):
-            error = json.loads(scim_error(400, "Bad request (injected by --fault 400-on-conflict)"))
-            error["scimType"] = "invalidValue"
-            return "400 Bad Request", scim, json.dumps(error).encode()
-        if "409-no-scimtype" in faults and dice.roll("409-no-scimtype"):
-            error = json.loads(body or b"{}")
-            error.pop("scimType", None)
-            return status, headers, json.dumps(error).encode()
-    if status.startswith("412"):
-        if "409-on-if-match" in faults and dice.roll("409-on-if-match"):
-            return "409 Conflict", scim, scim_error(409, "Conflict (--fault 409-on-if-match)")
-        if "412-no-error" in faults and dice.roll("412-no-error"):
-            return status, [("Content-Type", "text/plain")], b"Precondition Failed\n"
-    if "etag-absent" in faults and dice.roll("etag-absent"):
-        headers = [(k, v) for k, v in headers if k.lower() != "etag"]
-        if status.startswith("2") and body:
-            document = json.loads(body)
-            listed = document.get("Resources") if isinstance(document, dict) else None
-            for resource in [document, *(listed if isinstance(listed, list) else [])]:
-                if isinstance(resource, dict) and isinstance(resource.get("meta"), dict):
-                    resource["meta"].pop("version", None)
-            body = json.dumps(document).encode()
-    return status, headers, body
 
 
 def start_stall(plan: FaultPlan) -> gevent.Greenlet | None:

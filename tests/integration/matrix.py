@@ -80,6 +80,17 @@ MATRIX: tuple[Row, ...] = (
         "120 (replay-final-state 80, replay-status 40)", exclusive=True),
     Row("non-idempotent-replay", "retries", "idempotency", ("duplicate-member",),
         "35 (duplicate-member)", exclusive=True),
+    Row("drop-attribute=externalId", "bulk_burst", "bulk", ("bulk-mismatch",),
+        "480 (bulk-mismatch: externalId)", exclusive=True),
+    Row("bulk-drops-result", "bulk_burst", "bulk", ("bulk-missing-result",),
+        "46 (bulk-missing-result)", exclusive=True),
+    Row("bulk-no-location", "bulk_burst", "bulk", ("bulk-no-location",),
+        "1045 (bulk-no-location)", exclusive=True),
+    Row("bulk-bad-ref", "bulk_burst", "bulk", ("bulk-unresolved-ref",),
+        "40 (bulk-unresolved-ref)", exclusive=True),
+    Row("bulk-no-413", "bulk_burst", "bulk", ("no-413",), "5 (no-413)", exclusive=True),
+    Row("bulk-always-413", "bulk_burst", "bulk", ("413-within-limits",),
+        "127 (413-within-limits)", exclusive=True),
 )  # fmt: skip
 
 #: Kinds no seeded fault shows yet (tested on hand-written histories only). Each is a defect
@@ -95,13 +106,7 @@ WITHOUT_FAULT: frozenset[str] = frozenset(
         "duplicate",
         "stale",
         "duplicate-value",
-        "bulk-mismatch",
-        "bulk-missing-result",
-        "bulk-no-location",
         "bulk-error-no-detail",
-        "bulk-unresolved-ref",
-        "no-413",
-        "413-within-limits",
         "refused",
     }
 )

@@ -165,6 +165,10 @@ PROTOCOL_FAULTS = (
     "etag-absent",
     "delete-deactivates",
     "non-idempotent-replay",
+    "bulk-no-location",
+    "bulk-drops-result",
+    "bulk-bad-ref",
+    "bulk-always-413",
 )
 
 
@@ -172,6 +176,7 @@ def test_protocol_faults_take_an_optional_probability() -> None:
     for name in PROTOCOL_FAULTS:
         assert parse_fault(name).spec == f"{name}=1"
         assert parse_fault(f"{name}=0.5").spec == f"{name}=0.5"
+    assert parse_fault("bulk-no-413").spec == "bulk-no-413"
 
 
 def test_spec_round_trips() -> None:

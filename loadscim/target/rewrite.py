@@ -1,0 +1,162 @@
+"""Faults that change what a request says or what the application answered.
+
+- Conflicts and versions: ``409-no-scimtype``, ``400-on-conflict``, ``409-on-if-match``,
+  ``412-no-error``, ``etag-absent`` (:func:`rewrite_answer`).
+- Bulk: ``bulk-no-location`` and ``bulk-drops-result`` change the BulkResponse (the
+  operations were applied); ``bulk-bad-ref`` removes the members given by a ``bulkId:``
+  reference before the application sees the request; ``bulk-always-413`` answers 413 to
+  every /Bulk; ``bulk-no-413`` advertises ``maxOperations`` 10 in the
+  ServiceProviderConfig while the target goes on accepting its real limit.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import TYPE_CHECKING, Any
+
+from loadscim.target.faults import Dice
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+SCIM_JSON = "application/scim+json"
+REWRITES = (
+    "409-no-scimtype",
+    "400-on-conflict",
+    "409-on-if-match",
+    "412-no-error",
+    "etag-absent",
+    "bulk-no-location",
+    "bulk-drops-result",
+)
+REQUEST_REWRITES = ("bulk-bad-ref", "bulk-always-413")
+SPC_REWRITES = ("bulk-no-413",)
+ADVERTISED_MAX_OPERATIONS = 10
+BULK_ID = "bulkId:"
+
+Headers = list[tuple[str, str]]
+
+
+def scim_error(status: int, detail: str, scim_type: str | None = None) -> bytes:
+    """The body of a SCIM Error (RFC 7644 3.12)."""
+    error: dict[str, Any] = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": str(status),
+        "detail": detail,
+    }
+    if scim_type:
+        error["scimType"] = scim_type
+    return json.dumps(error).encode()
+
+
+def _method(environ: WSGIEnvironment) -> str:
+    return str(environ.get("REQUEST_METHOD", "")).upper()
+
+
+def _path(environ: WSGIEnvironment) -> str:
+    path: str = environ.get("PATH_INFO", "") or "/"
+    if path == "/v2" or path.startswith("/v2/"):
+        path = path[3:] or "/"
+    return path.rstrip("/")
+
+
+def _is_create(environ: WSGIEnvironment) -> bool:
+    return _method(environ) == "POST" and _path(environ) in ("/Users", "/Groups")
+
+
+def _is_bulk(environ: WSGIEnvironment) -> bool:
+    return _method(environ) == "POST" and _path(environ) == "/Bulk"
+
+
+def rewrite_answer(
+    faults: tuple[str, ...],
+    dice: Dice,
+    environ: WSGIEnvironment,
+    status: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The application's answer as a server with these faults gives it."""
+    scim = [("Content-Type", SCIM_JSON)]
+    if status.startswith("409"):
+        if "400-on-conflict" in faults and _is_create(environ) and dice.roll("400-on-conflict"):
+            detail = "Bad request (injected by --fault 400-on-conflict)"
+            return "400 Bad Request", scim, scim_error(400, detail, "invalidValue")
+        if "409-no-scimtype" in faults and dice.roll("409-no-scimtype"):
+            error = json.loads(body or b"{}")
+            error.pop("scimType", None)
+            return status, headers, json.dumps(error).encode()
+    if status.startswith("412"):
+        if "409-on-if-match" in faults and dice.roll("409-on-if-match"):
+            return "409 Conflict", scim, scim_error(409, "Conflict (--fault 409-on-if-match)")
+        if "412-no-error" in faults and dice.roll("412-no-error"):
+            return status, [("Content-Type", "text/plain")], b"Precondition Failed\n"
+    if "etag-absent" in faults and dice.roll("etag-absent"):
+        headers = [(k, v) for k, v in headers if k.lower() != "etag"]
+        if status.startswith("2") and body:
+            document = json.loads(body)
+            listed = document.get("Resources") if isinstance(document, dict) else None
+            for resource in [document, *(listed if isinstance(listed, list) else [])]:
+                if isinstance(resource, dict) and isinstance(resource.get("meta"), dict):
+                    resource["meta"].pop("version", None)
+            body = json.dumps(document).encode()
+    if body and status.startswith("2") and _is_bulk(environ):
+        body = _bulk_answer(faults, dice, body)
+    return status, headers, body
+
+
+def _bulk_answer(faults: tuple[str, ...], dice: Dice, body: bytes) -> bytes:
+    document = json.loads(body)
+    results = document.get("Operations") if isinstance(document, dict) else None
+    if not isinstance(results, list):
+        return body
+    if "bulk-no-location" in faults and dice.roll("bulk-no-location"):
+        for result in results:
+            if isinstance(result, dict):
+                result.pop("location", None)
+    if "bulk-drops-result" in faults and results and dice.roll("bulk-drops-result"):
+        results.pop()
+    return json.dumps(document).encode()
+
+
+def rewrite_request(
+    faults: tuple[str, ...], dice: Dice, environ: WSGIEnvironment
+) -> tuple[str, Headers, bytes] | None:
+    """Change a /Bulk request before the application sees it, or answer in its place."""
+    if not _is_bulk(environ):
+        return None
+    if "bulk-always-413" in faults and dice.roll("bulk-always-413"):
+        detail = "Payload too large (injected by --fault bulk-always-413)"
+        return "413 Payload Too Large", [("Content-Type", SCIM_JSON)], scim_error(413, detail)
+    if "bulk-bad-ref" in faults and dice.roll("bulk-bad-ref"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        try:
+            document = json.loads(body)
+            for operation in document.get("Operations") or []:
+                data = operation.get("data") if isinstance(operation, dict) else None
+                members = data.get("members") if isinstance(data, dict) else None
+                if isinstance(data, dict) and isinstance(members, list):
+                    data["members"] = [
+                        m
+                        for m in members
+                        if not (isinstance(m, dict) and str(m.get("value", "")).startswith(BULK_ID))
+                    ]
+            body = json.dumps(document).encode()
+        except (ValueError, AttributeError):
+            pass
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+    return None
+
+
+def rewrite_service_provider_config(faults: tuple[str, ...], body: bytes) -> bytes:
+    """``bulk-no-413``: a lower ``maxOperations`` than the target enforces."""
+    document = json.loads(body)
+    bulk = document.get("bulk") if isinstance(document, dict) else None
+    if "bulk-no-413" in faults and isinstance(bulk, dict) and bulk.get("supported"):
+        bulk["maxOperations"] = ADVERTISED_MAX_OPERATIONS
+    return json.dumps(document).encode()
+
+
