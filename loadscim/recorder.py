@@ -42,6 +42,8 @@ from loadscim.summary import (
     record_us,
 )
 from loadscim.throttle import ThrottleStats
+from loadscim.windows import EXTRA_KEY as WINDOWS_KEY
+from loadscim.windows import Windows
 
 log = logging.getLogger("loadscim")
 
@@ -125,6 +127,8 @@ class Recorder:
         """Sends and 5xx answers per IdP request shape (a 5xx that repeats is a finding)."""
         self.throttle = ThrottleStats()
         """429 answers and the time clients waited after them (Retry-After)."""
+        self.windows = Windows()
+        """Requests, failures and latency per endpoint in 5 s windows (the run over time)."""
         self.outcomes: Counter[str] = Counter()
         """Completions by :func:`outcome`: ``ok``, ``fail HTTP 429``, ``info timeout`` ..."""
         self.counting_outcomes = True
@@ -154,6 +158,7 @@ class Recorder:
         if failed:
             stats.failures += 1
         record_us(stats.hist, value_us)
+        self.windows.record(name, value_us, failed)
         if lateness_us is not None:
             if stats.hist_corrected is None:
                 stats.hist_corrected = new_histogram()
@@ -393,6 +398,7 @@ class Recorder:
             "drift": self.drift.drain(),
             "throttle": self.throttle.take(),
             "outcomes": dict(self.outcomes),
+            "windows": self.windows.drain(),
         }
         self.findings = {}
         self.iterations = self.late_iterations = self.max_lateness_us = 0
@@ -458,6 +464,7 @@ class Recorder:
         if data.get("drift"):
             self.drift.absorb(data["drift"])
         self.outcomes.update(data.get("outcomes") or {})
+        self.windows.absorb(data.get("windows") or [])
         self.throttle.absorb(data.get("throttle") or {})
 
     def endpoint(self, name: str) -> EndpointStats:
@@ -498,6 +505,9 @@ class Recorder:
                 f"open model: {self.late_iterations} of {self.iterations} iterations started "
                 f"late (max {self.max_lateness_us / 1000:.1f} ms behind schedule)"
             )
+        windows = self.windows.rows()
+        if windows:
+            summary.extra[WINDOWS_KEY] = windows
         if self.outcomes:
             summary.notes.append(outcomes_note(self.outcomes))
             summary.extra["outcomes"] = dict(self.outcomes)

@@ -2,14 +2,16 @@
 
 The file is the standard histogram log (format version 1.3) that HdrHistogram's own tools
 read: Java's ``HistogramLogProcessor`` and ``HistogramLogAnalyzer``, hdrh's
-``HistogramLogReader``, HdrHistogram_c's ``hdr_log_reader``, the online plotter. It holds
-one interval per histogram, covering the measured window (values are integer microseconds;
-the ``Interval_Max`` column is in milliseconds):
+``HistogramLogReader``, HdrHistogram_c's ``hdr_log_reader``, the online plotter. It is a
+time series: one interval per 5 s window of the run (:mod:`loadscim.windows`; a summary
+without windows gets one interval covering the measured window), values in integer
+microseconds, the ``Interval_Max`` column in milliseconds:
 
-- the untagged interval is ``*``, every endpoint together (the one tools read by default);
-- one interval per endpoint, tagged with the endpoint name;
-- with an open model, the coordinated-omission-corrected histograms too, tagged
-  ``corrected:`` + the name (``corrected:*`` for all endpoints).
+- the untagged intervals are ``*``, every endpoint together (the ones tools read by
+  default);
+- one interval per endpoint and window, tagged with the endpoint name;
+- with an open model, the coordinated-omission-corrected histograms of the whole run,
+  tagged ``corrected:`` + the name (``corrected:*`` for all endpoints), last.
 
 A tag cannot hold a space or a comma in this format, so :func:`tag_for` writes every
 whitespace character and comma of an endpoint name as ``_``: ``POST /Users/{id}`` is tagged
@@ -32,6 +34,7 @@ from typing import IO
 from hdrh.histogram import HdrHistogram
 from hdrh.log import HistogramLogWriter
 
+from loadscim import windows
 from loadscim.summary import ALL, EndpointStats, RunSummary
 
 LOG_FORMAT_VERSION = "1.3"
@@ -78,7 +81,7 @@ def write_hdr_log_to(summary: RunSummary, out: IO[str]) -> None:
     writer.output_comment(f"[Histogram log format version {LOG_FORMAT_VERSION}]")
     writer.output_comment(
         f"[loadscim run {summary.run_id or '-'}: latency in microseconds, "
-        "one interval per endpoint tagged with its name (spaces as _)]"
+        "an interval per 5 s window and endpoint, tagged with its name (spaces as _)]"
     )
     start_ms = 0.0
     if summary.started_unix > 0:
@@ -99,7 +102,16 @@ def write_hdr_log_to(summary: RunSummary, out: IO[str]) -> None:
         for stats in summary.endpoints.values():
             merged.merge(stats)
     names = [ALL, *sorted(n for n in endpoints if n != ALL)]
-    for name in names:
+    rows = windows.with_totals(windows.read_rows(summary.extra))
+    for row in sorted(rows, key=lambda r: (r["start_unix"], r["endpoint"] != ALL)):
+        # The first window starts before the run did (windows follow the clock): readers
+        # skip an interval that starts before StartTime.
+        begin = max(float(row["start_unix"]) * 1000.0, start_ms)
+        window_end = (float(row["start_unix"]) + windows.WINDOW_S) * 1000.0
+        finish = min(window_end, end_ms) if end_ms > begin else window_end
+        hist = windows.decode(row["hist"])
+        writer.output_tagged_histogram(hist, tag_for(row["endpoint"]), begin, finish)
+    for name in names if not rows else ():
         writer.output_tagged_histogram(endpoints[name].hist, tag_for(name), start_ms, end_ms)
     for name in names:
         corrected = endpoints[name].hist_corrected

@@ -30,6 +30,7 @@ from hdrh.histogram import HdrHistogram
 from loadscim import __version__
 from loadscim.report.chart import colours, endpoint_order, render_chart
 from loadscim.report.json import PERCENTILES, latency_figures
+from loadscim.report.overtime import render_over_time
 from loadscim.summary import CheckerStats, RunSummary
 from loadscim.verdict import LineResult, Status, Verdict, format_sig3
 
@@ -96,6 +97,7 @@ def to_html(summary: RunSummary, verdict: Verdict) -> str:
         f'<div id="verdict" class="{_status_class(verdict.status.value)}">'
         f"{_e(verdict.headline())}</div></header>",
         _latency(summary),
+        render_over_time(summary),
         _gate(verdict),
         _checkers(summary, verdict),
         _self_trust(verdict),

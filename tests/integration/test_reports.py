@@ -59,10 +59,13 @@ def test_hdr_log_is_read_back_per_endpoint(clean_run: tuple[Path, str]) -> None:
     out, _ = clean_run
     summary, _ = from_json((out / "s.json").read_bytes())
     reader = HistogramLogReader(str(out / "h.hlog"), new_histogram())
-    tags = {}
+    tags: dict[str | None, int] = {}
+    windows = 0
     while (hist := reader.get_next_interval_histogram()) is not None:
-        tags[hist.get_tag()] = hist.get_total_count()
+        tags[hist.get_tag()] = tags.get(hist.get_tag(), 0) + hist.get_total_count()
+        windows += hist.get_tag() is None
     reader.close()
+    assert windows == len({r["start_unix"] for r in summary.extra["windows"]}) >= 2
     assert tags[None] == summary.endpoints["*"].hist.get_total_count()
     assert tags["POST_/Users"] == summary.endpoints["POST /Users"].hist.get_total_count()
     assert len(tags) == len(summary.endpoints)
@@ -188,6 +191,12 @@ def test_html_report_in_headless_chromium(clean_run: tuple[Path, str], tmp_path:
     dom = Dom(result.stdout)
     ids = dom.ids()
     assert ids.get("latency-chart") == "svg"
+    # over time: a point per 5 s window (requests/s and failed/s) in the throughput chart
+    assert ids.get("throughput-chart") == "svg" and ids.get("latency-over-time-chart") == "svg"
+    summary, _ = from_json((clean_run[0] / "s.json").read_bytes())
+    windows = len({r["start_unix"] for r in summary.extra["windows"]})
+    svg = page.read_text().split('id="throughput-chart"', 1)[1].split("</svg>", 1)[0]
+    assert svg.count('<circle class="point"') == 2 * windows
     for table in ("gate-table", "endpoint-table", "checker-table"):
         assert ids.get(table) == "table", table
     assert "verdict" in ids and "violations" in ids

@@ -52,7 +52,7 @@ def forbidden(module: str, banned: tuple[str, ...]) -> list[str]:
 
 PURE = ("loadscim.checks", "loadscim.verdict", "loadscim.report", "loadscim.options",
         "loadscim.duration", "loadscim.config", "loadscim.summary", "loadscim.distributed",
-        "loadscim.fallback", "loadscim.baseline")  # fmt: skip
+        "loadscim.fallback", "loadscim.baseline", "loadscim.windows")  # fmt: skip
 
 
 @pytest.mark.parametrize("module", under(PURE))

@@ -1,0 +1,99 @@
+"""The run over time: 5 s windows per endpoint, merged across workers, drawn and logged."""
+
+from __future__ import annotations
+
+import re
+
+from hdrh.log import HistogramLogReader
+
+from loadscim.recorder import Recorder
+from loadscim.report.hdrlog import write_hdr_log_to
+from loadscim.report.html import to_html
+from loadscim.summary import new_histogram
+from loadscim.verdict import evaluate
+from loadscim.windows import Windows, read_rows, with_totals
+
+MS = 1000
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def filled(clock: Clock) -> Windows:
+    windows = Windows(clock)
+    for second, name, ms, failed in [
+        (100.0, "POST /Users", 10, False),
+        (101.0, "POST /Users", 30, True),
+        (104.9, "GET /Users/{id}", 2, False),
+        (105.0, "POST /Users", 50, False),
+        (112.0, "GET /Users/{id}", 4, False),
+    ]:
+        clock.now = second
+        windows.record(name, ms * MS, failed)
+    return windows
+
+
+def test_windows_follow_the_clock_and_close_behind_it() -> None:
+    rows = filled(Clock(100.0)).rows()
+    assert [(r["start_unix"], r["endpoint"], r["requests"], r["failures"]) for r in rows] == [
+        (100, "GET /Users/{id}", 1, 0),
+        (100, "POST /Users", 2, 1),
+        (105, "POST /Users", 1, 0),
+        (110, "GET /Users/{id}", 1, 0),
+    ]
+    assert 10 * MS <= rows[1]["p50_us"] < 10.1 * MS and 30 * MS <= rows[1]["p99_us"] < 30.1 * MS
+
+
+def test_workers_windows_add_up_on_the_master() -> None:
+    master = Windows(Clock(0))
+    master.absorb(filled(Clock(100.0)).drain())
+    master.absorb(filled(Clock(100.0)).drain())
+    rows = master.rows()
+    assert [(r["start_unix"], r["requests"]) for r in rows] == [(100, 2), (100, 4), (105, 2),
+                                                                  (110, 2)]  # fmt: skip
+    totals = [r for r in with_totals(rows) if r["endpoint"] == "*"]
+    assert [(r["start_unix"], r["requests"], r["failures"]) for r in totals] == [
+        (100, 6, 2), (105, 2, 0), (110, 2, 0)
+    ]  # fmt: skip
+
+
+def summary_with_windows():
+    recorder = Recorder("w1")
+    recorder.windows = filled(Clock(100.0))
+    summary = recorder.summary(duration_s=15.0)
+    summary.started_unix = 100.0
+    return summary
+
+
+def test_html_has_one_point_per_window_and_fetches_nothing() -> None:
+    summary = summary_with_windows()
+    assert len(read_rows(summary.extra)) == 4
+    page = to_html(summary, evaluate(None, summary))
+    section = page[page.index('<section id="over-time">'):]
+    section = section[: section.index("</section>")]
+    throughput = section[section.index('id="throughput-chart"'):section.index("</svg>")]
+    # three windows: requests/s and failed/s each have a point per window
+    assert throughput.count('<circle class="point"') == 6
+    assert 'data-name="POST /Users p99"' in section and 'data-name="* p50"' in section
+    assert not re.search(r"(?i)(https?:|url\()", section)
+
+
+def test_hdr_log_is_a_time_series_of_interval_histograms(tmp_path) -> None:
+    summary = summary_with_windows()
+    path = tmp_path / "w.hlog"
+    with open(path, "w") as out:
+        write_hdr_log_to(summary, out)
+    reader = HistogramLogReader(str(path), new_histogram())
+    intervals = []
+    while (hist := reader.get_next_interval_histogram()) is not None:
+        intervals.append((hist.get_start_time_stamp(), hist.get_tag(), hist.get_total_count()))
+    reader.close()
+    untagged = [(start, n) for start, tag, n in intervals if tag is None]
+    assert [n for _, n in untagged] == [3, 1, 1]
+    assert [start for start, _ in untagged] == sorted(start for start, _ in untagged)
+    assert sum(n for _, tag, n in intervals if tag == "POST_/Users") == 3
