@@ -65,6 +65,8 @@ def progress(rt: Runtime) -> None:
             rt.rss_samples.append(rss)
             total = env.runner.stats.total
             elapsed = time.monotonic() - (rt.started or time.monotonic())
+            if total.num_requests < last_requests:  # Reset stats (web UI)
+                last_requests = 0
             rate = (total.num_requests - last_requests) / PROGRESS_EVERY_S
             last_requests = total.num_requests
             violations = sum(c.violations for c in rt.recorder.checker_stats.values())

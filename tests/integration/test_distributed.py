@@ -281,6 +281,8 @@ def test_master_and_4_workers_merge_percentiles_exactly_and_trials_add_up(tmp_pa
         got = merged["latency_us"][f"p{pct}"]
         assert abs(got - exact) <= max(1, exact / 1000), (pct, got, exact)
     assert merged["latency_us"]["max"] >= samples[-1] >= merged["latency_us"]["max"] * 0.999
+    # The 5 s windows of the four workers add up on the master to every request.
+    assert sum(w["requests"] for w in summary["extra"]["windows"]) == len(samples)
     # Trial counts add up: the checker's count on the master is every worker's trials, and
     # the one history the master wrote holds each of them (4 reconciliations among them).
     written = [json.loads(line) for line in history.read_text().splitlines() if line.strip()]
