@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import psutil
 from runs import ROOT
 
+from loadscim.ops import loads_trial
+
 CANARIES = ["--canaries", "100,10"]
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.py") if not p.name.startswith("_"))
 
@@ -139,11 +141,11 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 def read_history(path: Path) -> list[dict]:
-    """Every op of every trial in a JSONL history."""
+    """Every op of every trial in a JSONL history, every field restored (the lines are
+    compact: loadscim.ops.loads_trial reads them)."""
     ops: list[dict] = []
-    for line in path.read_text().splitlines():
-        trial = json.loads(line)
-        ops.extend(trial["ops"])
+    for line in path.read_bytes().splitlines():
+        ops.extend(op.to_dict() for op in loads_trial(line).ops)
     return ops
 
 
