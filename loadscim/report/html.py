@@ -31,6 +31,7 @@ from loadscim import __version__
 from loadscim.report.chart import colours, endpoint_order, render_chart
 from loadscim.report.json import PERCENTILES, latency_figures
 from loadscim.report.overtime import render_over_time
+from loadscim.report.timeline import render_timeline
 from loadscim.summary import CheckerStats, RunSummary
 from loadscim.verdict import LineResult, Status, Verdict, format_sig3
 
@@ -245,7 +246,7 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> str:
             cells.append(
                 f'<tr class="violation"><td>{_e(v.resource)}</td><td>{_e(v.kind)}</td>'
                 f"<td>{_e(v.expected)}</td><td>{_e(v.observed)}</td><td>{_e(v.trial)}</td>"
-                f"<td><pre>{_e(ops)}</pre></td></tr>"
+                f"<td>{render_timeline(v)}<pre>{_e(ops)}</pre></td></tr>"
             )
         shown = f"first {len(stats.examples)} of " if stats.violations > len(stats.examples) else ""
         examples.append(

@@ -220,3 +220,15 @@ def test_html_report_in_headless_chromium(clean_run: tuple[Path, str], tmp_path:
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     assert int.from_bytes(data[16:20], "big") == 1280  # IHDR width
     assert fetched == [], fetched
+
+
+def test_timeline_of_a_lost_update_outlines_the_lost_member(tmp_path: Path) -> None:
+    html = tmp_path / "r.html"
+    result = loadscim("run", "racing_patch", "--duration", "4s", "--users", "2", "--fan-out",
+                      "4", "--target-fault", "lost-update", "--html", str(html))  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    page = html.read_text()
+    timelines = page.count('<svg class="timeline"')
+    assert timelines >= 1
+    assert 'class="op ok involved"' in page and 'class="op ok final-read"' in page
+    assert not EXTERNAL.search(page.split('<svg class="timeline"', 1)[1].split("</svg>", 1)[0])
