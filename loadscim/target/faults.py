@@ -40,6 +40,8 @@ Grammar (one spec per ``--fault``; several faults combine)::
     delete-deactivates[=F]     DELETE of a User answered 204, but the user is only
                                deactivated: still readable and listed
     non-idempotent-replay[=F]  a PATCH adding a member (or value) already there adds it again
+    ignore-update[=F]          PATCH / PUT answered as done, not applied
+    duplicate-listing[=F]      a search's answer lists each resource twice
     bulk-no-location[=F]       BulkResponse results without ``location`` (applied)
     bulk-drops-result[=F]      a BulkResponse without its last operation's result (applied)
     bulk-bad-ref[=F]           /Bulk members given as ``bulkId:`` references left out
@@ -82,6 +84,8 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "etag-absent": 1.0,
     "delete-deactivates": 1.0,
     "non-idempotent-replay": 1.0,
+    "ignore-update": 1.0,
+    "duplicate-listing": 1.0,
     "bulk-no-location": 1.0,
     "bulk-drops-result": 1.0,
     "bulk-bad-ref": 1.0,
@@ -150,6 +154,8 @@ _DESCRIPTIONS: dict[str, str] = {
     "etag-absent": "answers without ETag header or meta.version (etag still advertised)",
     "delete-deactivates": "DELETE of a User answered 204 but only deactivates it",
     "non-idempotent-replay": "a PATCH adding a member or value already there adds it again",
+    "ignore-update": "PATCH and PUT answered as done but not applied",
+    "duplicate-listing": "search answers list each resource twice",
     "bulk-no-location": "BulkResponse results without location (applied)",
     "bulk-drops-result": "BulkResponses without the last operation's result (applied)",
     "bulk-bad-ref": "/Bulk members given as bulkId: references left out of the group",

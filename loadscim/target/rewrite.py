@@ -2,6 +2,7 @@
 
 - Conflicts and versions: ``409-no-scimtype``, ``400-on-conflict``, ``409-on-if-match``,
   ``412-no-error``, ``etag-absent`` (:func:`rewrite_answer`).
+- ``duplicate-listing``: a search's answer lists each resource it found twice.
 - Bulk: ``bulk-no-location`` and ``bulk-drops-result`` change the BulkResponse (the
   operations were applied); ``bulk-bad-ref`` removes the members given by a ``bulkId:``
   reference before the application sees the request; ``bulk-always-413`` answers 413 to
@@ -29,6 +30,7 @@ REWRITES = (
     "etag-absent",
     "bulk-no-location",
     "bulk-drops-result",
+    "duplicate-listing",
 )
 REQUEST_REWRITES = ("bulk-bad-ref", "bulk-always-413")
 SPC_REWRITES = ("bulk-no-413",)
@@ -100,6 +102,14 @@ def rewrite_answer(
             for resource in [document, *(listed if isinstance(listed, list) else [])]:
                 if isinstance(resource, dict) and isinstance(resource.get("meta"), dict):
                     resource["meta"].pop("version", None)
+            body = json.dumps(document).encode()
+    if "duplicate-listing" in faults and status.startswith("2") and body:
+        document = json.loads(body)
+        listed = document.get("Resources") if isinstance(document, dict) else None
+        if isinstance(listed, list) and listed and dice.roll("duplicate-listing"):
+            document["Resources"] = listed + listed
+            document["totalResults"] = len(listed) * 2
+            document["itemsPerPage"] = len(listed) * 2
             body = json.dumps(document).encode()
     if body and status.startswith("2") and _is_bulk(environ):
         body = _bulk_answer(faults, dice, body)

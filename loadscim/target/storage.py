@@ -14,6 +14,8 @@ serves every request from one OS thread, in greenlets). The faults it carries:
   if it had been written, and writes nothing.
 - ``ignore-if-match``: :class:`loadscim.target.service.FaultyService` tells the storage to
   skip the version check of the write that follows.
+- ``ignore-update``: every update (PATCH, PUT) returns the resource as if it had been
+  written, and writes nothing.
 - ``delete-deactivates``: a DELETE of a User sets ``active`` false and keeps the user (the
   answer is still 204): it stays readable and listed.
 - ``stale-read``: GET by id and searches see every resource as it was SECONDS ago, like a
@@ -195,7 +197,7 @@ class FaultyStorage(InMemoryStorage):
             if self._screens:
                 updated = screen(self.plan, updated)
             assert stored.meta is not None
-            if self._ignores_deactivation(stored, updated):
+            if self._ignores_deactivation(stored, updated) or self.dice.roll("ignore-update"):
                 updated.meta = stored.meta.model_copy(update={"location": None})
                 return updated
             updated.meta = stored.meta.model_copy(

@@ -165,6 +165,8 @@ PROTOCOL_FAULTS = (
     "etag-absent",
     "delete-deactivates",
     "non-idempotent-replay",
+    "ignore-update",
+    "duplicate-listing",
     "bulk-no-location",
     "bulk-drops-result",
     "bulk-bad-ref",

@@ -118,3 +118,13 @@ def test_bulk_no_413_lowers_the_advertised_limit() -> None:
     config = {"bulk": {"supported": True, "maxOperations": 1000}}
     body = rewrite_service_provider_config(("bulk-no-413",), json.dumps(config).encode())
     assert json.loads(body)["bulk"]["maxOperations"] == 10
+
+
+def test_duplicate_listing() -> None:
+    faults = ("duplicate-listing",)
+    listing = {"totalResults": 1, "Resources": [{"id": "u1"}]}
+    _, _, body = rewrite_answer(
+        faults, dice(*faults), environ("GET", "/Users"), "200 OK", [],
+        json.dumps(listing).encode(),
+    )  # fmt: skip
+    assert json.loads(body)["Resources"] == [{"id": "u1"}, {"id": "u1"}]

@@ -128,6 +128,15 @@ def test_ignore_deactivate_answers_but_does_not_write() -> None:
     assert store.get(USER, created.id).display_name == "Alice"
 
 
+def test_ignore_update_answers_but_does_not_write() -> None:
+    store = storage("ignore-update")
+    created = store.create(USER, user("alice"))
+    changed = store.get(USER, created.id)
+    changed.display_name = "Alice"
+    assert store.update(USER, changed).display_name == "Alice"
+    assert store.get(USER, created.id).display_name is None
+
+
 def test_delete_deactivates_keeps_the_user() -> None:
     store = storage("delete-deactivates")
     created = store.create(USER, user("alice", active=True))
