@@ -14,7 +14,9 @@ answer, options registered with ``include_in_web_ui``, the ``reset_stats`` event
 - **loadscim checks**: per checker, the verdict line, trials, violations by kind and the
   first example;
 - ``/loadscim/report``: the whole HTML report of the run so far, with the verdict (linked
-  from the "Download Data" tab).
+  from the "Download Data" tab and the banner);
+- a banner at the foot of the page: the verdict so far, coloured, updated every 2 s from
+  ``/loadscim/verdict`` (the verdict tab's rows as JSON).
 
 The start form carries the options marked ``web_ui`` in :mod:`loadscim.options` (gate,
 baseline, dialect, seed, pacing, scenario options such as fan-out and population) and the
@@ -44,6 +46,29 @@ VERDICT_TAB = "loadscim-verdict"
 LATENCY_TAB = "loadscim-latency"
 CHECKS_TAB = "loadscim-checks"
 REPORT_PATH = "/loadscim/report"
+VERDICT_PATH = "/loadscim/verdict"
+BANNER_ID = "loadscim-banner"
+BANNER = (
+    f'<div id="{BANNER_ID}" style="position:fixed;left:0;right:0;bottom:0;z-index:2000;'
+    "padding:6px 14px;font:13px/1.4 sans-serif;color:#1d1d1f;background:#eeeeee;"
+    'border-top:2px solid #999"><b>loadscim</b> <span id="loadscim-verdict-line">no run yet'
+    '</span> <span id="loadscim-not-passing"></span> &middot; '
+    '<a href="./?tab=loadscim-verdict">gate lines and checkers</a> &middot; '
+    f'<a href=".{REPORT_PATH}" target="_blank">report</a></div>'
+    "<script>(function(){var colours={PASS:['#e8f5e9','#66bb6a'],FAIL:['#fdecea','#e53935'],"
+    "UNKNOWN:['#fff8e1','#f9a825']};function paint(){fetch('."
+    + VERDICT_PATH
+    + "').then(function(r){return r.json()}).then(function(rows){if(!rows.length)return;"
+    "var b=document.getElementById('loadscim-banner'),c=colours[rows[0].status]||"
+    "['#eee','#999'];b.style.background=c[0];b.style.borderTopColor=c[1];"
+    "document.getElementById('loadscim-verdict-line').textContent=rows[0].line;"
+    "var bad=rows.slice(1).filter(function(r){return r.status==='FAIL'||"
+    "r.status==='UNKNOWN'}).length;document.getElementById('loadscim-not-passing')"
+    ".textContent=bad?'('+bad+' of '+(rows.length-1)+' lines not passing)':'';})"
+    ".catch(function(){})}setInterval(paint,2000);paint();})();</script>"
+)
+"""A banner at the foot of every page of the web UI: the verdict so far, coloured, updated
+every 2 s from ``/loadscim/verdict``, with links to the verdict tab and the report."""
 
 VERDICT_COLUMNS = [
     ("status", "Status"),
@@ -115,6 +140,11 @@ def install(rt: Runtime) -> None:
 
     @app.after_request
     def _extend_stats(response: Response) -> Response:
+        if request.path == "/" and response.status_code == 200 and response.mimetype == "text/html":
+            body = response.get_data(as_text=True)
+            if "</body>" in body and BANNER_ID not in body:
+                response.set_data(body.replace("</body>", BANNER + "</body>", 1))
+            return response
         if request.path != "/stats/requests" or response.status_code != 200:
             return response
         try:
@@ -124,6 +154,13 @@ def install(rt: Runtime) -> None:
         except Exception:
             rt.listener_failed("web UI stats")
         return response
+
+    @app.route(VERDICT_PATH)
+    @web_ui.auth_required_if_enabled
+    def _verdict() -> Response:
+        summary = build_summary(rt)
+        rows = verdict_rows(evaluate(rt.gate, summary))
+        return Response(json.dumps(rows), mimetype="application/json")
 
     @app.route(REPORT_PATH)
     @web_ui.auth_required_if_enabled

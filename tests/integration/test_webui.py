@@ -120,6 +120,11 @@ def test_run_started_from_the_form_turns_the_verdict_fail_and_resets(tmp_path):
                 lines = {row["line"]: row["status"] for row in rows[1:]}
                 assert lines["checker lost_update"] == "FAIL"
                 assert '"*" p99 < 2s' in lines  # the gate given in the form (gates/ci.toml)
+                banner = json.loads(fetch(base + "/loadscim/verdict"))  # what the banner shows
+                assert banner[0]["status"] == "FAIL"
+                if run == 1:
+                    dom = chromium_dom(base, port, tmp_path, "/")
+                    assert 'id="loadscim-verdict-line">verdict: FAIL (' in dom, dom[-3000:]
                 post(base + "/stop")
                 assert wait_for(
                     lambda: json.loads(fetch(base + "/stats/requests"))["state"] == "stopped", 30
