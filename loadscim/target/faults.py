@@ -42,6 +42,9 @@ Grammar (one spec per ``--fault``; several faults combine)::
     non-idempotent-replay[=F]  a PATCH adding a member (or value) already there adds it again
     ignore-update[=F]          PATCH / PUT answered as done, not applied
     duplicate-listing[=F]      a search's answer lists each resource twice
+    search-other-ids[=F]       a search's answer gives other ids (upper case) than GET knows
+    truncate-updates[=F]       string attributes an update changes cut to 12 characters
+    membership-bleed[=F]       a group PATCH adding members also adds the previous one's
     bulk-no-location[=F]       BulkResponse results without ``location`` (applied)
     bulk-drops-result[=F]      a BulkResponse without its last operation's result (applied)
     bulk-bad-ref[=F]           /Bulk members given as ``bulkId:`` references left out
@@ -86,6 +89,9 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "non-idempotent-replay": 1.0,
     "ignore-update": 1.0,
     "duplicate-listing": 1.0,
+    "search-other-ids": 1.0,
+    "truncate-updates": 1.0,
+    "membership-bleed": 1.0,
     "bulk-no-location": 1.0,
     "bulk-drops-result": 1.0,
     "bulk-bad-ref": 1.0,
@@ -156,6 +162,9 @@ _DESCRIPTIONS: dict[str, str] = {
     "non-idempotent-replay": "a PATCH adding a member or value already there adds it again",
     "ignore-update": "PATCH and PUT answered as done but not applied",
     "duplicate-listing": "search answers list each resource twice",
+    "search-other-ids": "search answers give other ids than the resources have",
+    "truncate-updates": "string attributes changed by PATCH or PUT cut to 12 characters",
+    "membership-bleed": "group PATCHes adding members also add the previous such PATCH's",
     "bulk-no-location": "BulkResponse results without location (applied)",
     "bulk-drops-result": "BulkResponses without the last operation's result (applied)",
     "bulk-bad-ref": "/Bulk members given as bulkId: references left out of the group",

@@ -3,6 +3,8 @@
 - Conflicts and versions: ``409-no-scimtype``, ``400-on-conflict``, ``409-on-if-match``,
   ``412-no-error``, ``etag-absent`` (:func:`rewrite_answer`).
 - ``duplicate-listing``: a search's answer lists each resource it found twice.
+- ``search-other-ids``: a search's answer gives other ids than the resources have (an
+  internal key in upper case): GET by those ids is 404.
 - Bulk: ``bulk-no-location`` and ``bulk-drops-result`` change the BulkResponse (the
   operations were applied); ``bulk-bad-ref`` removes the members given by a ``bulkId:``
   reference before the application sees the request; ``bulk-always-413`` answers 413 to
@@ -31,6 +33,7 @@ REWRITES = (
     "bulk-no-location",
     "bulk-drops-result",
     "duplicate-listing",
+    "search-other-ids",
 )
 REQUEST_REWRITES = ("bulk-bad-ref", "bulk-always-413")
 SPC_REWRITES = ("bulk-no-413",)
@@ -110,6 +113,14 @@ def rewrite_answer(
             document["Resources"] = listed + listed
             document["totalResults"] = len(listed) * 2
             document["itemsPerPage"] = len(listed) * 2
+            body = json.dumps(document).encode()
+    if "search-other-ids" in faults and status.startswith("2") and body:
+        document = json.loads(body)
+        listed = document.get("Resources") if isinstance(document, dict) else None
+        if isinstance(listed, list) and listed and dice.roll("search-other-ids"):
+            for resource in listed:
+                if isinstance(resource, dict) and isinstance(resource.get("id"), str):
+                    resource["id"] = resource["id"].upper()
             body = json.dumps(document).encode()
     if body and status.startswith("2") and _is_bulk(environ):
         body = _bulk_answer(faults, dice, body)

@@ -5,6 +5,8 @@
   skip its version check for the write that follows.
 - ``non-idempotent-replay``: a PATCH that adds a member (or a value of another multi-valued
   attribute) the resource already holds adds it again: a replayed add lists it twice.
+- ``membership-bleed``: a PATCH that adds members to a group also adds the members the
+  previous such PATCH added (to any group): state of one request leaking into the next.
 - ``bulk-partial``: :class:`FaultyHandler` skips every second operation (by position in the
   request) of a misbehaving /Bulk request, and reports it as done: a POST gets a made-up
   id, a PUT or PATCH the resource as it would have become, a DELETE its 204.
@@ -43,6 +45,8 @@ class FaultyService(ScimService):
         self.dice = dice
         self._ignore_if_match = "ignore-if-match" in dice.plan
         self._replay_twice = "non-idempotent-replay" in dice.plan
+        self._bleed = "membership-bleed" in dice.plan
+        self._last_added: list[Any] = []
 
     def check_preconditions(
         self, resource: Resource[Any], method: str, conditions: Conditions
@@ -59,6 +63,8 @@ class FaultyService(ScimService):
     def apply_patch(
         self, current: Resource[Any], patch_op: PatchOp[Any], conditions: Conditions
     ) -> Resource[Any] | None:
+        if self._bleed:
+            return self._bleeding_patch(current, patch_op, conditions)
         if not (self._replay_twice and self.dice.roll("non-idempotent-replay")):
             return super().apply_patch(current, patch_op, conditions)
         before = current.model_copy(deep=True)
@@ -76,6 +82,27 @@ class FaultyService(ScimService):
                     getattr(current, attribute).append(item.model_copy())
                     again = True
         return current if again else changed
+
+
+    def _bleeding_patch(
+        self, current: Resource[Any], patch_op: PatchOp[Any], conditions: Conditions
+    ) -> Resource[Any] | None:
+        changed = super().apply_patch(current, patch_op, conditions)
+        added = [
+            _value_of(value)
+            for operation in patch_op.operations or []
+            if operation.op == "add" and str(operation.path or "") == "members"
+            for value in (operation.value if isinstance(operation.value, list) else [])
+        ]
+        members = getattr(current, "members", None)
+        if not added or not members or not self.dice.roll("membership-bleed"):
+            return changed
+        held = {member.value for member in members}
+        leaked = [value for value in self._last_added if value not in held]
+        self._last_added = added
+        for value in leaked:
+            members.append(members[0].model_copy(update={"value": value, "ref": None}))
+        return current if leaked else changed
 
 
 def _value_of(value: Any) -> Any:

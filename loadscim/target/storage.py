@@ -16,6 +16,8 @@ serves every request from one OS thread, in greenlets). The faults it carries:
   skip the version check of the write that follows.
 - ``ignore-update``: every update (PATCH, PUT) returns the resource as if it had been
   written, and writes nothing.
+- ``truncate-updates``: string attributes an update changes are stored cut to
+  :data:`TRUNCATED_LENGTH` characters (a column too short), and answered so.
 - ``delete-deactivates``: a DELETE of a User sets ``active`` false and keeps the user (the
   answer is still 204): it stays readable and listed.
 - ``stale-read``: GET by id and searches see every resource as it was SECONDS ago, like a
@@ -73,6 +75,19 @@ class _Lag:
 
 
 _CURRENT = object()
+TRUNCATED_LENGTH = 12
+
+
+def _truncate_changed(stored: Resource[Any], updated: Resource[Any]) -> None:
+    """Cut the string attributes an update changes to TRUNCATED_LENGTH characters."""
+    for name in type(updated).model_fields:
+        value = getattr(updated, name, None)
+        if (
+            isinstance(value, str)
+            and len(value) > TRUNCATED_LENGTH
+            and value != getattr(stored, name, None)
+        ):
+            setattr(updated, name, value[:TRUNCATED_LENGTH])
 
 
 class FaultyStorage(InMemoryStorage):
@@ -197,6 +212,8 @@ class FaultyStorage(InMemoryStorage):
             if self._screens:
                 updated = screen(self.plan, updated)
             assert stored.meta is not None
+            if self.dice.roll("truncate-updates"):
+                _truncate_changed(stored, updated)
             if self._ignores_deactivation(stored, updated) or self.dice.roll("ignore-update"):
                 updated.meta = stored.meta.model_copy(update={"location": None})
                 return updated

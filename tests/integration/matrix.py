@@ -96,6 +96,12 @@ MATRIX: tuple[Row, ...] = (
         exclusive=True),
     Row("duplicate-listing", "lifecycle", "reconcile", ("duplicate",), "36 (duplicate)",
         exclusive=True),
+    Row("search-other-ids", "duplicate_race", "duplicate_create", ("lookup-missing",),
+        "58 (lookup-missing)", exclusive=True),
+    Row("truncate-updates", "racing_patch", "lost_update", ("unwritten-value",),
+        "20 (unwritten-value)", exclusive=True),
+    Row("membership-bleed", "racing_patch", "lost_update", ("phantom-member",),
+        "28 (phantom-member)", exclusive=True),
 )  # fmt: skip
 
 #: Kinds no seeded fault shows yet (tested on hand-written histories only). Each is a defect
@@ -103,10 +109,7 @@ MATRIX: tuple[Row, ...] = (
 #: here; the kind-level test fails when this list is not exactly the kinds without a fault.
 WITHOUT_FAULT: frozenset[str] = frozenset(
     {
-        "phantom-member",
         "lost-write",
-        "unwritten-value",
-        "lookup-missing",
         "duplicate-value",
         "bulk-error-no-detail",
         "refused",

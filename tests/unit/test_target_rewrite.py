@@ -128,3 +128,13 @@ def test_duplicate_listing() -> None:
         json.dumps(listing).encode(),
     )  # fmt: skip
     assert json.loads(body)["Resources"] == [{"id": "u1"}, {"id": "u1"}]
+
+
+def test_search_other_ids() -> None:
+    faults = ("search-other-ids",)
+    listing = {"totalResults": 1, "Resources": [{"id": "ab12"}]}
+    _, _, body = rewrite_answer(
+        faults, dice(*faults), environ("GET", "/Users"), "200 OK", [],
+        json.dumps(listing).encode(),
+    )  # fmt: skip
+    assert json.loads(body)["Resources"] == [{"id": "AB12"}]

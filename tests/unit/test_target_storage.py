@@ -137,6 +137,16 @@ def test_ignore_update_answers_but_does_not_write() -> None:
     assert store.get(USER, created.id).display_name is None
 
 
+def test_truncate_updates_cuts_changed_strings() -> None:
+    store = storage("truncate-updates")
+    created = store.create(USER, user("a-long-user-name-kept", title="a-long-title-at-create"))
+    changed = store.get(USER, created.id)
+    changed.title = "a-long-title-written-later"
+    assert store.update(USER, changed).title == "a-long-title"
+    kept = store.get(USER, created.id)
+    assert kept.title == "a-long-title" and kept.user_name == "a-long-user-name-kept"
+
+
 def test_delete_deactivates_keeps_the_user() -> None:
     store = storage("delete-deactivates")
     created = store.create(USER, user("alice", active=True))
