@@ -96,7 +96,8 @@ _KINDS = (
          ("bulk-no-413", "bulk_burst")),
     Kind("413-within-limits", "a Bulk request within the limits answered 413",
          ("bulk-always-413", "bulk_burst")),
-    Kind("refused", "an identity provider's request as written refused", None),
+    Kind("refused", "an identity provider's request as written refused",
+         ("400-on-pathless-patch", "okta_crud")),
     Kind("server-error", "a 5xx that repeats for one identity provider request shape",
          ("500-on-pathless-patch", "okta_crud")),
 )  # fmt: skip

@@ -12,6 +12,7 @@ Grammar (one spec per ``--fault``; several faults combine)::
     duplicate-create[=F]       uniqueness check and insert not atomic
     500-on-conflict[=F]        a uniqueness conflict answers 500 instead of 409
     500-on-pathless-patch[=F]  a PATCH with a path-less operation answers 500, not applied
+    400-on-pathless-patch[=F]  a PATCH with a path-less operation refused: 400 invalidPath
     ignore-deactivate[=F]      active=false answered as done, not applied
     ignore-if-match[=F]        If-Match ignored on writes, never 412
     stale-read[=SECONDS]       GET / search serve the state SECONDS ago (default 1)
@@ -75,6 +76,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "duplicate-create": 1.0,
     "500-on-conflict": 1.0,
     "500-on-pathless-patch": 1.0,
+    "400-on-pathless-patch": 1.0,
     "ignore-deactivate": 1.0,
     "ignore-if-match": 1.0,
     "drop-after-commit": 0.2,
@@ -148,6 +150,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "duplicate-create": "uniqueness check and insert not atomic (duplicate userName)",
     "500-on-conflict": "uniqueness conflicts answered 500 instead of 409",
     "500-on-pathless-patch": "PATCHes with a path-less operation answered 500, not applied",
+    "400-on-pathless-patch": "PATCHes with a path-less operation refused (400 invalidPath)",
     "ignore-deactivate": "active=false answered as done but not applied",
     "ignore-if-match": "If-Match ignored on writes, never 412",
     "drop-after-commit": "writes applied, then the connection closed without an answer",

@@ -1,9 +1,10 @@
 """HTTP-level faults of the embedded target: a WSGI middleware and a gevent handler class.
 
 The middleware answers in place of the application (error-rate, throttle, non-json,
-redirect, 500-on-pathless-patch: nothing applied), drops the connection (reset, timeout:
-nothing applied; drop-after-commit: applied), or changes the application's answer
-(truncated-json, wrong-content-type, huge-body: applied). ``latency`` delays every answer,
+redirect, 500-on-pathless-patch, 400-on-pathless-patch: nothing applied), drops the
+connection (reset, timeout: nothing applied; drop-after-commit: applied), or changes the
+application's answer (truncated-json, wrong-content-type, huge-body: applied; and the
+rewrites of :mod:`loadscim.target.rewrite`). ``latency`` delays every answer,
 ``slow-create`` the creates (POST /Users, POST /Groups; one at a time) before they reach the
 application, and ``stall`` freezes the whole process now and then. ``no-schemas`` answers 404
 to /Schemas.
@@ -58,6 +59,7 @@ TIMEOUT_SECONDS = 60.0
 # The order in which the faults that answer in place of the application are tried.
 _BEFORE = ("error-rate", "throttle", "reset", "timeout", "redirect", "non-json")
 PATHLESS_500 = "500-on-pathless-patch"
+PATHLESS_400 = "400-on-pathless-patch"
 _AFTER = ("truncated-json", "wrong-content-type", "huge-body")
 
 _HTML = (
@@ -197,6 +199,7 @@ class FaultMiddleware:
         self.create_worker = gevent.lock.Semaphore(1)
         self.before = tuple(name for name in _BEFORE if name in plan)
         self.pathless_500 = PATHLESS_500 in plan
+        self.pathless_400 = PATHLESS_400 in plan
         self.after = tuple(name for name in _AFTER if name in plan)
         self.rewrite = tuple(name for name in REWRITES if name in plan)
         self.rewrite_request = tuple(name for name in REQUEST_REWRITES if name in plan)
@@ -226,6 +229,11 @@ class FaultMiddleware:
                     continue
                 if self.dice.roll(name):
                     return self._answer_instead(name, environ, start_response)
+            if self.pathless_400 and _has_pathless_patch(environ) and self.dice.roll(PATHLESS_400):
+                detail = f"PATCH operations need a path (injected by --fault {PATHLESS_400})"
+                error = scim_error(400, detail, "invalidPath")
+                headers = [("Content-Type", SCIM_JSON)]
+                return self._send(start_response, "400 Bad Request", headers, error)
             if self.pathless_500 and _has_pathless_patch(environ) and self.dice.roll(PATHLESS_500):
                 detail = f"Internal server error (injected by --fault {PATHLESS_500})"
                 headers = [("Content-Type", SCIM_JSON)]

@@ -102,6 +102,8 @@ MATRIX: tuple[Row, ...] = (
         "20 (unwritten-value)", exclusive=True),
     Row("membership-bleed", "racing_patch", "lost_update", ("phantom-member",),
         "28 (phantom-member)", exclusive=True),
+    Row("400-on-pathless-patch", "okta_crud", "compatibility", ("refused",),
+        "183 (refused: PATCH /Users/{id})", exclusive=True),
 )  # fmt: skip
 
 #: Kinds no seeded fault shows yet (tested on hand-written histories only). Each is a defect
@@ -112,7 +114,6 @@ WITHOUT_FAULT: frozenset[str] = frozenset(
         "lost-write",
         "duplicate-value",
         "bulk-error-no-detail",
-        "refused",
     }
 )
 

@@ -170,6 +170,7 @@ PROTOCOL_FAULTS = (
     "search-other-ids",
     "truncate-updates",
     "membership-bleed",
+    "400-on-pathless-patch",
     "bulk-no-location",
     "bulk-drops-result",
     "bulk-bad-ref",
