@@ -13,6 +13,8 @@ answer, options registered with ``include_in_web_ui``, the ``reset_stats`` event
   two), and p99 corrected for coordinated omission when the open model runs;
 - **loadscim checks**: per checker, the verdict line, trials, violations by kind and the
   first example;
+- **loadscim over time**: the last minute of 5 s windows per endpoint (requests/s,
+  failed/s, p50, p99), newest first;
 - ``/loadscim/report``: the whole HTML report of the run so far, with the verdict (linked
   from the "Download Data" tab and the banner);
 - a banner at the foot of the page: the verdict so far, coloured, updated every 2 s from
@@ -36,15 +38,27 @@ from typing import Any
 
 from flask import Response, jsonify, request
 
-from loadscim import options
+from loadscim import options, windows
 from loadscim.errors import LoadscimError, UsageError, one_line
 from loadscim.harness.runtime import Runtime, build_summary, preflight
 from loadscim.report.html import to_html
+from loadscim.summary import RunSummary
 from loadscim.verdict import Verdict, evaluate, format_sig3
 
 VERDICT_TAB = "loadscim-verdict"
 LATENCY_TAB = "loadscim-latency"
 CHECKS_TAB = "loadscim-checks"
+OVER_TIME_TAB = "loadscim-over-time"
+OVER_TIME_WINDOWS = 12
+"""Windows in the over-time tab (the last minute); the report draws them all."""
+OVER_TIME_COLUMNS = [
+    ("window", "Window start s"),
+    ("endpoint", "Endpoint"),
+    ("rps", "Requests/s"),
+    ("fps", "Failed/s"),
+    ("p50", "p50 ms"),
+    ("p99", "p99 ms"),
+]
 REPORT_PATH = "/loadscim/report"
 VERDICT_PATH = "/loadscim/verdict"
 BANNER_ID = "loadscim-banner"
@@ -113,11 +127,13 @@ def install(rt: Runtime) -> None:
         {"title": "loadscim verdict", "key": VERDICT_TAB},
         {"title": "loadscim latency", "key": LATENCY_TAB},
         {"title": "loadscim checks", "key": CHECKS_TAB},
+        {"title": "loadscim over time", "key": OVER_TIME_TAB},
     ]
     web_ui.template_args["extended_tables"] = [
         {"key": VERDICT_TAB, "structure": [{"key": k, "title": t} for k, t in VERDICT_COLUMNS]},
         {"key": LATENCY_TAB, "structure": [{"key": k, "title": t} for k, t in LATENCY_COLUMNS]},
         {"key": CHECKS_TAB, "structure": [{"key": k, "title": t} for k, t in CHECK_COLUMNS]},
+        {"key": OVER_TIME_TAB, "structure": [{"key": k, "title": t} for k, t in OVER_TIME_COLUMNS]},
     ]
     web_ui.template_args["extended_csv_files"] = [
         {"href": "." + REPORT_PATH, "title": "loadscim report (HTML, the run so far)"},
@@ -293,4 +309,28 @@ def extended_stats(rt: Runtime) -> list[dict[str, Any]]:
         {"key": VERDICT_TAB, "data": verdict_rows(verdict)},
         {"key": LATENCY_TAB, "data": latency},
         {"key": CHECKS_TAB, "data": checks},
+        {"key": OVER_TIME_TAB, "data": over_time_rows(summary)},
     ]
+
+
+def over_time_rows(summary: RunSummary) -> list[dict[str, Any]]:
+    """The last minute of 5 s windows per endpoint, newest first (the report has them all,
+    drawn)."""
+    rows = windows.read_rows(summary.extra)
+    starts = sorted({r["start_unix"] for r in rows})[-OVER_TIME_WINDOWS:]
+    origin = summary.started_unix or (starts[0] if starts else 0)
+    out = []
+    for row in sorted(rows, key=lambda r: (-r["start_unix"], r["endpoint"])):
+        if row["start_unix"] not in starts:
+            continue
+        out.append(
+            {
+                "window": format_sig3(max(0.0, row["start_unix"] - origin)),
+                "endpoint": row["endpoint"],
+                "rps": format_sig3(row["requests"] / windows.WINDOW_S),
+                "fps": format_sig3(row["failures"] / windows.WINDOW_S),
+                "p50": _ms(row["p50_us"]),
+                "p99": _ms(row["p99_us"]),
+            }
+        )
+    return out

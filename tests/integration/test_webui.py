@@ -122,6 +122,8 @@ def test_run_started_from_the_form_turns_the_verdict_fail_and_resets(tmp_path):
                 assert '"*" p99 < 2s' in lines  # the gate given in the form (gates/ci.toml)
                 banner = json.loads(fetch(base + "/loadscim/verdict"))  # what the banner shows
                 assert banner[0]["status"] == "FAIL"
+                windows = {w["endpoint"] for w in tab_rows(base, "loadscim-over-time")}
+                assert {"PATCH /Groups/{id}", "GET /Groups/{id}"} <= windows
                 if run == 1:
                     dom = chromium_dom(base, port, tmp_path, "/")
                     assert 'id="loadscim-verdict-line">verdict: FAIL (' in dom, dom[-3000:]
