@@ -3,8 +3,11 @@
 Windows are aligned to the wall clock (window ``k`` covers ``[5k, 5k + 5)`` seconds since the
 epoch), so the windows of the workers of a distributed run add up on the master by key. A
 window being filled keeps a live HdrHistogram; once a later window starts it is closed:
-encoded (a few hundred bytes), with its p50 and p99 kept, and its histogram dropped, so a
-long run costs little memory.
+encoded (about a hundred bytes) and its histogram dropped, so a long run costs little memory
+and the request path little time (closing costs about 0.1 ms per endpoint; the p50 and p99
+of a closed window are read once, when first asked for, off the request path). Window
+histograms have 2 significant digits (1%: enough for a time series, and 7 times faster to
+read than the run's 3-digit ones, which stay the source of every gate line).
 
 :meth:`Windows.rows` gives them as plain data, which the recorder puts in the summary
 (``extra["windows"]``, so a saved summary renders them again); the HTML report draws them
@@ -21,15 +24,23 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from loadscim.summary import ALL, new_histogram, record_us
+from loadscim.summary import ALL, HIST_HIGHEST_US, HIST_LOWEST_US, record_us
 
 WINDOW_S = 5
 """Seconds per window."""
 EXTRA_KEY = "windows"
 """Where the rows are in :attr:`loadscim.summary.RunSummary.extra`."""
 
+WINDOW_DIGITS = 2
+"""Significant digits of a window's histogram."""
+
 _Closed = list[Any]
-"""``[requests, failures, encoded histogram, p50 us, p99 us]``."""
+"""``[requests, failures, encoded histogram, p50 us or None, p99 us or None]``."""
+
+
+def new_histogram() -> HdrHistogram:
+    """An empty window histogram: 1 us to 1 h, 2 significant digits."""
+    return HdrHistogram(HIST_LOWEST_US, HIST_HIGHEST_US, WINDOW_DIGITS)
 
 
 def encode(hist: HdrHistogram) -> str:
@@ -91,7 +102,7 @@ class Windows:
             requests += found[0]
             failures += found[1]
             hist.add(decode(found[2]))
-        self._closed[key] = [requests, failures, encode(hist), *_figures(hist)]
+        self._closed[key] = [requests, failures, encode(hist), None, None]
 
     # -- worker -> master
 
@@ -114,6 +125,9 @@ class Windows:
     def rows(self) -> list[dict[str, Any]]:
         """Every window, oldest first, endpoints sorted: ``start_unix``, ``endpoint``,
         ``requests``, ``failures``, ``p50_us``, ``p99_us``, ``hist`` (encoded)."""
+        for c in self._closed.values():
+            if c[3] is None:
+                c[3], c[4] = _figures(decode(c[2]))
         merged: dict[tuple[int, str], tuple[int, int, str, int, int]] = {
             key: (c[0], c[1], c[2], c[3], c[4]) for key, c in self._closed.items()
         }
