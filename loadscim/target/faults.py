@@ -40,7 +40,8 @@ Grammar (one spec per ``--fault``; several faults combine)::
                                ServiceProviderConfig says etag is supported
     delete-deactivates[=F]     DELETE of a User answered 204, but the user is only
                                deactivated: still readable and listed
-    non-idempotent-replay[=F]  a PATCH adding a member (or value) already there adds it again
+    non-idempotent-replay[=F]  a PATCH adding a member (or value) already there adds it again;
+                               a PUT merges multi-valued values into the stored ones
     ignore-update[=F]          PATCH / PUT answered as done, not applied
     duplicate-listing[=F]      a search's answer lists each resource twice
     search-other-ids[=F]       a search's answer gives other ids (upper case) than GET knows
@@ -162,7 +163,8 @@ _DESCRIPTIONS: dict[str, str] = {
     "412-no-error": "412 answers with a plain-text body instead of the SCIM Error",
     "etag-absent": "answers without ETag header or meta.version (etag still advertised)",
     "delete-deactivates": "DELETE of a User answered 204 but only deactivates it",
-    "non-idempotent-replay": "a PATCH adding a member or value already there adds it again",
+    "non-idempotent-replay": "PATCH adds of values already there and PUTs of multi-valued "
+    "attributes add the values again",
     "ignore-update": "PATCH and PUT answered as done but not applied",
     "duplicate-listing": "search answers list each resource twice",
     "search-other-ids": "search answers give other ids than the resources have",

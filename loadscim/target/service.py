@@ -4,7 +4,8 @@
   (PATCH, PUT, DELETE, and the ``version`` of bulk operations), and tells the storage to
   skip its version check for the write that follows.
 - ``non-idempotent-replay``: a PATCH that adds a member (or a value of another multi-valued
-  attribute) the resource already holds adds it again: a replayed add lists it twice.
+  attribute) the resource already holds adds it again, and a PUT merges the values of
+  multi-valued attributes into those stored: a replayed write lists them twice.
 - ``membership-bleed``: a PATCH that adds members to a group also adds the members the
   previous such PATCH added (to any group): state of one request leaking into the next.
 - ``bulk-partial``: :class:`FaultyHandler` skips every second operation (by position in the
@@ -83,6 +84,24 @@ class FaultyService(ScimService):
                     again = True
         return current if again else changed
 
+
+    def apply_replacement(
+        self, current: Resource[Any], replacement: Resource[Any], conditions: Conditions
+    ) -> Resource[Any] | None:
+        before = current.model_copy(deep=True)
+        changed = super().apply_replacement(current, replacement, conditions)
+        if not (self._replay_twice and self.dice.roll("non-idempotent-replay")):
+            return changed
+        again = False
+        for name in type(replacement).model_fields:
+            held, sent = getattr(before, name, None), getattr(replacement, name, None)
+            if not (isinstance(held, list) and isinstance(sent, list)):
+                continue
+            values = {getattr(item, "value", None) for item in sent} - {None}
+            kept = [i for i in held if getattr(i, "value", None) in values]
+            sent.extend(item.model_copy() for item in kept)
+            again = again or bool(kept)
+        return replacement if again else changed
 
     def _bleeding_patch(
         self, current: Resource[Any], patch_op: PatchOp[Any], conditions: Conditions

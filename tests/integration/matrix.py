@@ -78,8 +78,8 @@ MATRIX: tuple[Row, ...] = (
         "32 (found-after-delete) and 32 (zombie-present)", also=("reconcile",), exclusive=True),
     Row("delete-deactivates", "retries", "idempotency", ("replay-status", "replay-final-state"),
         "120 (replay-final-state 80, replay-status 40)", exclusive=True),
-    Row("non-idempotent-replay", "retries", "idempotency", ("duplicate-member",),
-        "35 (duplicate-member)", exclusive=True),
+    Row("non-idempotent-replay", "retries", "idempotency", ("duplicate-member", "duplicate-value"),
+        "150 (duplicate-value 75, duplicate-member 75)", exclusive=True),
     Row("drop-attribute=externalId", "bulk_burst", "bulk", ("bulk-mismatch",),
         "480 (bulk-mismatch: externalId)", exclusive=True),
     Row("bulk-drops-result", "bulk_burst", "bulk", ("bulk-missing-result",),
@@ -112,7 +112,6 @@ MATRIX: tuple[Row, ...] = (
 WITHOUT_FAULT: frozenset[str] = frozenset(
     {
         "lost-write",
-        "duplicate-value",
         "bulk-error-no-detail",
     }
 )
