@@ -80,9 +80,68 @@ def chromium_dom(base: str, port: int, tmp_path: Path, path: str, *args: str) ->
     return result.stdout
 
 
+class ChromiumPage:
+    """A page in headless Chromium driven through the DevTools protocol (a websocket):
+    evaluate JavaScript in it, as a user's clicks would act."""
+
+    def __init__(self, url: str, web_port: int, profile: Path) -> None:
+        websocket = pytest.importorskip("websocket")  # websocket-client, of the test extra
+        executable = chromium_or_skip()
+        self.trap = Trap()
+        flags = [f for f in FLAGS if not f.startswith("--proxy-bypass-list")]
+        self.process = subprocess.Popen(
+            [executable, *flags, f"--proxy-server=http://127.0.0.1:{self.trap.port}",
+             f"--proxy-bypass-list=127.0.0.1:{web_port}", "--remote-debugging-port=0",
+             "--remote-allow-origins=*", f"--user-data-dir={profile}", url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        active = profile / "DevToolsActivePort"
+        assert wait_for(lambda: active.exists() and active.read_text().strip(), 30)
+        port = int(active.read_text().split()[0])
+        targets = json.loads(fetch(f"http://127.0.0.1:{port}/json/list"))
+        page = next(t for t in targets if t["type"] == "page")
+        self.ws = websocket.create_connection(
+            page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True
+        )
+        self.calls = 0
+
+    def evaluate(self, expression: str):
+        self.calls += 1
+        params = {"expression": expression, "returnByValue": True}
+        self.ws.send(json.dumps({"id": self.calls, "method": "Runtime.evaluate", "params": params}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == self.calls:
+                return message["result"]["result"].get("value")
+
+    def fill_and_start(self, values: dict[str, str]) -> str:
+        """Type ``values`` into the start form's fields (by name) and click its button."""
+        script = (
+            "(() => { const f = document.querySelector('form'); if (!f) return 'no form';"
+            f" const values = {json.dumps(values)};"
+            " for (const [k, v] of Object.entries(values)) {"
+            "   const field = f.querySelector(`[name=\"${k}\"]`);"
+            "   if (!field) return 'no field ' + k; field.value = v; }"
+            " f.querySelector('button[type=submit]').click(); return 'clicked'; })()"
+        )
+        return str(self.evaluate(script))
+
+    def text(self) -> str:
+        return str(self.evaluate("document.body.innerText"))
+
+    def close(self) -> None:
+        self.ws.close()
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.trap.close()
+
+
+VERDICT = "loadscim-verdict"
+
+
 def test_run_started_from_the_form_turns_the_verdict_fail_and_resets(tmp_path):
-    """No --host at launch; the form gives the host, a scenario option and a gate; a bad
-    host is refused in the form; the verdict tab turns FAIL against a target losing
+    """No --host at launch; in headless Chromium the form gets the host, a scenario option
+    and a gate, and a click starts the run (a bad host is refused in the form, on the page); the verdict tab turns FAIL against a target losing
     updates; Reset and a new run after Stop start loadscim's figures from zero."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -99,6 +158,27 @@ def test_run_started_from_the_form_turns_the_verdict_fail_and_resets(tmp_path):
                 assert option in page  # in the start form's extra options
             assert "/loadscim/report" in page and "loadscim verdict" in page
             form = {"user_count": "2", "spawn_rate": "2", "fan_out": "4", "gate": "ci"}
+
+            # A user in Chromium: a host nothing listens on is refused in the form; then the
+            # embedded target, fan-out 4 and the shipped gate "ci" start the first run.
+            browser = ChromiumPage(base + "/", port, tmp_path / "cdp")
+            try:
+                assert wait_for(lambda: browser.evaluate("!!document.querySelector('form')"), 30)
+                clicks = {"userCount": "2", "spawnRate": "2", "fanOut": "4", "gate": "ci"}
+                dead = {**clicks, "host": "http://127.0.0.1:1/v2"}
+                assert browser.fill_and_start(dead) == "clicked"
+                assert wait_for(lambda: "connection refused" in browser.text(), 30)
+                assert browser.fill_and_start({**clicks, "host": target.url}) == "clicked"
+                # The gate typed in the form judges the run (gates/ci.toml: "*" p99 < 2s).
+                assert wait_for(
+                    lambda: '"*" p99 < 2s' in {r["line"] for r in tab_rows(base, VERDICT)}, 30
+                )
+            finally:
+                browser.close()
+            post(base + "/stop")
+            assert wait_for(
+                lambda: json.loads(fetch(base + "/stats/requests"))["state"] == "stopped", 30
+            )
 
             refused = post(base + "/swarm", {**form, "host": "http://127.0.0.1:1/v2"})
             assert refused["success"] is False and "connection refused" in refused["message"]
