@@ -141,8 +141,9 @@ VERDICT = "loadscim-verdict"
 
 def test_run_started_from_the_form_turns_the_verdict_fail_and_resets(tmp_path):
     """No --host at launch; in headless Chromium the form gets the host, a scenario option
-    and a gate, and a click starts the run (a bad host is refused in the form, on the page); the verdict tab turns FAIL against a target losing
-    updates; Reset and a new run after Stop start loadscim's figures from zero."""
+    and a gate, and a click starts the run (a bad host is refused in the form, on the
+    page); the verdict tab turns FAIL against a target losing updates; Reset and a new run
+    after Stop start loadscim's figures from zero."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with EmbeddedTarget(faults=["lost-update"]) as target:
