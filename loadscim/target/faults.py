@@ -51,6 +51,8 @@ Grammar (one spec per ``--fault``; several faults combine)::
     bulk-drops-result[=F]      a BulkResponse without its last operation's result (applied)
     bulk-bad-ref[=F]           /Bulk members given as ``bulkId:`` references left out
     bulk-always-413[=F]        every /Bulk answered 413 (not applied)
+    bulk-error-no-detail[=F]   the last operation of a /Bulk fails, its result without
+                               the error ``response``
     bulk-no-413                ServiceProviderConfig advertises bulk maxOperations 10, the
                                target accepts more
 
@@ -99,6 +101,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "bulk-drops-result": 1.0,
     "bulk-bad-ref": 1.0,
     "bulk-always-413": 1.0,
+    "bulk-error-no-detail": 1.0,
 }
 
 #: Robustness faults: NAME=F, F required (error-rate=F too).
@@ -174,6 +177,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "bulk-drops-result": "BulkResponses without the last operation's result (applied)",
     "bulk-bad-ref": "/Bulk members given as bulkId: references left out of the group",
     "bulk-always-413": "every /Bulk answered 413 Payload Too Large (not applied)",
+    "bulk-error-no-detail": "the last operation of a /Bulk fails; its result has no response",
     "timeout": "resource requests held 60 s without an answer, not applied",
     "reset": "resource requests reset without an answer, not applied",
     "non-json": "resource requests answered 200 with an HTML page, not applied",

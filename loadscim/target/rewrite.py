@@ -8,8 +8,10 @@
 - Bulk: ``bulk-no-location`` and ``bulk-drops-result`` change the BulkResponse (the
   operations were applied); ``bulk-bad-ref`` removes the members given by a ``bulkId:``
   reference before the application sees the request; ``bulk-always-413`` answers 413 to
-  every /Bulk; ``bulk-no-413`` advertises ``maxOperations`` 10 in the
-  ServiceProviderConfig while the target goes on accepting its real limit.
+  every /Bulk; ``bulk-error-no-detail`` makes the last operation of a /Bulk fail (its data
+  loses ``userName`` and ``displayName``) and its failed result lose its ``response``;
+  ``bulk-no-413`` advertises ``maxOperations`` 10 in the ServiceProviderConfig while the
+  target goes on accepting its real limit.
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ REWRITES = (
     "bulk-drops-result",
     "duplicate-listing",
     "search-other-ids",
+    "bulk-error-no-detail",
 )
-REQUEST_REWRITES = ("bulk-bad-ref", "bulk-always-413")
+REQUEST_REWRITES = ("bulk-bad-ref", "bulk-always-413", "bulk-error-no-detail")
 SPC_REWRITES = ("bulk-no-413",)
 ADVERTISED_MAX_OPERATIONS = 10
 BULK_ID = "bulkId:"
@@ -136,6 +139,10 @@ def _bulk_answer(faults: tuple[str, ...], dice: Dice, body: bytes) -> bytes:
         for result in results:
             if isinstance(result, dict):
                 result.pop("location", None)
+    if "bulk-error-no-detail" in faults:
+        for result in results:
+            if isinstance(result, dict) and not str(result.get("status", "")).startswith("2"):
+                result.pop("response", None)
     if "bulk-drops-result" in faults and results and dice.roll("bulk-drops-result"):
         results.pop()
     return json.dumps(document).encode()
@@ -150,12 +157,18 @@ def rewrite_request(
     if "bulk-always-413" in faults and dice.roll("bulk-always-413"):
         detail = "Payload too large (injected by --fault bulk-always-413)"
         return "413 Payload Too Large", [("Content-Type", SCIM_JSON)], scim_error(413, detail)
-    if "bulk-bad-ref" in faults and dice.roll("bulk-bad-ref"):
+    bad_ref = "bulk-bad-ref" in faults and dice.roll("bulk-bad-ref")
+    failing = "bulk-error-no-detail" in faults and dice.roll("bulk-error-no-detail")
+    if bad_ref or failing:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         try:
             document = json.loads(body)
-            for operation in document.get("Operations") or []:
+            operations = document.get("Operations") or []
+            if failing and operations and isinstance(operations[-1].get("data"), dict):
+                for required in ("userName", "displayName"):
+                    operations[-1]["data"].pop(required, None)
+            for operation in operations if bad_ref else []:
                 data = operation.get("data") if isinstance(operation, dict) else None
                 members = data.get("members") if isinstance(data, dict) else None
                 if isinstance(data, dict) and isinstance(members, list):

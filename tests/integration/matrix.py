@@ -91,6 +91,8 @@ MATRIX: tuple[Row, ...] = (
     Row("bulk-no-413", "bulk_burst", "bulk", ("no-413",), "5 (no-413)", exclusive=True),
     Row("bulk-always-413", "bulk_burst", "bulk", ("413-within-limits",),
         "127 (413-within-limits)", exclusive=True),
+    Row("bulk-error-no-detail", "bulk_burst", "bulk", ("bulk-error-no-detail",),
+        "66 (bulk-error-no-detail)", exclusive=True),
     Row("ignore-update", "lifecycle", "reconcile", ("stale",),
         "888 (stale-read) and 74 (zombie-active 37, stale 37)", also=("read_your_writes",),
         exclusive=True),
@@ -112,7 +114,6 @@ MATRIX: tuple[Row, ...] = (
 WITHOUT_FAULT: frozenset[str] = frozenset(
     {
         "lost-write",
-        "bulk-error-no-detail",
     }
 )
 

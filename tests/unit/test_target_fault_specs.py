@@ -175,6 +175,7 @@ PROTOCOL_FAULTS = (
     "bulk-drops-result",
     "bulk-bad-ref",
     "bulk-always-413",
+    "bulk-error-no-detail",
 )
 
 

@@ -138,3 +138,19 @@ def test_search_other_ids() -> None:
         json.dumps(listing).encode(),
     )  # fmt: skip
     assert json.loads(body)["Resources"] == [{"id": "AB12"}]
+
+
+def test_bulk_error_no_detail() -> None:
+    faults = ("bulk-error-no-detail",)
+    request = {"Operations": [{"method": "POST", "data": {"displayName": "g", "members": []}}]}
+    env = environ("POST", "/Bulk", request)
+    assert rewrite_request(faults, dice(*faults), env) is None
+    assert json.loads(env["wsgi.input"].read())["Operations"][0]["data"] == {"members": []}
+    answer = {"Operations": [{"status": "400", "response": {"schemas": [ERROR]}},
+                             {"status": "201", "location": "/v2/Users/1"}]}  # fmt: skip
+    _, _, body = rewrite_answer(
+        faults, dice(*faults), environ("POST", "/Bulk"), "200 OK", [],
+        json.dumps(answer).encode(),
+    )  # fmt: skip
+    assert json.loads(body)["Operations"] == [
+        {"status": "400"}, {"status": "201", "location": "/v2/Users/1"}]  # fmt: skip
