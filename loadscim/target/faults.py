@@ -45,6 +45,7 @@ Grammar (one spec per ``--fault``; several faults combine)::
     ignore-update[=F]          PATCH / PUT answered as done, not applied
     duplicate-listing[=F]      a search's answer lists each resource twice
     search-other-ids[=F]       a search's answer gives other ids (upper case) than GET knows
+    write-back-stale[=F]       after an update, the state before it is written back over it
     truncate-updates[=F]       string attributes an update changes cut to 12 characters
     membership-bleed[=F]       a group PATCH adding members also adds the previous one's
     bulk-no-location[=F]       BulkResponse results without ``location`` (applied)
@@ -96,6 +97,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "duplicate-listing": 1.0,
     "search-other-ids": 1.0,
     "truncate-updates": 1.0,
+    "write-back-stale": 1.0,
     "membership-bleed": 1.0,
     "bulk-no-location": 1.0,
     "bulk-drops-result": 1.0,
@@ -171,6 +173,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "ignore-update": "PATCH and PUT answered as done but not applied",
     "duplicate-listing": "search answers list each resource twice",
     "search-other-ids": "search answers give other ids than the resources have",
+    "write-back-stale": "updates answered and stored, then the state before written back",
     "truncate-updates": "string attributes changed by PATCH or PUT cut to 12 characters",
     "membership-bleed": "group PATCHes adding members also add the previous such PATCH's",
     "bulk-no-location": "BulkResponse results without location (applied)",

@@ -18,6 +18,8 @@ serves every request from one OS thread, in greenlets). The faults it carries:
   written, and writes nothing.
 - ``truncate-updates``: string attributes an update changes are stored cut to
   :data:`TRUNCATED_LENGTH` characters (a column too short), and answered so.
+- ``write-back-stale``: after an update is stored (and answered), the state before it is
+  written back over it, like a stale cache flushing: the update is lost.
 - ``delete-deactivates``: a DELETE of a User sets ``active`` false and keeps the user (the
   answer is still 204): it stays readable and listed.
 - ``stale-read``: GET by id and searches see every resource as it was SECONDS ago, like a
@@ -226,7 +228,13 @@ class FaultyStorage(InMemoryStorage):
             )
             values = self._values_of(updated)
             self._check_uniqueness(updated, values)
-            return self._commit(updated, values, stored)
+            answer = self._commit(updated, values, stored)
+            if self.dice.roll("write-back-stale"):
+                # A stale cache writes the state before this update back over it.
+                back = stored.model_copy(deep=True)
+                back.meta = updated.meta.model_copy(update={"version": self.next_version()})
+                self._commit(back, self._values_of(back), updated)
+            return answer
 
     def delete(
         self,

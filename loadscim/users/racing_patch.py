@@ -10,7 +10,8 @@ touches, ``--fan-out`` K requests in flight together:
 - ``membership-mixed``: a group holding half of K users; concurrent adds of the other half
   and removes of some members, one member both added and removed at once;
 - ``replace``: K concurrent ``PATCH replace title`` (or the writable attribute the target
-  declares in /Schemas) of one user with distinct values, no If-Match;
+  declares in /Schemas) of one user with distinct values, no If-Match, then one more after
+  them (which the final read must show);
 - ``if-match``: the same with ``If-Match`` set to the ETag the server gave: at most one
   writer may win, the others must hear 412 (RFC 7644 3.14); a read that gives no ETag
   ends the trial with ``etag-missing`` (``conflict_status``). On a target whose
@@ -149,6 +150,10 @@ class RacingPatchUser(ScimUser):
                 for r, body in zip(racers, bodies, strict=True)
             ]
         )
+        if not if_match:
+            # One more write after the race: the last writer, alone, must win.
+            last = payloads.patch_op("replace", attribute, f"{attribute}-{trial.id}")
+            scim.patch("User", uid, payloads.patch([last]), expect=(409, 412))
         scim.get("User", uid)
         self.finish(trial)
         self.discard([("User", uid)])

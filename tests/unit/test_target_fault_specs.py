@@ -169,6 +169,7 @@ PROTOCOL_FAULTS = (
     "duplicate-listing",
     "search-other-ids",
     "truncate-updates",
+    "write-back-stale",
     "membership-bleed",
     "400-on-pathless-patch",
     "bulk-no-location",

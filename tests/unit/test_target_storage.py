@@ -147,6 +147,15 @@ def test_truncate_updates_cuts_changed_strings() -> None:
     assert kept.title == "a-long-title" and kept.user_name == "a-long-user-name-kept"
 
 
+def test_write_back_stale_loses_the_update() -> None:
+    store = storage("write-back-stale")
+    created = store.create(USER, user("alice", title="first"))
+    changed = store.get(USER, created.id)
+    changed.title = "second"
+    assert store.update(USER, changed).title == "second"  # answered as written
+    assert store.get(USER, created.id).title == "first"
+
+
 def test_delete_deactivates_keeps_the_user() -> None:
     store = storage("delete-deactivates")
     created = store.create(USER, user("alice", active=True))
