@@ -109,25 +109,29 @@ def rewrite_answer(
                 if isinstance(resource, dict) and isinstance(resource.get("meta"), dict):
                     resource["meta"].pop("version", None)
             body = json.dumps(document).encode()
-    if "duplicate-listing" in faults and status.startswith("2") and body:
-        document = json.loads(body)
-        listed = document.get("Resources") if isinstance(document, dict) else None
-        if isinstance(listed, list) and listed and dice.roll("duplicate-listing"):
-            document["Resources"] = listed + listed
-            document["totalResults"] = len(listed) * 2
-            document["itemsPerPage"] = len(listed) * 2
-            body = json.dumps(document).encode()
-    if "search-other-ids" in faults and status.startswith("2") and body:
-        document = json.loads(body)
-        listed = document.get("Resources") if isinstance(document, dict) else None
-        if isinstance(listed, list) and listed and dice.roll("search-other-ids"):
-            for resource in listed:
-                if isinstance(resource, dict) and isinstance(resource.get("id"), str):
-                    resource["id"] = resource["id"].upper()
-            body = json.dumps(document).encode()
+    if status.startswith("2") and body:
+        body = _listing(faults, dice, body)
     if body and status.startswith("2") and _is_bulk(environ):
         body = _bulk_answer(faults, dice, body)
     return status, headers, body
+
+
+def _listing(faults: tuple[str, ...], dice: Dice, body: bytes) -> bytes:
+    """``duplicate-listing`` and ``search-other-ids`` on a ListResponse."""
+    if "duplicate-listing" not in faults and "search-other-ids" not in faults:
+        return body
+    document = json.loads(body)
+    listed = document.get("Resources") if isinstance(document, dict) else None
+    if not isinstance(listed, list) or not listed:
+        return body
+    if "search-other-ids" in faults and dice.roll("search-other-ids"):
+        for resource in listed:
+            if isinstance(resource, dict) and isinstance(resource.get("id"), str):
+                resource["id"] = resource["id"].upper()
+    if "duplicate-listing" in faults and dice.roll("duplicate-listing"):
+        document["Resources"] = listed + listed
+        document["totalResults"] = document["itemsPerPage"] = len(listed) * 2
+    return json.dumps(document).encode()
 
 
 def _bulk_answer(faults: tuple[str, ...], dice: Dice, body: bytes) -> bytes:
