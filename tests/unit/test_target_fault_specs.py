@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from loadscim.errors import UsageError
@@ -227,3 +229,11 @@ def test_dice_extremes_and_off() -> None:
     assert not any(dice.roll("throttle") for _ in range(50))
     assert not dice.roll("timeout")  # not enabled
     assert all(0.001 <= dice.pause("reset") <= 0.010 for _ in range(50))
+
+
+def test_every_fault_is_in_the_readme() -> None:
+    """The README's fault table names every fault the target knows."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("Faults (`F` is a probability")
+    table = readme[start : readme.index("\n## ", start)]
+    assert [name for name in KNOWN_FAULTS if f"`{name}" not in table] == []
