@@ -3,8 +3,8 @@ shows it, and the violation kinds it must produce.
 
 One table feeds the integration test (``test_mutation_matrix.py`` runs each row on real
 HTTP), the kind-level check (every kind of :mod:`loadscim.checks.kinds` with a fault has its
-row; the kinds without one are listed in :data:`WITHOUT_FAULT`) and the README's matrix
-(:func:`readme_table`; ``python tests/integration/matrix.py`` prints it).
+row; the kinds without one are listed in :data:`WITHOUT_FAULT`) and the matrix table of
+docs/embedded-target.md (:func:`readme_table`; ``python tests/integration/matrix.py`` prints it).
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ WITHOUT_FAULT: frozenset[str] = frozenset()
 
 
 def readme_table() -> str:
-    """The README's matrix table, one line per row."""
+    """The matrix table of docs/embedded-target.md, one line per row."""
     lines = [
         "| fault | scenario | checker | kinds asserted | violations seen (kinds) |",
         "|---|---|---|---|---|",

@@ -3,8 +3,8 @@
 The target is scim2-server (0.8.3, on scim2-models 0.12.3) as ``loadscim serve`` runs it, on
 127.0.0.1; requests go through ScimClient.execute over a plain urllib transport. Each step's
 answer is recorded; what the target refuses is pinned in EXPECTED_REJECTIONS (and listed in
-README.md, "Server compatibility notes"), so a change either way is noticed. Run with ``-s``
-to print the table of findings.
+docs/embedded-target.md, "Server compatibility notes"), so a change either way is noticed.
+Run with ``-s`` to print the table of findings.
 
 The rfc dialect must be accepted completely. The vendor dialects are accepted except where
 scim2-server refuses a real IdP shape: those are findings about the server, not bugs here.
