@@ -2,10 +2,10 @@
 
 A finding is named for what the server did (DESIGN.md), once per kind and subject, with a
 count and examples (:class:`loadscim.summary.FindingGroup`). Each kind a checker can report is
-here, with one line saying what it means (the README's "What each finding means" lists them
-all, which a test checks) and the embedded target's fault and scenario that show it on real
-HTTP, or None where no seeded fault shows it yet (the kind is then tested on hand-written
-histories only).
+here, with one line saying what it means ("What each finding means" in
+docs/staging-safety.md lists them all, which a test checks) and the embedded target's fault
+and scenario that show it on real HTTP (tests/integration/matrix.py has a row for each; a
+kind without a fault fails tests/integration/test_mutation_matrix.py).
 """
 
 from __future__ import annotations
