@@ -17,6 +17,13 @@ What is enforced, per contested value:
   create, and at most one more per ``info`` create; a 409, if the server gives one, still
   carries the ``uniqueness`` Error. Make ``externalId`` unique with
   ``meta["unique"] = True``.
+- case (RFC 7643 4.1.1: userName is ``caseExact: false``, "Alice" and "alice" are one
+  userName): a create of a userName written otherwise than an account created before it
+  (``ALICE`` after ``alice``) must be refused like the same value; and RFC 7644 3.4.2.2:
+  "When comparing attributes of type String, the case sensitivity for String type
+  attributes SHALL be determined by the attribute's caseExact characteristic", so a lookup
+  of ``userName eq "ALICE"`` finds ``alice``. Each way a lookup writes the value is
+  judged (its last lookup).
 - in a race (more than one create), a 5xx is its own violation: RFC 7644 answers contention
   with 409, and an ``info`` create leaves the count uncertain.
 
@@ -31,7 +38,9 @@ Trial contract (any ``trial.kind``):
 - ``meta["attribute"]`` (optional): ``userName`` (default), ``externalId`` or
   ``displayName``; ``meta["unique"]`` (optional bool): default true for ``userName`` only.
 
-Violation kinds: ``duplicate-201`` (more than one ok create of a unique value),
+Violation kinds: ``duplicate-201`` (more than one ok create of a unique value, racing),
+``case-duplicate`` (an ok create of a userName written otherwise than one created before
+it), ``case-sensitive-filter`` (a lookup written otherwise than the account finds none),
 ``no-uniqueness-scimtype`` (a 409 without an Error body or without scimType uniqueness),
 ``wrong-status`` (a refused create of a taken unique value answered with another 4xx than
 409; 429 is not judged), ``5xx-on-conflict``, ``lookup-count`` (the lookup found too many or
@@ -88,17 +97,36 @@ def races(creates: list[Op], attribute: str) -> dict[str, list[Op]]:
 
 
 def judge_race(report: Report, race: list[Op], ops: list[Op], attribute: str, unique: bool) -> None:
-    """Report what is wrong with one race of creates for one value and its lookup."""
+    """Report what is wrong with one race of creates for one value and its lookups."""
     value: Any = read_attribute(race[0].value, attribute)
     resource = value if attribute.lower() == "username" else f"{attribute} {value}"
     oks = [op for op in race if op.type == "ok"]
-    if unique and len(oks) > 1:
+    # An ok create of a value written otherwise than one already created (ALICE after
+    # alice): a server comparing case, not a race.
+    variants = [
+        op
+        for op in oks
+        if any(precedes(o, op) and _written(o, attribute) != _written(op, attribute) for o in oks)
+    ]
+    if variants:
+        first = next(o for o in oks if o not in variants)
+        report.add(
+            "case-duplicate",
+            resource,
+            f"409 uniqueness for a create of {_written(variants[0], attribute)!r} while "
+            f"{_written(first, attribute)!r} exists: userName is caseExact false "
+            "(RFC 7643 4.1.1, RFC 7644 3.3)",
+            f"{len(variants)} more accounts created for it",
+            [first, *variants],
+        )
+    racing = [op for op in oks if op not in variants]
+    if unique and len(racing) > 1:
         report.add(
             "duplicate-201",
             resource,
             f"at most one create of {attribute} {value!r} ok, the others 409 (RFC 7644 3.3)",
-            f"{len(oks)} creates ok",
-            oks,
+            f"{len(racing)} creates ok",
+            racing,
         )
     for op in race:
         if op.type == "fail" and op.status == 409:
@@ -134,37 +162,57 @@ def judge_race(report: Report, race: list[Op], ops: list[Op], attribute: str, un
                 f"{op.status}",
                 [op],
             )
-    _lookup(report, race, ops, attribute, unique, value, resource)
-
-
-def _lookup(
-    report: Report,
-    race: list[Op],
-    ops: list[Op],
-    attribute: str,
-    unique: bool,
-    value: Any,
-    resource: str,
-) -> None:
-    lookup = last(
+    lookups = [
         op
         for op in ops
         if op.kind == "search"
         and op.type == "ok"
         and same_text(attribute, filter_value(op, attribute), value)
-    )
-    if lookup is None:
-        return
+    ]
+    for asked in dict.fromkeys(filter_value(op, attribute) for op in lookups):
+        lookup = last(op for op in lookups if filter_value(op, attribute) == asked)
+        if lookup is not None:
+            _lookup(report, race, variants, lookup, attribute, unique, resource)
+
+
+def _written(op: Op, attribute: str) -> Any:
+    """The value of ``attribute`` a create sent, as written (case and all)."""
+    return read_attribute(op.value, attribute)
+
+
+def _lookup(
+    report: Report,
+    race: list[Op],
+    variants: list[Op],
+    lookup: Op,
+    attribute: str,
+    unique: bool,
+    resource: str,
+) -> None:
+    """Judge one lookup (the last one for each way the value is written)."""
+    value = filter_value(lookup, attribute)
     done = [op for op in race if op.type == "ok" and precedes(op, lookup)]
     end = lookup.end_us if lookup.end_us is not None else 1 << 62
     may = [op for op in race if op.type != "fail" and op.start_us < end]
     if unique:
         taken = any(op.status == 409 and precedes(op, lookup) for op in race)
         low = 1 if done or taken else 0
-        high = max(low, min(1, len(may)))
+        # The accounts a case-duplicate made are reported as such, not again here.
+        high = max(low, min(1, len(may)) + sum(1 for op in variants if op.start_us < end))
     else:
         low, high = len(done), len(may)
     found = found_count(lookup)
+    if found == 0 and done and all(_written(op, attribute) != value for op in done):
+        report.add(
+            "case-sensitive-filter",
+            resource,
+            f"filter {attribute} eq {value!r} finds the account created as "
+            f"{_written(done[0], attribute)!r}: string comparisons follow caseExact, false "
+            "for userName (RFC 7644 3.4.2.2, RFC 7643 4.1.1)",
+            "it finds none",
+            [*done[:2], lookup],
+        )
+        return
     if not low <= found <= high:
         span = str(low) if low == high else f"{low} to {high}"
         report.add(

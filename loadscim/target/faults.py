@@ -56,6 +56,9 @@ Grammar (one spec per ``--fault``; several faults combine)::
                                the error ``response``
     bulk-no-413                ServiceProviderConfig advertises bulk maxOperations 10, the
                                target accepts more
+    case-duplicates            userName uniqueness compares case: ``ALICE`` is created while
+                               ``alice`` exists
+    case-sensitive-filter      a ``userName eq`` filter compares case: ``ALICE`` finds nothing
 
 ``F`` is a number from 0 to 1: a probability per eligible request (or operation), drawn
 from a ``random.Random`` seeded per fault, so a run is repeatable given ``--seed``.
@@ -129,6 +132,10 @@ FLAG_FAULTS: dict[str, str] = {
     "no-filter": "ServiceProviderConfig says filter is not supported; filter= is ignored",
     "bulk-no-413": "ServiceProviderConfig advertises bulk maxOperations 10; the target "
     "accepts more without 413",
+    "case-duplicates": "userName uniqueness compares case: a create of ALICE while alice "
+    "exists makes a second account",
+    "case-sensitive-filter": "a userName eq filter compares case: a lookup of ALICE does not "
+    "find alice",
 }
 
 KNOWN_FAULTS: tuple[str, ...] = tuple(

@@ -22,6 +22,10 @@ serves every request from one OS thread, in greenlets). The faults it carries:
   written back over it, like a stale cache flushing: the update is lost.
 - ``delete-deactivates``: a DELETE of a User sets ``active`` false and keeps the user (the
   answer is still 204): it stays readable and listed.
+- ``case-duplicates``: userName uniqueness is indexed as written (case and all), so
+  ``ALICE`` is created while ``alice`` exists.
+- ``case-sensitive-filter``: a search ``userName eq "..."`` keeps only the resources whose
+  userName is written the same, case and all.
 - ``stale-read``: GET by id and searches see every resource as it was SECONDS ago, like a
   lagging read replica. The handler's own reads (before a PATCH, PUT or DELETE) are fresh.
 - ``strict-email``, ``require-formatted``, ``no-email-type``, ``drop-attribute``: every
@@ -55,6 +59,7 @@ from scim2_models import (
     ScimFilter,
     UniquenessException,
 )
+from scim2_models.path import CompareOperator, Comparison
 from scim2_server.memory import InMemoryStorage, Key, _key
 
 from loadscim.target.faults import Dice, FaultPlan, StaleRead
@@ -92,6 +97,18 @@ def _truncate_changed(stored: Resource[Any], updated: Resource[Any]) -> None:
             setattr(updated, name, value[:TRUNCATED_LENGTH])
 
 
+def _same_case(
+    found: list[Resource[Any]], scim_filter: ScimFilter[Any] | None
+) -> list[Resource[Any]]:
+    """``case-sensitive-filter``: of what ``userName eq "X"`` found, those written ``X``."""
+    node = getattr(scim_filter, "ast", None) if scim_filter is not None else None
+    if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
+        return found
+    if not isinstance(node.value, str) or not str(node.attr_path).lower().endswith("username"):
+        return found
+    return [r for r in found if getattr(r, "user_name", None) == node.value]
+
+
 class FaultyStorage(InMemoryStorage):
     """InMemoryStorage with the semantic faults of a plan (none: the clean behaviour)."""
 
@@ -107,6 +124,8 @@ class FaultyStorage(InMemoryStorage):
         self._lags: dict[Key, _Lag] = {}
         self._last_purge = 0.0
         self._duplicated: set[tuple[str, Any]] = set()
+        self._case_duplicates = "case-duplicates" in self.plan
+        self._case_sensitive_filter = "case-sensitive-filter" in self.plan
         self._screens = any(
             name in self.plan
             for name in ("strict-email", "require-formatted", "no-email-type", "drop-attribute")
@@ -157,6 +176,8 @@ class FaultyStorage(InMemoryStorage):
         self, names: list[str | None], scim_filter: ScimFilter[Any] | None
     ) -> list[Resource[Any]]:
         found = super()._candidates(names, scim_filter)
+        if self._case_sensitive_filter:
+            found = _same_case(found, scim_filter)
         if self._lag_seconds is None or not self._lags:
             return found
         now = time.monotonic()
@@ -278,6 +299,15 @@ class FaultyStorage(InMemoryStorage):
         return self.dice.roll("ignore-deactivate")
 
     # -- uniqueness, with room for duplicates -----------------------------------------
+
+    def _values_of(self, resource: Resource[Any]) -> dict[str, Any]:
+        values = super()._values_of(resource)
+        user_name = getattr(resource, "user_name", None)
+        if self._case_duplicates and isinstance(user_name, str):
+            for urn in values:
+                if urn.endswith(":userName"):
+                    values[urn] = user_name  # as written, not case-folded
+        return values
 
     def _check_uniqueness(self, resource: Resource[Any], values: dict[str, Any]) -> None:
         # A value the resource already holds is not a new conflict (it matters once

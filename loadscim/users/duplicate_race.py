@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from locust import between, task
 
+import contextlib
 from functools import partial
 from typing import Any
 
@@ -47,8 +48,22 @@ class DuplicateRaceUser(ScimUser):
         )
         racers = self.racers(trial, self.fan_out)
         self.race([partial(self.send, request, via=r, expect=(409,)) for r in racers])
-        lookup = self.send(d.lookup_user(user_name), via=self.scim.for_trial(trial))
-        self._finish(trial, lookup.observed)
+        scim = self.scim.for_trial(trial)
+        lookup = self.send(d.lookup_user(user_name), via=scim)
+        variant = user_name.upper()  # the same userName, as RFC 7643 4.1.1 compares it
+        self.send(
+            d.create_user(
+                variant,
+                self.ns.external_id(f"{tag}-case"),
+                "Dup",
+                "Licate",
+                f"{user_name}@example.com",
+            ),
+            via=scim,
+            expect=(409,),
+        )
+        variant_lookup = self.send(d.lookup_user(variant), via=scim)
+        self._finish(trial, lookup.observed, variant_lookup.observed)
 
     @task
     def external_id_race(self) -> None:
@@ -75,20 +90,20 @@ class DuplicateRaceUser(ScimUser):
         )
         self._finish(trial, lookup.observed)
 
-    def _finish(self, trial: Any, listing: Any) -> None:
+    def _finish(self, trial: Any, *listings: Any) -> None:
         """Judge the trial, then delete every account it made (created or found)."""
         created = {
             op.resource_id
             for op in trial.ops
             if op.kind == "create" and op.type == "ok" and op.resource_id
         }
-        try:
-            found = {
-                r["id"]
-                for r in parse_list(listing).resources
-                if isinstance(r.get("id"), str) and self.ns.owns_resource(r)
-            }
-        except ValueError:
-            found = set()
+        found: set[str] = set()
+        for listing in listings:
+            with contextlib.suppress(ValueError):
+                found |= {
+                    r["id"]
+                    for r in parse_list(listing).resources
+                    if isinstance(r.get("id"), str) and self.ns.owns_resource(r)
+                }
         self.finish(trial)
         self.discard([("User", rid) for rid in created | found])

@@ -108,6 +108,10 @@ MATRIX: tuple[Row, ...] = (
         "169 (lost-member 143, not-stored 10, lost-remove 9, lost-write 7)", exclusive=True),
     Row("400-on-pathless-patch", "okta_crud", "compatibility", ("refused",),
         "183 (refused: PATCH /Users/{id})", exclusive=True),
+    Row("case-duplicates", "duplicate_race", "duplicate_create", ("case-duplicate",),
+        "37 (case-duplicate)", exclusive=True),
+    Row("case-sensitive-filter", "duplicate_race", "duplicate_create", ("case-sensitive-filter",),
+        "44 (case-sensitive-filter)", exclusive=True),
 )  # fmt: skip
 
 #: Kinds no seeded fault shows yet (tested on hand-written histories only). Each is a defect

@@ -181,3 +181,53 @@ def test_external_id_is_not_unique_by_default() -> None:
 
 def test_without_a_lookup_only_answers_are_judged() -> None:
     assert check(trial(created("u1", 0, 100), taken(10, 90))) == []
+
+
+def test_a_case_variant_created_after_the_account_is_a_case_duplicate() -> None:
+    """RFC 7643 4.1.1: userName is caseExact false: ADA@X after ada@x must get 409."""
+    upper = user("ADA@X")
+    t = trial(
+        created("u1", 0, 100),
+        taken(10, 90),
+        lookup("u1", start=200, end=210),
+        created("u2", 300, 310, body=upper),
+        lookup("u1", "u2", start=400, end=410, value=search('userName eq "ADA@X"')),
+    )
+    [v] = check(t)
+    assert v.kind == "case-duplicate" and "'ADA@X' while 'ada@x' exists" in v.expected
+    assert v.observed == "1 more accounts created for it" and len(v.ops) == 2
+
+
+def test_a_refused_case_variant_and_a_lookup_in_upper_case_are_clean() -> None:
+    t = trial(
+        created("u1", 0, 100),
+        taken(10, 90),
+        lookup("u1", start=200, end=210),
+        taken(300, 310, body=user("ADA@X")),
+        lookup("u1", start=400, end=410, value=search('userName eq "ADA@X"')),
+    )
+    assert check(t) == []
+
+
+def test_a_lookup_in_upper_case_finding_nothing_is_a_case_sensitive_filter() -> None:
+    """RFC 7644 3.4.2.2: string comparisons follow caseExact (false for userName)."""
+    t = trial(
+        created("u1", 0, 100),
+        lookup("u1", start=200, end=210),
+        taken(300, 310, body=user("ADA@X")),
+        lookup(start=400, end=410, value=search('userName eq "ADA@X"')),
+    )
+    [v] = check(t)
+    assert v.kind == "case-sensitive-filter" and v.observed == "it finds none"
+    # the same lookup written as the account was created: an ordinary lookup-count
+    t = trial(created("u1", 0, 100), lookup(start=200, end=210))
+    assert kinds(check(t)) == ["lookup-count"]
+
+
+def test_case_variants_racing_are_a_race_not_a_case_duplicate() -> None:
+    t = trial(
+        created("u1", 0, 100),
+        created("u2", 10, 90, body=user("ADA@X")),
+        lookup("u1", "u2"),
+    )
+    assert kinds(check(t)) == ["duplicate-201", "lookup-count"]
