@@ -102,6 +102,8 @@ class ScimClient:
     :param process: the logical client name written into each Op.
     :param headers: sent with every request (Authorization, User-Agent ...).
     :param on_complete: called with every completion (latency recording, the model).
+    :param on_invoke: called with the invocation of every write that addresses a resource by
+        id, before it is sent (the model knows which resources have a write in flight).
     :param throttle: after a 429, holds this client's requests until Retry-After has passed
         and resends the throttled request as its policy allows (clients made by
         :meth:`for_trial` share it); only the last answer becomes the completion.
@@ -117,6 +119,7 @@ class ScimClient:
         process: str = "",
         headers: Mapping[str, str] | None = None,
         on_complete: Callable[[Op], None] | None = None,
+        on_invoke: Callable[[Op], None] | None = None,
         seq: Callable[[], int] | None = None,
         throttle: Throttle | None = None,
         bodies: Bodies | None = None,
@@ -128,6 +131,7 @@ class ScimClient:
         self.process = process
         self.headers = {"Accept": SCIM_MEDIA_TYPE, **(headers or {})}
         self.on_complete = on_complete
+        self.on_invoke = on_invoke
         self.trial = ""
         self._counter = 0
         self._seq = seq or self._next_seq
@@ -343,6 +347,8 @@ class ScimClient:
         )
         if sink is not None:
             sink(invocation)
+        if self.on_invoke is not None and resource_id and invocation.is_write:
+            self.on_invoke(invocation)
         send = self.transport.send if self.throttle is None else self._send_throttled
         try:
             response = send(method, full_path, payload, request_headers, name, expect)

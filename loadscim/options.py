@@ -222,6 +222,10 @@ RUN_OPTIONS: tuple[Option, ...] = (
            check=_run_id, metavar="ID"),
     Option("--history", "write every checked trial to this JSONL file", metavar="FILE",
            check=_history),
+    Option("--reconcile-every", "during the run, compare the run's model with the server "
+           "every T (a sample of settled resources), e.g. 30s (default: only at the end)",
+           default=0.0, metavar="T", parse=lambda v: _interval(v, "--reconcile-every"),
+           web_ui=True),
     Option("--no-cleanup", "leave the run's resources on the target at the end",
            action="store_true", default=False, web_ui=True),
     Option("--arrival-rate", "open model: R iterations per second across all users "
@@ -402,6 +406,8 @@ class RunOptions:
     run_id: str = ""
     history: str = ""
     no_cleanup: bool = False
+    reconcile_every: float = 0.0
+    """Seconds between reconciliation passes during the run; 0: none (only at the end)."""
     arrival_rate: float = 0.0
     pace: float = 0.0
     dialect: str = ""
@@ -594,6 +600,19 @@ def _seconds(value: str, flag: str, minimum: int) -> int:
     if seconds < minimum:
         raise UsageError(f"{flag} {value!r}: must be at least {minimum}s; write e.g. {flag} 30s")
     return math.ceil(seconds)
+
+
+def _interval(value: Any, flag: str) -> float:
+    """Seconds of an optional interval ("" or 0: off); at least 1 s when on."""
+    if value in (None, "") or isinstance(value, int | float):
+        seconds = float(value or 0.0)
+    else:
+        seconds = parse_duration(value, flag)
+    if 0 < seconds < 1:
+        raise UsageError(
+            f"{flag} {value!r}: must be at least 1s (or 0: off); write e.g. {flag} 30s"
+        )
+    return seconds
 
 
 def _target(opts: RunOptions, via: Via, worker: bool) -> str:

@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from hdrh.histogram import HdrHistogram
 
+from loadscim.cadence import PASSES_KEY, first_violation_note, passes_of
 from loadscim.checks import compatibility
 from loadscim.drift import Drift
 from loadscim.drift import describe as describe_drift
@@ -71,6 +72,13 @@ class Tracked:
     """An ok DELETE (or a 404 to one) removed it."""
     uncertain: bool = False
     """An ``info`` write touched it: its state may be either."""
+    writes: int = 0
+    """Writes sent to it by id so far (a reconciliation pass judges it only if none was sent
+    while the pass read it)."""
+    pending: int = 0
+    """Writes sent to it and not completed yet (in flight)."""
+    settled_us: int = 0
+    """When its last write (or its create) completed (monotonic microseconds)."""
 
 
 def fold_write(item: Tracked, op: Op) -> None:
@@ -133,6 +141,8 @@ class Recorder:
         """Completions by :func:`outcome`: ``ok``, ``fail HTTP 429``, ``info timeout`` ..."""
         self.counting_outcomes = True
         """Off once the load is over (reconciliation and cleanup are not the load)."""
+        self.passes: list[dict[str, Any]] = []
+        """Reconciliation passes during the run (:class:`loadscim.cadence.Pass` as dicts)."""
 
     # -- sequence numbers shared by every client of the process --------------------------
 
@@ -211,8 +221,16 @@ class Recorder:
         ]
         return "trials " + " ".join(parts) if parts else "trials none"
 
-    def finish_trial(self, trial: Trial) -> list[Violation]:
-        """Check a finished trial with the checkers it names, count, keep examples, drop it."""
+    def finish_trial(
+        self,
+        trial: Trial,
+        select: Callable[[list[Violation]], list[Violation]] | None = None,
+    ) -> list[Violation]:
+        """Check a finished trial with the checkers it names, count, keep examples, drop it.
+
+        ``select`` picks the violations to count (reconciliation passes count a finding an
+        earlier pass counted only once); every violation found is returned.
+        """
         found: list[Violation] = []
         for name in trial.checks:
             stats = self.checker(name)
@@ -228,7 +246,7 @@ class Recorder:
                 stats.errors += 1
                 log.exception("checker %s crashed on trial %s", name, trial.id)
                 continue
-            self.add_violations(name, violations)
+            self.add_violations(name, select(violations) if select else violations)
             found.extend(violations)
         if self.history is not None:
             self.history.write(dumps_trial(trial))
@@ -306,6 +324,14 @@ class Recorder:
 
     # -- the run's resources ------------------------------------------------------------
 
+    def on_invoke(self, op: Op) -> None:
+        """A write to a resource by id is about to be sent: it is in flight until its
+        completion reaches :meth:`on_op`."""
+        item = self.tracked.get((op.resource_type, op.resource_id or ""))
+        if item is not None:
+            item.writes += 1
+            item.pending += 1
+
     def on_op(self, op: Op) -> None:
         """Keep the registry of created resources up to date from every completion."""
         if op.type == "invoke":
@@ -317,13 +343,17 @@ class Recorder:
                 name = ""
                 if isinstance(op.observed, dict):
                     name = op.observed.get("userName") or op.observed.get("displayName") or ""
-                self.track(op.resource_type, op.resource_id, str(name))
+                self.track(op.resource_type, op.resource_id, str(name)).settled_us = (
+                    op.end_us or 0
+                )
             elif op.type == "info":
                 self.uncertain_creates += 1
         elif op.resource_id and op.is_write:
             item = self.tracked.get((op.resource_type, op.resource_id))
             if item is None:
                 return
+            item.pending = max(0, item.pending - 1)
+            item.settled_us = max(item.settled_us, op.end_us or 0)
             if op.kind == "delete" and (op.type == "ok" or op.status == 404):
                 if not item.deleted:
                     item.deleted = True
@@ -399,7 +429,9 @@ class Recorder:
             "throttle": self.throttle.take(),
             "outcomes": dict(self.outcomes),
             "windows": self.windows.drain(),
+            "passes": self.passes,
         }
+        self.passes = []
         self.findings = {}
         self.iterations = self.late_iterations = self.max_lateness_us = 0
         self.outcomes.clear()
@@ -465,6 +497,7 @@ class Recorder:
             self.drift.absorb(data["drift"])
         self.outcomes.update(data.get("outcomes") or {})
         self.windows.absorb(data.get("windows") or [])
+        self.passes.extend(data.get("passes") or ())
         self.throttle.absorb(data.get("throttle") or {})
 
     def endpoint(self, name: str) -> EndpointStats:
@@ -505,6 +538,9 @@ class Recorder:
                 f"open model: {self.late_iterations} of {self.iterations} iterations started "
                 f"late (max {self.max_lateness_us / 1000:.1f} ms behind schedule)"
             )
+        if self.passes:
+            summary.extra[PASSES_KEY] = [p.to_dict() for p in passes_of(self.passes)]
+            summary.notes.append(first_violation_note(passes_of(self.passes)) or "")
         windows = self.windows.rows()
         if windows:
             summary.extra[WINDOWS_KEY] = windows

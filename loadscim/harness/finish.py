@@ -15,7 +15,7 @@ import locust  # noqa: F401  (first: it monkey-patches the standard library with
 
 import logging
 import random
-from typing import Any
+import time
 
 import gevent
 import gevent.pool
@@ -26,6 +26,7 @@ from loadscim.fallback import with_fallbacks
 from loadscim.harness.runtime import Runtime, process_prefix
 from loadscim.harness.transport import quiet_session
 from loadscim.ops import Trial
+from loadscim.recorder import Tracked
 from loadscim.scim import payloads
 from loadscim.throttle import Throttle, ThrottleStats
 
@@ -62,6 +63,14 @@ def reconcile(rt: Runtime, client: ScimClient) -> None:
         rt.recorder.notes.append(
             f"reconciliation checked a seeded sample of {RECONCILE_MAX} of the run's users"
         )
+    trial = reconcile_trial(rt, "reconcile", tracked)
+    read_back(rt, client, trial, tracked)
+    # A finding a pass during the run counted (--reconcile-every) is not counted again.
+    rt.recorder.finish_trial(trial, select=rt.seen.new)
+
+
+def reconcile_trial(rt: Runtime, trial_id: str, tracked: list[Tracked]) -> Trial:
+    """A ``reconcile`` trial whose expected state is the model of ``tracked`` now."""
     # Attributes the target does not declare or store (one note), or a template does not
     # send, are not judged.
     judged = rt.bodies().judges
@@ -78,21 +87,33 @@ def reconcile(rt: Runtime, client: ScimClient) -> None:
         }
         for t in tracked
     ]
-    trial = Trial(
-        id="reconcile",
+    return Trial(
+        id=trial_id,
         kind="reconcile",
         checks=("reconcile",),
         meta={"expected": expected, "unjudged": rt.recorder.unstored_attributes()},
     )
+
+
+def read_back(
+    rt: Runtime,
+    client: ScimClient,
+    trial: Trial,
+    tracked: list[Tracked],
+    deadline: float | None = None,
+) -> None:
+    """GET each of ``tracked`` by id and search it by userName into ``trial`` (none started
+    after ``deadline``, a monotonic time: those are not judged)."""
     scim = with_fallbacks(client, rt.target_capabilities()).for_trial(trial)
 
-    def look(t: Any) -> None:
+    def look(t: Tracked) -> None:
+        if deadline is not None and time.monotonic() > deadline:
+            return
         scim.get(t.resource_type, t.id, expect=(404,))
         scim.search(t.resource_type, payloads.eq_filter("userName", t.name))
 
     pool = gevent.pool.Pool(PARALLEL)
     pool.map(look, tracked)
-    rt.recorder.finish_trial(trial)
 
 
 def cleanup(rt: Runtime, client: ScimClient) -> None:

@@ -12,8 +12,9 @@ imported, which every loadscim user class does):
   and one line;
 - ``request``: every request Locust reports goes into the HDR histograms;
 - ``test_start`` / ``test_stop``: progress lines (:mod:`~loadscim.harness.monitor`); on
-  processes that ran users, reconciliation of the run's resources against the server, then
-  cleanup (:mod:`~loadscim.harness.finish`);
+  processes that run users, reconciliation passes during the run (``--reconcile-every``,
+  :mod:`~loadscim.harness.cadence`), and at the end reconciliation of the run's resources
+  against the server, then cleanup (:mod:`~loadscim.harness.finish`);
 - ``report_to_master`` / ``worker_report``: workers hand their measurements to the master;
 - ``quitting``: the verdict and the exit code (0 / 1 / 2 / 3), then the report files;
   ``quit``: the text report.
@@ -43,8 +44,9 @@ from typing import Any
 import gevent
 
 from loadscim import auth, distributed, http, options
+from loadscim.cadence import Seen
 from loadscim.errors import EXIT_ERROR, LoadscimError, one_line
-from loadscim.harness import monitor, webui, workers
+from loadscim.harness import cadence, monitor, webui, workers
 from loadscim.harness.finish import finish_run
 from loadscim.harness.runtime import Runtime, build_summary, fatal, preflight, runtime
 from loadscim.report import write_reports
@@ -198,6 +200,9 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
         workers.worker_history(rt)
     else:
         monitor.start(rt)
+    if not isinstance(environment.runner, MasterRunner):
+        rt.seen = Seen()
+        cadence.start(rt)
 
 
 def _revalidate_web_ui_edits(rt: Runtime) -> None:
@@ -243,6 +248,7 @@ def _on_test_stop(environment: Environment, **_kw: Any) -> None:
         return  # a worker told to quit before its test started: nothing to finish
     completed = False
     try:
+        cadence.stop(rt)
         finish_run(rt)
         completed = True
     except Exception:

@@ -19,6 +19,7 @@ import gevent
 import gevent.lock
 
 from loadscim import auth, checks, http
+from loadscim.cadence import Seen
 from loadscim.client import ScimClient
 from loadscim.config import Gate
 from loadscim.errors import EXIT_ERROR, LoadscimError, one_line
@@ -71,6 +72,10 @@ class Runtime:
     group_template: Template | None = None
     """The checked --user-template / --group-template (:mod:`loadscim.scim.templates`)."""
     preflight_notes: list[str] = field(default_factory=list)
+    seen: Seen = field(default_factory=Seen)
+    """Reconciliation findings already counted (by a pass or at the end): named once."""
+    cadence: Any = None
+    """The greenlet making reconciliation passes (``--reconcile-every``), while it runs."""
     _bodies: Bodies | None = None
     _user_index: int = 0
     _capabilities_read: bool = False
@@ -166,6 +171,7 @@ class Runtime:
             process=process,
             headers=self.auth_headers(),
             on_complete=self.recorder.on_op,
+            on_invoke=self.recorder.on_invoke,
             seq=self.recorder.next_seq,
             throttle=throttle if throttle is not None else self.new_throttle(),
             bodies=self.bodies(),

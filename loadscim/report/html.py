@@ -28,6 +28,7 @@ from html import escape
 from hdrh.histogram import HdrHistogram
 
 from loadscim import __version__
+from loadscim.cadence import PASSES_KEY, passes_of
 from loadscim.report.chart import colours, endpoint_order, render_chart
 from loadscim.report.json import PERCENTILES, latency_figures
 from loadscim.report.overtime import render_over_time
@@ -101,6 +102,7 @@ def to_html(summary: RunSummary, verdict: Verdict) -> str:
         render_over_time(summary),
         _gate(verdict),
         _checkers(summary, verdict),
+        _passes(summary),
         _self_trust(verdict),
         _notes(summary),
         f'<footer class="muted"><p>loadscim {_e(__version__)}: latencies from HdrHistograms '
@@ -311,6 +313,24 @@ def _self_trust(verdict: Verdict) -> str:
         '<section id="self-trust"><h2>Self-trust</h2><table><thead><tr><th>condition</th>'
         "<th>observed</th><th>status</th><th>detail</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _passes(summary: RunSummary) -> str:
+    """``--reconcile-every``: a row per reconciliation pass during the run."""
+    passes = passes_of(summary.extra.get(PASSES_KEY) or ())
+    if not passes:
+        return ""
+    rows = "".join(
+        f"<tr><td>{p.at_s:.0f} s</td><td>{_e(p.worker)}</td><td>{p.checked}</td>"
+        f"<td>{p.skipped}</td><td>{p.violations}</td><td>{p.new}</td>"
+        f"<td>{_e(_kinds(p.kinds)) if p.kinds else ''}</td></tr>"
+        for p in passes
+    )
+    return (
+        '<section id="reconcile-passes"><h2>Reconcile passes</h2><table><thead><tr>'
+        "<th>at</th><th>worker</th><th>checked</th><th>skipped</th><th>violations</th>"
+        f"<th>new</th><th>kinds</th></tr></thead><tbody>{rows}</tbody></table></section>"
     )
 
 

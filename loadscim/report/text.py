@@ -12,6 +12,7 @@ import textwrap
 
 from hdrh.histogram import HdrHistogram
 
+from loadscim.cadence import PASSES_KEY, passes_of
 from loadscim.ops import Violation
 from loadscim.summary import ALL, CheckerStats, RunSummary
 from loadscim.verdict import LineResult, Status, Verdict, format_sig3
@@ -32,6 +33,7 @@ def render_text(summary: RunSummary, verdict: Verdict) -> str:
         for line in gate_lines:
             out += _gate_row(line)
     out += _checkers(summary, verdict)
+    out += _passes(summary)
     trust = [ln for ln in verdict.lines if ln.kind == "self"]
     if trust:
         out += ["", "self-trust"]
@@ -147,6 +149,25 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> list[str]:
             out += _groups(stats)
         elif stats and stats.violations and stats.examples:
             out += _example(stats.examples[0])
+    return out
+
+
+SHOWN_PASSES = 12
+"""Reconciliation passes printed (the first and the last; JSON and HTML have them all)."""
+
+
+def _passes(summary: RunSummary) -> list[str]:
+    """``--reconcile-every``: one line per pass (time, checked, skipped, violations)."""
+    passes = passes_of(summary.extra.get(PASSES_KEY) or ())
+    if not passes:
+        return []
+    out = ["", "reconcile passes"]
+    half = SHOWN_PASSES // 2
+    shown = passes if len(passes) <= SHOWN_PASSES else passes[:half] + passes[-half:]
+    for number, one in enumerate(shown):
+        if len(passes) > SHOWN_PASSES and number == half:
+            out.append(f"  ... {len(passes) - SHOWN_PASSES} more passes")
+        out += _wrap(one.line(), "  ", "      ")
     return out
 
 

@@ -52,7 +52,8 @@ def forbidden(module: str, banned: tuple[str, ...]) -> list[str]:
 
 PURE = ("loadscim.checks", "loadscim.verdict", "loadscim.report", "loadscim.options",
         "loadscim.duration", "loadscim.config", "loadscim.summary", "loadscim.distributed",
-        "loadscim.fallback", "loadscim.baseline", "loadscim.windows")  # fmt: skip
+        "loadscim.fallback", "loadscim.baseline", "loadscim.windows",
+        "loadscim.cadence")  # fmt: skip
 
 
 @pytest.mark.parametrize("module", under(PURE))
