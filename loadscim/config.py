@@ -22,6 +22,9 @@ The grammar (every key optional)::
     [violations]                  # allowed violations per checker (default 0)
     lost_update = 0
 
+    [visibility]                  # time to visibility per kind (loadscim.visibility)
+    "create-by-filter" = "p99 < 2s"
+
 A latency rule is ``STAT OP LIMIT``: STAT is ``pNN`` (any percentile in (0, 100], such as
 ``p99.9``), ``max`` or ``avg``, with ``_corrected`` to read the coordinated-omission-corrected
 histogram; OP is ``<`` or ``<=``; LIMIT carries a unit (``us``, ``ms``, ``s``) and is kept as
@@ -51,6 +54,7 @@ from typing import Any, NoReturn
 from loadscim.duration import UNITS, parse_duration
 from loadscim.errors import GateError, UsageError
 from loadscim.summary import ALL
+from loadscim.visibility import KINDS as VISIBILITY_KINDS
 
 DEFAULT_MIN_SAMPLES = 20
 DEFAULT_ABORT_GRACE_S = 10.0
@@ -68,6 +72,7 @@ TOP_LEVEL_KEYS = (
     "min_samples",
     "throttled",
     "violations",
+    "visibility",
 )
 OPERATORS = ("<", "<=")
 _Fail = Callable[[str], NoReturn]
@@ -176,6 +181,8 @@ class Gate:
     """Allowed violations per checker, sorted by name; a checker not listed allows 0."""
     throttled: RateRule | None = None
     """The most answers 429 (Too Many Requests) there may be per request sent."""
+    visibility: tuple[LatencyLine, ...] = ()
+    """``[visibility]``: latency rules on the time to visibility, per visibility kind."""
     source: str = field(default="", compare=False)
 
     def allowed_violations(self, checker: str) -> int:
@@ -196,15 +203,8 @@ class Gate:
         out.append(f"min_samples = {self.min_samples}")
         out.append(f"abort_on_fail = {'true' if self.abort_on_fail else 'false'}")
         out.append(f"abort_grace = {_q(_seconds(self.abort_grace_s))}")
-        if self.latency:
-            out += ["", "[latency]"]
-            for line in self.latency:
-                rules = "[" + ", ".join(_q(r.text) for r in line.rules) + "]"
-                if line.min_samples is None:
-                    out.append(f"{_q(line.endpoint)} = {rules}")
-                else:
-                    table = f"{{ rules = {rules}, min_samples = {line.min_samples} }}"
-                    out.append(f"{_q(line.endpoint)} = {table}")
+        out += _lines_toml("latency", self.latency)
+        out += _lines_toml("visibility", self.visibility)
         if self.errors_by_endpoint:
             out += ["", "[errors_by_endpoint]"]
             out += [f"{_q(e.endpoint)} = {_q(e.rule.text)}" for e in self.errors_by_endpoint]
@@ -212,6 +212,21 @@ class Gate:
             out += ["", "[violations]"]
             out += [f"{_key(name)} = {count}" for name, count in self.violations]
         return "\n".join(out) + "\n"
+
+
+def _lines_toml(table: str, lines: tuple[LatencyLine, ...]) -> list[str]:
+    if not lines:
+        return []
+    out = ["", f"[{table}]"]
+    for line in lines:
+        rules = "[" + ", ".join(_q(r.text) for r in line.rules) + "]"
+        if line.min_samples is None:
+            out.append(f"{_q(line.endpoint)} = {rules}")
+        else:
+            out.append(
+                f"{_q(line.endpoint)} = {{ rules = {rules}, min_samples = {line.min_samples} }}"
+            )
+    return out
 
 
 # ---------------------------------------------------------------------------------- loading
@@ -343,6 +358,7 @@ class _Parser:
             latency=self.latency(doc.get("latency", {})),
             errors_by_endpoint=self.errors_by_endpoint(doc.get("errors_by_endpoint", {})),
             violations=self.violations(doc.get("violations", {})),
+            visibility=self.latency(doc.get("visibility", {}), "visibility"),
             source=self.source,
         )
         return gate
@@ -450,17 +466,22 @@ class _Parser:
         what = "a throttled rate" if where == "throttled" else "an error rate"
         return _parse_rate(value, self.failing(where, value), what)
 
-    def latency(self, table: Any) -> tuple[LatencyLine, ...]:
+    def latency(self, table: Any, name: str = "latency") -> tuple[LatencyLine, ...]:
+        """``[latency]`` (endpoint lines) or ``[visibility]`` (visibility kind lines)."""
         if not isinstance(table, dict):
-            self.fail(
-                "latency",
-                f"{_show(table)} is {_type_name(table)}, not a table; put "
-                'endpoint lines under a [latency] header, e.g. "*" = ["p99 < 2s"]',
+            example = (
+                'endpoint lines under a [latency] header, e.g. "*" = ["p99 < 2s"]'
+                if name == "latency"
+                else 'kind lines under a [visibility] header, e.g. "create-by-filter" = "p99 < 2s"'
             )
+            self.fail(name, f"{_show(table)} is {_type_name(table)}, not a table; put {example}")
         lines = []
         for endpoint, value in table.items():
-            where = f"[latency] {_q(endpoint)}"
-            self.endpoint("latency", endpoint)
+            where = f"[{name}] {_q(endpoint)}"
+            if name == "latency":
+                self.endpoint("latency", endpoint)
+            else:
+                self.visibility_kind(endpoint)
             own_samples: int | None = None
             rules_value = value
             if isinstance(value, dict):
@@ -500,7 +521,13 @@ class _Parser:
                 if not isinstance(rule, str):
                     fix = f"p95 < {_num(rule)}ms" if _is_number(rule) else "p95 < 300ms"
                     self.type_error(where, rule, "a string", _show(fix))
-                rules.append(_parse_latency(rule, self.failing(where, rule)))
+                parsed = _parse_latency(rule, self.failing(where, rule))
+                if name == "visibility" and (parsed.corrected or parsed.factor):
+                    self.failing(where, rule)(
+                        "is not a visibility rule (no corrected histogram, no baseline); "
+                        f"write {_show(f'{parsed.stat} < 2s')}"
+                    )
+                rules.append(parsed)
             lines.append(LatencyLine(endpoint, tuple(rules), own_samples))
         return tuple(lines)
 
@@ -547,6 +574,16 @@ class _Parser:
                 )
             result.append((name, value))
         return tuple(sorted(result))
+
+    def visibility_kind(self, kind: str) -> None:
+        if kind in VISIBILITY_KINDS:
+            return
+        close = difflib.get_close_matches(kind, list(VISIBILITY_KINDS), n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        self.fail(
+            f"[visibility] {_q(kind)}",
+            f"unknown visibility kind; the kinds are {', '.join(VISIBILITY_KINDS)}{hint}",
+        )
 
     def endpoint(self, table: str, name: str) -> None:
         where = f"[{table}] {_q(name)}"

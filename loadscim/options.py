@@ -294,6 +294,14 @@ RUN_OPTIONS: tuple[Option, ...] = (
            type=int, default=20, low=1, high=100_000, web_ui=True, group="scenario", metavar="N"),
     Option("--bulk-size", "user creates in one bulk request of bulk_burst (default 10)",
            type=int, default=10, low=1, high=10_000, web_ui=True, group="scenario", metavar="N"),
+    # Eventual consistency (loadscim/visibility.py).
+    Option("--consistency-window", "how long after a write's answer a read may still miss "
+           "it, e.g. 2s (default 0: read-your-writes); a write unseen after it is not-visible",
+           default=0.0, metavar="T", web_ui=True, group="consistency",
+           parse=lambda v: parse_duration(v, "--consistency-window")),
+    Option("--visibility-sample", "share of writes whose time to visibility is measured by "
+           "polling (default 0.25; 0: none)", type=float, default=0.25, low=0, high=1,
+           metavar="F", web_ui=True, group="consistency"),
 )  # fmt: skip
 
 
@@ -432,6 +440,9 @@ class RunOptions:
     fan_out: int = 10
     population: int = 20
     bulk_size: int = 10
+    consistency_window: float = 0.0
+    """Seconds (``--consistency-window``)."""
+    visibility_sample: float = 0.25
     reports: dict[str, str] = field(default_factory=dict)
     """Report files by :func:`loadscim.report.write_reports` keyword."""
     credentials: auth.Credentials = field(default_factory=auth.Credentials)

@@ -43,6 +43,8 @@ from loadscim.summary import (
     record_us,
 )
 from loadscim.throttle import ThrottleStats
+from loadscim.visibility import new_stats as new_visibility_stats
+from loadscim.visibility import record as record_visibility
 from loadscim.windows import EXTRA_KEY as WINDOWS_KEY
 from loadscim.windows import Windows
 
@@ -143,6 +145,8 @@ class Recorder:
         """Off once the load is over (reconciliation and cleanup are not the load)."""
         self.passes: list[dict[str, Any]] = []
         """Reconciliation passes during the run (:class:`loadscim.cadence.Pass` as dicts)."""
+        self.visibility: dict[str, EndpointStats] = {}
+        """Time to visibility by kind (:mod:`loadscim.visibility`)."""
 
     # -- sequence numbers shared by every client of the process --------------------------
 
@@ -189,6 +193,14 @@ class Recorder:
                 total.merge(stats)
             endpoints[ALL] = total
         return endpoints
+
+    def record_visibility(self, kind: str, delay_us: int | None) -> None:
+        """One sampled write of visibility ``kind``: the delay from its answer to the answer
+        of the first read that showed it, or None when the polls gave up."""
+        stats = self.visibility.get(kind)
+        if stats is None:
+            stats = self.visibility[kind] = new_visibility_stats(kind)
+        record_visibility(stats, delay_us)
 
     def record_iteration(self, lateness_us: int, late: bool) -> None:
         """An open-model iteration started ``lateness_us`` after its intended start."""
@@ -430,8 +442,13 @@ class Recorder:
             "outcomes": dict(self.outcomes),
             "windows": self.windows.drain(),
             "passes": self.passes,
+            "visibility": {
+                kind: [s.requests, s.failures, _encode(s.hist)]
+                for kind, s in self.visibility.items()
+            },
         }
         self.passes = []
+        self.visibility = {}
         self.findings = {}
         self.iterations = self.late_iterations = self.max_lateness_us = 0
         self.outcomes.clear()
@@ -499,6 +516,12 @@ class Recorder:
         self.windows.absorb(data.get("windows") or [])
         self.passes.extend(data.get("passes") or ())
         self.throttle.absorb(data.get("throttle") or {})
+        for kind, (sampled, unseen, hist) in (data.get("visibility") or {}).items():
+            incoming = EndpointStats(kind, sampled, unseen, _decode(hist))
+            if kind in self.visibility:
+                self.visibility[kind].merge(incoming)
+            else:
+                self.visibility[kind] = incoming
 
     def endpoint(self, name: str) -> EndpointStats:
         stats = self.endpoints.get(name)
@@ -513,6 +536,7 @@ class Recorder:
         summary = RunSummary(run_id=self.run_id, **fields)
         summary.endpoints = self.endpoints_with_total()
         summary.checkers = dict(self.checker_stats)
+        summary.visibility = dict(sorted(self.visibility.items()))
         summary.listener_errors += self.listener_errors
         summary.notes.extend(self.notes)
         summary.dropped_iterations = self.late_iterations

@@ -216,6 +216,9 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
     """Facts worth a line in the report (compatibility findings, cleanup results ...)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    visibility: dict[str, EndpointStats] = field(default_factory=dict)
+    """Time to visibility by kind (``create-by-filter`` ...; :mod:`loadscim.visibility`):
+    ``requests`` the sampled writes, ``failures`` those never seen, ``hist`` the delays."""
 
     def endpoint(self, name: str) -> EndpointStats:
         stats = self.endpoints.get(name)

@@ -61,7 +61,8 @@ class LineResult:
     """The judgement of one gate line, one checker or one self-trust condition."""
 
     kind: str
-    """``latency``, ``errors``, ``throttled``, ``rps``, ``checker`` or ``self``."""
+    """``latency``, ``visibility``, ``errors``, ``throttled``, ``rps``, ``checker`` or
+    ``self``."""
     text: str
     """The line as the gate states it: ``p95 < 300ms``, ``rate < 1%``, ``min_rps = 50``."""
     endpoint: str | None
@@ -87,6 +88,8 @@ class LineResult:
             return f"{where}errors {self.text}"
         if self.kind == "latency":
             return f'"{self.endpoint}" {self.text}'
+        if self.kind == "visibility":
+            return f'[visibility] "{self.endpoint}" {self.text}'
         if self.kind == "throttled":
             return f"throttled {self.text}"
         if self.kind == "checker":
@@ -226,6 +229,11 @@ def _gate_lines(gate: Gate, summary: RunSummary, with_rps: bool = True) -> list[
     lines: list[LineResult] = []
     for latency in gate.latency:
         lines += _latency_lines(gate, latency, summary)
+    for visibility in gate.visibility:
+        stats = summary.visibility.get(visibility.endpoint)
+        needed = gate.samples_needed(visibility)
+        for rule in visibility.rules:
+            lines.append(_visibility_rule(rule, visibility.endpoint, stats, needed))
     if gate.errors is not None:
         lines.append(_rate_line(gate, ALL, gate.errors, summary))
     for entry in gate.errors_by_endpoint:
@@ -305,6 +313,44 @@ def _latency_rule(
     if rule.holds(observed_us):
         return result(Status.PASS, "", samples, shown)
     return result(Status.FAIL, f"{label} observed {shown}", samples, shown)
+
+
+def _visibility_rule(
+    rule: LatencyRule, kind: str, stats: EndpointStats | None, needed: int
+) -> LineResult:
+    """A ``[visibility]`` rule: a write the polls never saw counts as slower than any limit
+    (so a percentile it reaches, ``max`` and ``avg`` fail)."""
+    label = f'[visibility] "{kind}" {rule.text}'
+
+    def result(status: Status, why: str, samples: int | None = None, shown: str = "") -> LineResult:
+        reason = f"{label}: {why}" if status is Status.UNKNOWN else why
+        return LineResult("visibility", rule.text, kind, status, shown, rule.limit_text, reason,
+                          samples)
+
+    writes = stats.requests if stats is not None else 0
+    if stats is None or writes == 0:
+        why = ("no write of this kind was sampled in this run (the scenario does not measure "
+               "it, or made no such write)")
+        return result(Status.UNKNOWN, why, 0)
+    seen = stats.hist.get_total_count()
+    unseen = stats.failures
+    percentile = rule.percentile
+    if unseen and (percentile is None or unseen > writes * (1 - percentile / 100)):
+        shown = f"> {format_in_unit(float(stats.hist.get_max_value()), rule.unit)}"
+        why = f"{label} observed {unseen} of {writes} writes never seen by the polls"
+        return result(Status.FAIL, why, writes, shown)
+    if percentile is not None:
+        among_seen = min(100.0, percentile * writes / seen)  # the unseen are the slowest
+        observed_us = float(stats.hist.get_value_at_percentile(among_seen))
+    else:
+        observed_us = read_stat(stats.hist, rule)
+    shown = format_in_unit(observed_us, rule.unit)
+    if writes < needed:
+        return result(Status.UNKNOWN, f"only {writes} samples, fewer than min_samples {needed}",
+                      writes, shown)
+    if rule.holds(observed_us):
+        return result(Status.PASS, "", writes, shown)
+    return result(Status.FAIL, f"{label} observed {shown}", writes, shown)
 
 
 def _limit_shown(rule: LatencyRule) -> str:

@@ -35,6 +35,7 @@ from loadscim.scim.namespace import Namespace, new_run_id
 from loadscim.scim.templates import Template
 from loadscim.summary import RunSummary
 from loadscim.throttle import Throttle
+from loadscim.visibility import WINDOW_KEY
 
 log = logging.getLogger("loadscim")
 
@@ -265,6 +266,9 @@ def build_summary(rt: Runtime) -> RunSummary:
         duration_s=max(stopped - started, 1e-9),
     )
     summary.max_cpu_percent = max(rt.cpu_samples, default=0.0)
+    window = getattr(rt.opts, "consistency_window", 0.0)
+    if window:
+        summary.extra[WINDOW_KEY] = window
     summary.started_unix = time.time() - (time.monotonic() - started)
     runner = rt.environment.runner
     if runner is not None:

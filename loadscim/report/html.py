@@ -99,6 +99,7 @@ def to_html(summary: RunSummary, verdict: Verdict) -> str:
         f'<div id="verdict" class="{_status_class(verdict.status.value)}">'
         f"{_e(verdict.headline())}</div></header>",
         _latency(summary),
+        _visibility(summary),
         render_over_time(summary),
         _gate(verdict),
         _checkers(summary, verdict),
@@ -179,6 +180,37 @@ def _latency(summary: RunSummary) -> str:
         '<table id="endpoint-table"><thead><tr><th>endpoint</th><th>requests</th>'
         f"<th>failures</th>{head}<th>max ms</th><th>avg ms</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _visibility(summary: RunSummary) -> str:
+    """Time to visibility per kind: sampled writes, never seen, p50 / p99 / max."""
+    if not summary.visibility:
+        return ""
+    rows = []
+    for kind, stats in summary.visibility.items():
+        hist = stats.hist
+        cells = (
+            [_ms(hist.get_value_at_percentile(p)) for p in (50.0, 99.0)]
+            + [_ms(hist.get_max_value())]
+            if hist.get_total_count()
+            else ["-"] * 3
+        )
+        rows.append(
+            f'<tr data-visibility="{_e(kind)}"><td>{_e(kind)}</td>'
+            f'<td class="num">{stats.requests}</td><td class="num">{stats.failures}</td>'
+            + "".join(f'<td class="num">{_e(c)}</td>' for c in cells)
+            + "</tr>"
+        )
+    window = summary.extra.get("consistency_window_s") or 0
+    caption = f"consistency window {_e(format_sig3(float(window) * 1000))} ms"
+    return (
+        '<section id="visibility"><h2>Time to visibility</h2>'
+        f'<p class="muted">From a write\'s answer to the answer of the first read that shows '
+        f"it; {caption}.</p>"
+        "<table><thead><tr><th>kind</th><th>writes</th><th>never seen</th><th>p50 ms</th>"
+        f"<th>p99 ms</th><th>max ms</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "</section>"
     )
 
 

@@ -28,8 +28,10 @@ The document (``"format": "loadscim-summary"``, ``"version": 1``)::
                                    "groups": [{"kind": "lost-member", "subject": "members",
                                                "count": 2, "examples": [{violation}]}],
                                    "examples": [{violation}]}},
+      "visibility": {"create-by-filter": {"requests": 40, "failures": 0,   # sampled, never seen
+                                          "latency_us": {...}, "hist": "HISTF..."}},
       "notes": ["..."],
-      "extra": {...},
+      "extra": {...},                             # "consistency_window_s": 1.0, ...
       "verdict": {"status": "FAIL", "exit_code": 1, "headline": "verdict: FAIL (...)",
                   "reasons": ["..."], "lines": [{"kind": "latency", "name": .., "text": ..,
                   "endpoint": .., "status": "FAIL", "label": "FAIL", "observed": "312ms",
@@ -110,6 +112,7 @@ def to_json(summary: RunSummary, verdict: Verdict) -> bytes:
         "dropped_iterations": summary.dropped_iterations,
         "endpoints": {name: _endpoint(stats) for name, stats in summary.endpoints.items()},
         "checkers": {name: _checker(stats) for name, stats in summary.checkers.items()},
+        "visibility": {kind: _visibility(stats) for kind, stats in summary.visibility.items()},
         "notes": list(summary.notes),
         "extra": summary.extra,
         "verdict": _verdict(verdict),
@@ -133,6 +136,15 @@ def _endpoint(stats: EndpointStats) -> dict[str, Any]:
         "latency_corrected_us": latency_figures(corrected) if corrected is not None else None,
         "hist": _encode(stats.hist),
         "hist_corrected": _encode(corrected) if corrected is not None else None,
+    }
+
+
+def _visibility(stats: EndpointStats) -> dict[str, Any]:
+    return {
+        "requests": stats.requests,
+        "failures": stats.failures,
+        "latency_us": latency_figures(stats.hist),
+        "hist": _encode(stats.hist),
     }
 
 
@@ -245,6 +257,15 @@ def _summary(doc: dict[str, Any]) -> RunSummary:
             failures=_get(data, "failures", int),
             hist=_decode(_get(data, "hist", str), name),
             hist_corrected=_decode(corrected, name) if corrected else None,
+        )
+    for kind, data in _get(doc, "visibility", dict, {}).items():
+        if not isinstance(data, dict):
+            raise _NotASummary(f"visibility {kind!r} is not an object")
+        summary.visibility[kind] = EndpointStats(
+            kind,
+            requests=_get(data, "requests", int),
+            failures=_get(data, "failures", int),
+            hist=_decode(_get(data, "hist", str), kind),
         )
     for name, data in _get(doc, "checkers", dict).items():
         if not isinstance(data, dict):

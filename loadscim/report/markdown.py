@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 
-from loadscim.summary import ALL, RunSummary
+from loadscim.summary import ALL, EndpointStats, RunSummary
 from loadscim.verdict import LineResult, Status, Verdict, describe_violation, format_sig3
 
 TOP_FINDINGS = 5
@@ -51,6 +51,7 @@ def to_markdown(summary: RunSummary, verdict: Verdict) -> str:
         out += ["### Self-trust", ""]
         out += [f"- {_label(ln)} {_cell(ln.reason)}" for ln in trust] + [""]
     out += _latency(summary)
+    out += _visibility(summary)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -113,16 +114,30 @@ def _latency(summary: RunSummary) -> list[str]:
            "| Endpoint | Requests | Failures | p50 | p95 | p99 | max |",
            "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for name in names:
-        stats = summary.endpoints[name]
-        hist = stats.hist
-        if hist.get_total_count():
-            cells = [format_sig3(hist.get_value_at_percentile(p) / 1000) for p in (50, 95, 99)]
-            cells.append(format_sig3(hist.get_max_value() / 1000))
-        else:
-            cells = ["-"] * 4
-        out.append(f"| {_cell(name)} | {stats.requests} | {stats.failures} | "
-                   + " | ".join(cells) + " |")  # fmt: skip
+        out.append(_row(name, summary.endpoints[name], (50, 95, 99)))
     return [*out, "", "</details>"]
+
+
+def _visibility(summary: RunSummary) -> list[str]:
+    if not summary.visibility:
+        return []
+    out = ["", "<details><summary>Time to visibility (ms)</summary>", "",
+           "| Kind | Writes | Never seen | p50 | p99 | max |",
+           "|---|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for kind, stats in summary.visibility.items():
+        out.append(_row(kind, stats, (50, 99)))
+    return [*out, "", "</details>"]
+
+
+def _row(name: str, stats: EndpointStats, percentiles: tuple[int, ...]) -> str:
+    """``| name | requests | failures | pNN ... | max |`` in ms."""
+    hist = stats.hist
+    if hist.get_total_count():
+        cells = [format_sig3(hist.get_value_at_percentile(p) / 1000) for p in percentiles]
+        cells.append(format_sig3(hist.get_max_value() / 1000))
+    else:
+        cells = ["-"] * (len(percentiles) + 1)
+    return f"| {_cell(name)} | {stats.requests} | {stats.failures} | " + " | ".join(cells) + " |"
 
 
 def _label(line: LineResult) -> str:

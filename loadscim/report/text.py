@@ -27,6 +27,7 @@ def render_text(summary: RunSummary, verdict: Verdict) -> str:
     out: list[str] = []
     out += _header(summary)
     out += _endpoints(summary)
+    out += _visibility(summary)
     gate_lines = [ln for ln in verdict.lines if ln.kind not in ("checker", "self")]
     if gate_lines:
         out += ["", "gate"]
@@ -88,6 +89,26 @@ def _endpoints(summary: RunSummary) -> list[str]:
         )
     if corrected:
         rows.append("(p99c: p99 from the intended start times, corrected for coordinated omission)")
+    return rows
+
+
+def _visibility(summary: RunSummary) -> list[str]:
+    """Time to visibility per kind: sampled writes, never seen, p50 / p99 / max in ms."""
+    if not summary.visibility:
+        return []
+    width = max(len("visibility"), *(len(k) for k in summary.visibility))
+    head = f"{'visibility':<{width}} {'writes':>9} {'unseen':>9}"
+    head += "".join(f" {c:>8}" for c in ("p50 ms", "p99 ms", "max ms"))
+    rows = ["", head]
+    for kind, stats in summary.visibility.items():
+        cells = [_ms(stats.hist, 50.0), _ms(stats.hist, 99.0), _ms(stats.hist, None)]
+        rows.append(
+            f"{kind:<{width}} {stats.requests:>9} {stats.failures:>9}"
+            + "".join(f" {c:>8}" for c in cells)
+        )
+    window = summary.extra.get("consistency_window_s")
+    if window:
+        rows.append(f"(consistency window {format_sig3(float(window) * 1000)} ms)")
     return rows
 
 

@@ -16,6 +16,11 @@ Grammar (one spec per ``--fault``; several faults combine)::
     ignore-deactivate[=F]      active=false answered as done, not applied
     ignore-if-match[=F]        If-Match ignored on writes, never 412
     stale-read[=SECONDS]       GET / search serve the state SECONDS ago (default 1)
+    replica-lag=MS             searches (lists, filters) see each write up to MS ms late
+                               (a random lag per write, in order); GET by id stays fresh
+    flap[=F]                   a fraction F of searches served from an older view: a
+                               resource written in the last second as before its last
+                               write (default F 0.2)
     drop-after-commit[=F]      a write is applied, then the connection is closed (default F 0.2)
     bulk-partial[=F]           every second operation of a /Bulk skipped, reported ok
     timeout=F | reset=F | non-json=F | truncated-json=F | wrong-content-type=F
@@ -107,6 +112,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "bulk-bad-ref": 1.0,
     "bulk-always-413": 1.0,
     "bulk-error-no-detail": 1.0,
+    "flap": 0.2,
 }
 
 #: Robustness faults: NAME=F, F required (error-rate=F too).
@@ -146,6 +152,7 @@ KNOWN_FAULTS: tuple[str, ...] = tuple(
             "error-rate",
             "stall",
             "stale-read",
+            "replica-lag",
             "drop-attribute",
             "undeclared",
             *SEMANTIC_FAULTS,
@@ -188,6 +195,7 @@ _DESCRIPTIONS: dict[str, str] = {
     "bulk-bad-ref": "/Bulk members given as bulkId: references left out of the group",
     "bulk-always-413": "every /Bulk answered 413 Payload Too Large (not applied)",
     "bulk-error-no-detail": "the last operation of a /Bulk fails; its result has no response",
+    "flap": "searches now and then served from an older view (the state before the last write)",
     "timeout": "resource requests held 60 s without an answer, not applied",
     "reset": "resource requests reset without an answer, not applied",
     "non-json": "resource requests answered 200 with an HTML page, not applied",
@@ -266,6 +274,21 @@ class StaleRead:
 
 
 @dataclass(frozen=True)
+class ReplicaLag:
+    """``replica-lag=MS``: searches see each write up to MS milliseconds late."""
+
+    milliseconds: int
+    name: str = "replica-lag"
+
+    @property
+    def spec(self) -> str:
+        return f"replica-lag={self.milliseconds}"
+
+    def describe(self) -> str:
+        return f"searches see each write up to {self.milliseconds} ms late (GET by id fresh)"
+
+
+@dataclass(frozen=True)
 class Chance:
     """A fault that misbehaves on a fraction (probability) of the eligible requests."""
 
@@ -321,7 +344,7 @@ class DropAttribute:
         return f"{names} accepted in writes but not stored"
 
 
-Fault = Latency | SlowCreate | Stall | StaleRead | Chance | Flag | DropAttribute
+Fault = Latency | SlowCreate | Stall | StaleRead | ReplicaLag | Chance | Flag | DropAttribute
 
 
 def _number(value: float) -> str:
@@ -428,6 +451,16 @@ def parse_fault(spec: str) -> Fault:
                 value,
                 "stale-read takes an optional lag in seconds, a number > 0",
                 "--fault stale-read or --fault stale-read=2",
+            )
+        )
+    if name == "replica-lag":
+        return ReplicaLag(
+            _milliseconds(
+                spec,
+                value,
+                "replica-lag takes the most a search lags, in milliseconds, an integer > 0",
+                "--fault replica-lag=300",
+                1,
             )
         )
     if name in FLAG_FAULTS:

@@ -28,6 +28,11 @@ serves every request from one OS thread, in greenlets). The faults it carries:
   userName is written the same, case and all.
 - ``stale-read``: GET by id and searches see every resource as it was SECONDS ago, like a
   lagging read replica. The handler's own reads (before a PATCH, PUT or DELETE) are fresh.
+- ``replica-lag=MS``: searches (lists and filters) see each write up to MS ms late (a
+  random lag per write; writes of one resource become visible in order), like a read
+  replica behind the primary; GET by id stays fresh.
+- ``flap``: now and then a search is served from an older view: a resource written in the
+  last second shows the state before its last write, although a read already saw that write.
 - ``strict-email``, ``require-formatted``, ``no-email-type``, ``drop-attribute``: every
   resource about to be stored passes :func:`loadscim.target.strict.screen` (refused, or
   stored without the dropped attributes).
@@ -40,10 +45,8 @@ misbehave stay atomic all the same: nothing yields between their read and their 
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Generator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any, cast
 
 import gevent
@@ -62,7 +65,8 @@ from scim2_models import (
 from scim2_models.path import CompareOperator, Comparison
 from scim2_server.memory import InMemoryStorage, Key, _key
 
-from loadscim.target.faults import Dice, FaultPlan, StaleRead
+from loadscim.target.faults import Dice, FaultPlan, ReplicaLag, StaleRead
+from loadscim.target.lag import CURRENT, LagView
 from loadscim.target.strict import screen
 
 
@@ -73,15 +77,6 @@ class InternalServerError(SCIMException):
     _default_detail = "Internal server error"
 
 
-@dataclass
-class _Lag:
-    """What a lagging reader sees of one resource: the state before the recent writes."""
-
-    base: Resource[Any] | None
-    writes: deque[tuple[float, Resource[Any] | None]] = field(default_factory=deque)
-
-
-_CURRENT = object()
 TRUNCATED_LENGTH = 12
 
 
@@ -109,6 +104,23 @@ def _same_case(
     return [r for r in found if getattr(r, "user_name", None) == node.value]
 
 
+FLAP_KEEP_S = 1.0
+"""How long after a write became visible a ``flap`` read may still show the state before it."""
+
+
+def lag_views(plan: FaultPlan, dice: Dice) -> tuple[LagView | None, LagView | None]:
+    """The views of lagging readers: of GET by id, and of searches (None: fresh reads)."""
+    stale = plan.get("stale-read")
+    by_id = LagView(lambda: stale.seconds) if isinstance(stale, StaleRead) else None
+    replica = plan.get("replica-lag")
+    flap = "flap" in plan
+    if not isinstance(replica, ReplicaLag) and not flap:
+        return by_id, by_id
+    most = replica.milliseconds / 1000 if isinstance(replica, ReplicaLag) else 0.0
+    stream = dice.stream("replica-lag")
+    return by_id, LagView(lambda: stream.uniform(0.0, most), FLAP_KEEP_S if flap else 0.0)
+
+
 class FaultyStorage(InMemoryStorage):
     """InMemoryStorage with the semantic faults of a plan (none: the clean behaviour)."""
 
@@ -119,10 +131,8 @@ class FaultyStorage(InMemoryStorage):
         self.lock = gevent.lock.RLock()
         self._local = gevent.local.local()
         self._unlocked = "lost-update" in self.plan or "duplicate-create" in self.plan
-        stale = self.plan.get("stale-read")
-        self._lag_seconds = stale.seconds if isinstance(stale, StaleRead) else None
-        self._lags: dict[Key, _Lag] = {}
-        self._last_purge = 0.0
+        self._id_view, self._list_view = lag_views(self.plan, self.dice)
+        self._views = [v for v in dict.fromkeys((self._id_view, self._list_view)) if v]
         self._duplicated: set[tuple[str, Any]] = set()
         self._case_duplicates = "case-duplicates" in self.plan
         self._case_sensitive_filter = "case-sensitive-filter" in self.plan
@@ -162,11 +172,11 @@ class FaultyStorage(InMemoryStorage):
     ) -> Resource[Any]:
         # scim2-server passes response_parameters only when the resource goes back to the
         # client (a GET): the reads before a write stay fresh.
-        if self._lag_seconds is None or response_parameters is None:
+        if self._id_view is None or response_parameters is None:
             return super().get(resource_type, resource_id)
         with self.lock:
-            view = self._lagged((resource_type.name, resource_id), time.monotonic())
-            if view is _CURRENT:
+            view = self._id_view.view((resource_type.name, resource_id), time.monotonic())
+            if view is CURRENT:
                 return super().get(resource_type, resource_id)
             if view is None:
                 raise NotFoundException(detail=f"{resource_type.name} {resource_id!r} not found")
@@ -178,14 +188,16 @@ class FaultyStorage(InMemoryStorage):
         found = super()._candidates(names, scim_filter)
         if self._case_sensitive_filter:
             found = _same_case(found, scim_filter)
-        if self._lag_seconds is None or not self._lags:
+        lags = self._list_view
+        if lags is None:
             return found
         now = time.monotonic()
+        older = self.dice.roll("flap")  # this read is served from an older view
         lagging: dict[Key, Any] = {}
-        for key in list(self._lags):
+        for key in lags.held():
             if key[0] in names:
-                view = self._lagged(key, now)
-                if view is not _CURRENT:
+                view = lags.view(key, now, older)
+                if view is not CURRENT:
                     lagging[key] = view
         if not lagging:
             return found
@@ -348,42 +360,10 @@ class FaultyStorage(InMemoryStorage):
     def _remember(
         self, key: Key, before: Resource[Any] | None, after: Resource[Any] | None
     ) -> None:
-        """Record a write for the lagging readers (the lock is held).
-
-        Stored resources are never changed in place (every write stores a new object), so
-        the history keeps references, and readers copy.
-        """
-        if self._lag_seconds is None:
-            return
+        """Record a write for the lagging readers (the lock is held)."""
         now = time.monotonic()
-        lag = self._lags.get(key)
-        if lag is not None:
-            self._expire(lag, now)
-        if lag is None or not lag.writes:
-            lag = self._lags[key] = _Lag(before)
-        lag.writes.append((now, after))
-        if now - self._last_purge > self._lag_seconds:
-            self._last_purge = now
-            for old_key in [k for k, old in self._lags.items() if not self._expire(old, now)]:
-                del self._lags[old_key]
-
-    def _expire(self, lag: _Lag, now: float) -> bool:
-        """Fold the writes old enough to be seen into the base; True if any stay hidden."""
-        assert self._lag_seconds is not None
-        horizon = now - self._lag_seconds
-        while lag.writes and lag.writes[0][0] <= horizon:
-            lag.base = lag.writes.popleft()[1]
-        return bool(lag.writes)
-
-    def _lagged(self, key: Key, now: float) -> Any:
-        """What a lagging reader sees: _CURRENT, None (absent) or an older resource."""
-        lag = self._lags.get(key)
-        if lag is None:
-            return _CURRENT
-        if not self._expire(lag, now):
-            del self._lags[key]
-            return _CURRENT
-        return lag.base
+        for view in self._views:
+            view.remember(key, before, after, now)
 
     # -- pretend writes (bulk-partial) -------------------------------------------------
 

@@ -33,7 +33,9 @@ from loadscim.recorder import Tracked
 from loadscim.scim import payloads
 from loadscim.scim.dialects import Dialect, Request, get_dialect
 from loadscim.throttle import Throttle
+from loadscim.users import polls
 from loadscim.users.trials import TrialRun
+from loadscim.visibility import WINDOW_KEY, PollPlan
 
 T = TypeVar("T")
 
@@ -98,6 +100,7 @@ class ScimUser(FastHttpUser):
         self.rt.recorder.declare(declared_checks(type(self)))
         self._tags = 0
         self._racer_sessions: dict[int, FastHttpSession] = {}
+        self._visibility_rng = random.Random(f"{self.rt.seed}:{self.process}:visibility")
 
     # -- open model -------------------------------------------------------------------
 
@@ -140,6 +143,8 @@ class ScimUser(FastHttpUser):
         unstored = getattr(capabilities, "unstored_attributes", None)
         if unstored and "unjudged" not in meta:
             meta["unjudged"] = sorted(unstored)
+        if self.consistency_window:
+            meta.setdefault(WINDOW_KEY, self.consistency_window)
         return Trial(id=self.tag(), kind=kind, checks=tuple(checks), meta=meta)
 
     @contextmanager
@@ -304,6 +309,32 @@ class ScimUser(FastHttpUser):
     def population(self) -> int:
         """Accounts of one storm (``--population``)."""
         return self.rt.opts.population
+
+    # -- time to visibility (loadscim.visibility) ----------------------------------------
+
+    @property
+    def consistency_window(self) -> float:
+        """Seconds a read may still miss a write (``--consistency-window``; 0: none)."""
+        return float(getattr(self.rt.opts, "consistency_window", 0.0) or 0.0)
+
+    def sample_visibility(self) -> bool:
+        """Whether to measure the time to visibility of this trial's writes
+        (``--visibility-sample``, drawn from a stream of its own: the plan stays the same)."""
+        share = float(getattr(self.rt.opts, "visibility_sample", 0.0) or 0.0)
+        return share > 0 and self._visibility_rng.random() < share
+
+    def await_visible(
+        self,
+        kind: str,
+        write: Op,
+        read: Callable[[], Op],
+        shows: polls.Shows,
+        first: Op | None = None,
+    ) -> Op | None:
+        """Repeat ``read`` until ``shows`` says it shows ``write``, bounded; the delay goes
+        into the histogram of visibility ``kind`` (:mod:`loadscim.users.polls`)."""
+        plan = PollPlan(window_s=self.consistency_window)
+        return polls.await_visible(self.rt.recorder, kind, write, read, shows, plan, first)
 
     # -- set-up and tear-down outside trials -------------------------------------------
 

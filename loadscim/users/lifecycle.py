@@ -14,6 +14,10 @@ Each iteration is one trial on one namespaced account of its own::
     PATCH active=false, or DELETE         deprovision (seeded choice)
     GET /Users/{id}                       verify (inactive, or 404)
 
+In a sampled trial (``--visibility-sample``) the time to visibility of the create (by id,
+then by a ``userName`` filter), of the deactivation and of the deprovisioning (in the filter's
+listing) is measured by polling (:mod:`loadscim.users.polls`).
+
 The checker ``read_your_writes`` judges each trial: a verify read that started after an ok
 write completed must show that write. The run's model (``Tracked``) of each account feeds
 the end-of-run reconciliation.
@@ -24,7 +28,10 @@ from __future__ import annotations
 import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
 from locust import between, task
 
+from functools import partial
+
 from loadscim.scim import payloads
+from loadscim.users import polls
 from loadscim.users.base import ScimUser
 
 
@@ -70,21 +77,36 @@ class LifecycleUser(ScimUser):
         tracked.active = True
         tracked.attributes = {attribute: "Engineer", "name.givenName": "Ada"}
 
-        scim.get("User", uid)
+        verify = scim.get("User", uid)
+        sampled = self.sample_visibility()
+        by_name = partial(scim.search, "User", payloads.eq_filter("userName", user_name))
+        if sampled:  # time to visibility: by id (the verify read first), then by filter
+            self.await_visible(
+                "create-by-id", created, partial(scim.get, "User", uid, expect=(404,)),
+                polls.found, first=verify,
+            )
+            self.await_visible("create-by-filter", created, by_name, polls.lists(uid))
         replacement = dict(body)
         replacement["id"] = uid
         replacement["name"] = {"givenName": "Grace", "familyName": body["name"]["familyName"]}
         replacement[attribute] = "Admiral"
         scim.replace("User", uid, replacement)
         scim.get("User", uid)
-        scim.patch("User", uid, payloads.patch([payloads.set_active(False)]))
+        off = scim.patch("User", uid, payloads.patch([payloads.set_active(False)]))
         scim.get("User", uid)
+        if sampled:
+            self.await_visible("deactivate", off, by_name, polls.listed_with(uid, "active", False))
         scim.patch("User", uid, payloads.patch([payloads.set_active(True)]))
         scim.get("User", uid)
         if delete:
-            scim.delete("User", uid)
+            gone = scim.delete("User", uid)
             scim.get("User", uid, expect=(404,))
+            if sampled:
+                self.await_visible("delete", gone, by_name, polls.not_listed(uid))
         else:
-            scim.patch("User", uid, payloads.patch([payloads.set_active(False)]))
+            off = scim.patch("User", uid, payloads.patch([payloads.set_active(False)]))
             scim.get("User", uid)
+            if sampled:
+                shows = polls.listed_with(uid, "active", False)
+                self.await_visible("deactivate", off, by_name, shows)
         self.finish(trial)
