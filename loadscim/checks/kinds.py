@@ -69,6 +69,8 @@ _KINDS = (
     Kind("5xx-on-conflict", "a conflict answered 5xx", ("500-on-conflict", "duplicate_race")),
     Kind("zombie-active", "active after an ok deactivation",
          ("ignore-deactivate", "deprovision_storm")),
+    Kind("lost-deactivation", "a deactivation undone by a profile write racing it",
+         ("lost-deactivation", "deprovision_storm")),
     Kind("zombie-present", "found after an ok DELETE", ("delete-deactivates", "deprovision_storm")),
     Kind("zombie-listed", "listed by a search after an ok DELETE",
          ("delete-deactivates", "deprovision_storm")),

@@ -13,7 +13,12 @@ The rules it enforces:
   resource) that started after it completed shows ``active: true``, unless a write that
   may set ``active`` true (a PATCH of ``active``, a PUT, ok or info) may have come between:
   it did not complete before the deactivation started and it started before the read
-  ended. Reads that omit ``active`` are not judged.
+  ended. Reads that omit ``active`` are not judged. When a PATCH that does not write
+  ``active`` (a profile update) raced the deactivation (neither completed before the other
+  started), and the trial's deactivations that nothing raced held, the server saved the
+  whole row it had read before the deactivation: RFC 7644 3.5.2 lets a PATCH change only
+  what its operations name, so that is a lost deactivation (a server that ignores
+  deactivations altogether is ``zombie-active``, raced or not).
 
 Trial contract (any ``trial.kind``): ``patch`` ops (any dialect: ``active`` as a path or
 inside a path-less value, booleans or Entra's "False") and ``replace`` ops (``value`` the
@@ -21,17 +26,19 @@ body) deactivate; ``delete`` ops delete; ``get`` ops (``observed`` the resource)
 ``search`` ops (``observed`` the ListResponse, matched by ``resource_type`` and the listed
 ``id``) read. All name the resource by ``resource_type`` / ``resource_id``.
 
-Violation kinds: ``zombie-active`` (active after an ok deactivation), ``zombie-present`` (an
+Violation kinds: ``zombie-active`` (active after an ok deactivation), ``lost-deactivation``
+(the same, a profile PATCH racing the deactivation), ``zombie-present`` (an
 operation on the id succeeded after an ok DELETE), ``zombie-listed`` (a search listed the id
 after an ok DELETE). At most one of each per resource.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from loadscim.checks.common import Report, listed, precedes, resource_key, resource_name
-from loadscim.checks.register import History, judge
+from loadscim.checks.register import NO_EFFECT, History, judge
 from loadscim.ops import Op, Trial, Violation, completions
 from loadscim.scim.patch import normalise, read_attribute
 
@@ -47,6 +54,8 @@ def check(trial: Trial) -> list[Violation]:
     report = Report(NAME, trial)
     ops = completions(trial.ops)
     history = History(ops)
+    zombies: list[Zombie] = []
+    held = 0  # deactivations no profile write raced, whose reads after them show active false
     for key, writes in history.writes.items():
         deletes = [op for op in writes if op.kind == "delete" and op.type == "ok"]
         if deletes:
@@ -57,8 +66,52 @@ def check(trial: Trial) -> list[Violation]:
             if op.type == "ok" and history.effect(op).attribute("active") is False
         ]
         if deactivations:
-            _deactivated(report, history, key, deactivations, ops)
+            zombie = _deactivated(history, key, deactivations, ops)
+            if zombie is not None:
+                zombies.append(zombie)
+            elif not deletes and not _profile_writes_racing(history, key, deactivations):
+                held += any(
+                    op.kind == "get"
+                    and op.type == "ok"
+                    and resource_key(op) == key
+                    and any(precedes(d, op) for d in deactivations)
+                    and normalise("active", read_attribute(op.observed, "active")) is False
+                    for op in ops
+                )
+    # Only raced deactivations undone, while unraced ones held: the race undid them.
+    unraced_undone = any(not z.racing for z in zombies)
+    for z in zombies:
+        if z.racing and held and not unraced_undone:
+            report.add(
+                "lost-deactivation",
+                resource_name(z.key),
+                "active false after the ok deactivation: a concurrent write that did not "
+                "send active must not restore it (RFC 7644 3.5.2: PATCH changes only what "
+                f"its operations name; {held} deactivations no write raced held)",
+                f"active true in a {z.read.kind} after it, a profile write racing it",
+                [*z.deactivations[-1:], *z.racing[:2], z.read],
+            )
+        else:
+            report.add(
+                "zombie-active",
+                resource_name(z.key),
+                "active false after the ok deactivation, no re-activation could come between",
+                f"active true in a {z.read.kind} after it",
+                [*z.required[-2:], z.read],
+            )
     return report.violations
+
+
+@dataclass(frozen=True)
+class Zombie:
+    """A read that shows a deactivated account active, unexplained."""
+
+    key: tuple[str, str]
+    read: Op
+    required: list[Op]
+    deactivations: list[Op]
+    racing: list[Op]
+    """Profile PATCHes racing a deactivation of the account."""
 
 
 def _deleted(report: Report, key: tuple[str, str], delete: Op, ops: list[Op]) -> None:
@@ -105,8 +158,9 @@ def _deleted(report: Report, key: tuple[str, str], delete: Op, ops: list[Op]) ->
 
 
 def _deactivated(
-    report: Report, history: History, key: tuple[str, str], deactivations: list[Op], ops: list[Op]
-) -> None:
+    history: History, key: tuple[str, str], deactivations: list[Op], ops: list[Op]
+) -> Zombie | None:
+    """The first read after an ok deactivation that shows the account active, unexplained."""
     writes = history.attribute(key, "active")
     for read in ops:
         if read.type != "ok" or not any(precedes(d, read) for d in deactivations):
@@ -123,14 +177,26 @@ def _deactivated(
         verdict = judge(read, True, writes)
         if verdict.explained:
             continue
-        report.add(
-            "zombie-active",
-            resource_name(key),
-            "active false after the ok deactivation, no re-activation could come between",
-            f"active true in a {read.kind} after it",
-            [*(w.op for w in verdict.required[-2:]), read],
-        )
-        return
+        racing = _profile_writes_racing(history, key, deactivations)
+        required = [w.op for w in verdict.required]
+        return Zombie(key, read, required, deactivations, racing)
+    return None
+
+
+def _profile_writes_racing(
+    history: History, key: tuple[str, str], deactivations: list[Op]
+) -> list[Op]:
+    """PATCHes of the resource that do not write ``active`` and overlap a deactivation in
+    time (neither completed before the other started): a server that saves the whole row it
+    read before the deactivation undoes it."""
+    return [
+        op
+        for op in history.writes.get(key, [])
+        if op.kind == "patch"
+        and op.type != "fail"
+        and history.effect(op).attribute("active") is NO_EFFECT
+        and any(not precedes(op, d) and not precedes(d, op) for d in deactivations)
+    ]
 
 
 def _listed(search: Op, resource_id: str) -> dict[str, Any] | None:

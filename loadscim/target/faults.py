@@ -50,6 +50,8 @@ Grammar (one spec per ``--fault``; several faults combine)::
     ignore-update[=F]          PATCH / PUT answered as done, not applied
     duplicate-listing[=F]      a search's answer lists each resource twice
     search-other-ids[=F]       a search's answer gives other ids (upper case) than GET knows
+    lost-deactivation[=F]      a PATCH/PUT that leaves active as it was writes back, after a
+                               pause, the whole row it read: a deactivation meanwhile is undone
     write-back-stale[=F]       after an update, the state before it is written back over it
     truncate-updates[=F]       string attributes an update changes cut to 12 characters
     membership-bleed[=F]       a group PATCH adding members also adds the previous one's
@@ -106,6 +108,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "search-other-ids": 1.0,
     "truncate-updates": 1.0,
     "write-back-stale": 1.0,
+    "lost-deactivation": 1.0,
     "membership-bleed": 1.0,
     "bulk-no-location": 1.0,
     "bulk-drops-result": 1.0,
@@ -187,6 +190,8 @@ _DESCRIPTIONS: dict[str, str] = {
     "ignore-update": "PATCH and PUT answered as done but not applied",
     "duplicate-listing": "search answers list each resource twice",
     "search-other-ids": "search answers give other ids than the resources have",
+    "lost-deactivation": "profile updates write back the whole row read before, undoing a "
+    "deactivation stored meanwhile",
     "write-back-stale": "updates answered and stored, then the state before written back",
     "truncate-updates": "string attributes changed by PATCH or PUT cut to 12 characters",
     "membership-bleed": "group PATCHes adding members also add the previous such PATCH's",

@@ -20,6 +20,9 @@ serves every request from one OS thread, in greenlets). The faults it carries:
   :data:`TRUNCATED_LENGTH` characters (a column too short), and answered so.
 - ``write-back-stale``: after an update is stored (and answered), the state before it is
   written back over it, like a stale cache flushing: the update is lost.
+- ``lost-deactivation``: like ``lost-update`` for profile writes only: an update that leaves
+  ``active`` as it was pauses 10-30 ms between the handler's read and its own write, then
+  writes the whole row without a version check: a deactivation stored meanwhile is undone.
 - ``delete-deactivates``: a DELETE of a User sets ``active`` false and keeps the user (the
   answer is still 204): it stays readable and listed.
 - ``case-duplicates``: userName uniqueness is indexed as written (case and all), so
@@ -130,7 +133,9 @@ class FaultyStorage(InMemoryStorage):
         self.dice = dice if dice is not None else Dice(self.plan)
         self.lock = gevent.lock.RLock()
         self._local = gevent.local.local()
-        self._unlocked = "lost-update" in self.plan or "duplicate-create" in self.plan
+        self._unlocked = any(
+            name in self.plan for name in ("lost-update", "duplicate-create", "lost-deactivation")
+        )
         self._id_view, self._list_view = lag_views(self.plan, self.dice)
         self._views = [v for v in dict.fromkeys((self._id_view, self._list_view)) if v]
         self._duplicated: set[tuple[str, Any]] = set()
@@ -236,7 +241,11 @@ class FaultyStorage(InMemoryStorage):
     ) -> Resource[Any]:
         if self._take_skip_version():
             expected_version = None
-        if self.dice.roll("lost-update"):
+        if self._profile_write(resource_type, resource) and self.dice.roll("lost-deactivation"):
+            # The whole row the handler read goes back, active and all, after a pause.
+            gevent.sleep(self.dice.pause("lost-deactivation", 0.010, 0.030))
+            expected_version = None
+        elif self.dice.roll("lost-update"):
             # The read happened in the handler; yield, then write whatever is there.
             gevent.sleep(self.dice.pause("lost-update"))
             expected_version = None
@@ -268,6 +277,16 @@ class FaultyStorage(InMemoryStorage):
                 back.meta = updated.meta.model_copy(update={"version": self.next_version()})
                 self._commit(back, self._values_of(back), updated)
             return answer
+
+    def _profile_write(self, resource_type: ResourceType, resource: Resource[Any]) -> bool:
+        """An update that leaves ``active`` as stored (nothing yielded since the read)."""
+        if "lost-deactivation" not in self.plan or getattr(resource, "active", None) is None:
+            return False
+        try:
+            stored = self._stored(resource_type, resource.id)
+        except NotFoundException:
+            return False
+        return getattr(stored, "active", None) == getattr(resource, "active", None)
 
     def delete(
         self,

@@ -5,7 +5,10 @@ trial creates ``--population`` N accounts of its own, then, with ``--fan-out`` r
 flight at a time, deactivates all of them (PATCH ``active=false``, the way Okta and Entra
 ID deprovision), DELETEs half of them, and reads every one back: by id, and by a
 ``userName`` filter for the deleted ones (RFC 7644 3.6: a deleted resource is 404 and
-omitted from query results).
+omitted from query results). The deactivation of every second account not deleted races a
+profile PATCH of the same account (``name.givenName``, as an IdP's profile sync sends it): a
+server that saves the whole row it read undoes the deactivation (``lost-deactivation``, told
+from a server ignoring deactivations by the accounts nothing raced).
 
 Checks: ``zombie`` (active after an ok deactivation, present or listed after an ok DELETE),
 ``conflict_status``, and ``compatibility`` with a vendor dialect.
@@ -22,6 +25,7 @@ from __future__ import annotations
 from locust import between, task
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import gevent.pool
@@ -61,11 +65,26 @@ class DeprovisionStormUser(ScimUser):
         racers = self.racers(trial, self.fan_out)
         deletes = d.supports("hard_delete_user")
         half = set(uid for uid, _ in users[::2]) if deletes else set()
+        # Okta updates a profile by GET and a PUT of the whole user (active included).
+        profile_by_patch = d.name != "okta" and d.supports("update_profile")
+        kept = [uid for uid, _ in users if uid not in half]
+        raced = set(kept[::2]) if profile_by_patch else set()
 
         def deprovision(i: int) -> None:
             uid = users[i][0]
             racer = racers[i % len(racers)]
-            self.send(d.set_active(uid, False), via=racer, expect=(409, 412))
+            deactivate = d.set_active(uid, False)
+            if uid not in raced:
+                self.send(deactivate, via=racer, expect=(409, 412))
+            else:
+                # The IdP's profile sync of the same user, in flight with the deactivation.
+                rename = d.update_profile(uid, None, {"name.givenName": "Renamed"})
+                self.race(
+                    [
+                        partial(self.send, deactivate, via=racer, expect=(409, 412)),
+                        partial(self.send, rename, via=racer, expect=(409, 412)),
+                    ]
+                )
             if uid in half:
                 self.send(d.hard_delete_user(uid), via=racer, expect=(404,))
 

@@ -108,6 +108,8 @@ MATRIX: tuple[Row, ...] = (
         "169 (lost-member 143, not-stored 10, lost-remove 9, lost-write 7)", exclusive=True),
     Row("400-on-pathless-patch", "okta_crud", "compatibility", ("refused",),
         "183 (refused: PATCH /Users/{id})", exclusive=True),
+    Row("lost-deactivation", "deprovision_storm", "zombie", ("lost-deactivation",),
+        "19 (lost-deactivation)", exclusive=True),
     Row("case-duplicates", "duplicate_race", "duplicate_create", ("case-duplicate",),
         "37 (case-duplicate)", exclusive=True),
     Row("case-sensitive-filter", "duplicate_race", "duplicate_create", ("case-sensitive-filter",),

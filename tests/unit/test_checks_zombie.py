@@ -163,3 +163,65 @@ def test_reads_in_flight_with_the_delete_or_after_an_info_delete_are_not_judged(
 def test_one_violation_of_a_kind_per_resource() -> None:
     t = trial(created(), ok("delete", 20, 30, on=U), read(40, 50, True), read(60, 70, True))
     assert kinds(check(t)) == ["zombie-present"]
+
+
+RENAME = [replace("name.givenName", "Renamed")]
+
+
+U2 = "User/u2"
+
+
+def held_elsewhere():
+    """Another account of the trial, deactivated with nothing racing it, read inactive."""
+    return (
+        ok("create", 0, 10, on=U2, value=user("bob", active=True)),
+        ok("patch", 20, 30, on=U2, value=ENTRA_OFF),
+        ok("get", 50, 60, on=U2, observed={**user("bob", active=False), "id": "u2"}),
+    )
+
+
+def test_a_profile_patch_racing_the_deactivation_that_restores_active_is_lost_deactivation():
+    """RFC 7644 3.5.2: a PATCH of name.givenName must not write active back."""
+    raced = (
+        created(),
+        ok("patch", 20, 40, on=U, value=RENAME),
+        ok("patch", 22, 30, on=U, value=ENTRA_OFF),
+        read(50, 60, True),
+    )
+    [v] = check(trial(*raced, *held_elsewhere()))
+    assert v.kind == "lost-deactivation" and "profile write racing it" in v.observed
+    assert v.resource == U and len(v.ops) == 3
+    # no deactivation held without a race in the trial: nothing says the race undid it
+    assert kinds(check(trial(*raced))) == ["zombie-active"]
+
+
+def test_deactivations_ignored_raced_or_not_are_zombie_active():
+    ignored = (
+        ok("create", 0, 10, on="User/u3", value=user("cy", active=True)),
+        ok("patch", 20, 30, on="User/u3", value=ENTRA_OFF),
+        ok("get", 50, 60, on="User/u3", observed={**user("cy", active=True), "id": "u3"}),
+    )
+    raced = (
+        created(),
+        ok("patch", 20, 40, on=U, value=RENAME),
+        ok("patch", 22, 30, on=U, value=ENTRA_OFF),
+        read(50, 60, True),
+    )
+    assert kinds(check(trial(*raced, *ignored, *held_elsewhere()))) == ["zombie-active"] * 2
+
+
+def test_a_profile_patch_before_or_after_the_deactivation_is_no_excuse_and_no_race():
+    before = trial(
+        created(),
+        ok("patch", 12, 18, on=U, value=RENAME),
+        ok("patch", 20, 30, on=U, value=ENTRA_OFF),
+        read(50, 60, True),
+    )
+    assert kinds(check(before)) == ["zombie-active"]
+    clean = trial(
+        created(),
+        ok("patch", 20, 40, on=U, value=RENAME),
+        ok("patch", 22, 30, on=U, value=ENTRA_OFF),
+        read(50, 60, False),
+    )
+    assert check(clean) == []
