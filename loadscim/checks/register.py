@@ -90,21 +90,23 @@ def judge(
 ) -> Judgement:
     """Judge ``observed``, the value ``read`` saw in one register written by ``writes``."""
     same = same or same_value
-    relevant = [
-        w
-        for w in writes
-        if w.op.type != "fail"
-        and w.op is not read
-        and (read.end_us is None or w.op.start_us < read.end_us)
-    ]
-    shows = [same(w.value, observed) for w in relevant]
-    mandatory = [w for w in relevant if w.op.type == "ok" and precedes(w.op, read)]
-    overwritten = [w for w, shown in zip(relevant, shows, strict=True) if shown]
-    others = [
-        w
-        for w, shown in zip(relevant, shows, strict=True)
-        if not shown and w.op.type == "ok" and precedes(w.op, read)
-    ]
+    end = read.end_us
+    relevant: list[Write] = []
+    mandatory: list[Write] = []  # ok writes completed before the read started
+    overwritten: list[Write] = []  # writes of the value read
+    others: list[Write] = []  # mandatory writes of another value
+    for w in writes:
+        op = w.op
+        if op.type == "fail" or op is read or (end is not None and op.start_us >= end):
+            continue
+        relevant.append(w)
+        shown = same(w.value, observed)
+        if shown:
+            overwritten.append(w)
+        if op.type == "ok" and op.end_us is not None and op.end_us <= read.start_us:
+            mandatory.append(w)
+            if not shown:
+                others.append(w)
     initial_allowed = initial is not UNKNOWN and all(same(x.value, initial) for x in mandatory)
     explained = (
         any(not any(precedes(w.op, x.op) for x in others) for w in overwritten)

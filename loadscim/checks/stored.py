@@ -18,7 +18,14 @@ judged, so that they are not blamed on what follows:
   race that follows is judged from it (no ``lost-member`` for members never stored).
 
 Paths in ``trial.meta["unjudged"]`` (attributes the pre-flight saw the target does not
-store) and their sub-attributes are left out of every judgement.
+store) and their sub-attributes are left out of every judgement. A trial that names the
+attributes it judges (``meta["attributes"]``) is settled on those alone: a written path
+is looked at when it is a named path, holds one (``name`` for ``name.givenName``), or is in
+one (``emails.type`` for ``emails``); members are always looked at. Those are the only
+paths whose ``not-stored`` changes what the trial's checker judges, and a scenario names
+its attributes to leave the others out (an identity provider's ``locale``, a vendor's
+``roles``); settling every written path cost every such trial about half its checking
+(bench/README.md).
 """
 
 from __future__ import annotations
@@ -46,6 +53,8 @@ class Kept:
     """Lower-cased paths never judged (``meta["unjudged"]``)."""
     unstored: dict[tuple[str, str], set[str]]
     """Per resource, lower-cased paths reported ``not-stored``."""
+    named: frozenset[str] | None = None
+    """Lower-cased ``meta["attributes"]``: the paths settled (None: every path written)."""
     _shows: dict[tuple[int, str], bool] = dataclasses.field(default_factory=dict)
     _unjudged: frozenset[str] = dataclasses.field(default=frozenset(), init=False)
 
@@ -59,6 +68,10 @@ class Kept:
         if shown is None:
             shown = self._shows[index] = _shown(read_attribute(answer.observed, path))
         return shown
+
+    def settles(self, lower: str) -> bool:
+        """Whether a written path (lower-cased) is settled in this trial (see the module)."""
+        return self.named is None or _related(self.named, lower)
 
     def skip(self, key: tuple[str, str], path: str) -> bool:
         unstored = self.unstored.get(key)
@@ -76,10 +89,26 @@ def _hides(hidden: frozenset[str], lower: str) -> bool:
     return any(p.startswith(below) for p in hidden)
 
 
+@functools.lru_cache(maxsize=4096)
+def _related(named: frozenset[str], lower: str) -> bool:
+    """Whether path ``lower`` is one of ``named``, holds one, or is in one."""
+    if lower in named:
+        return True
+    for name in named:
+        if name.startswith(lower + ".") or lower.startswith(name + "."):
+            return True
+    return base_attribute(lower) in named or any(base_attribute(n) == lower for n in named)
+
+
 def settle(report: Report, history: History, trial: Trial) -> Kept:
     """Report ``not-stored`` and ``create-dropped`` for the trial's resources, and make each
     create's effect what the server answered. Call before judging any register."""
-    kept = Kept({str(p).lower() for p in trial.meta.get("unjudged") or ()}, {})
+    named = trial.meta.get("attributes")
+    kept = Kept(
+        {str(p).lower() for p in trial.meta.get("unjudged") or ()},
+        {},
+        None if named is None else frozenset(str(p).lower() for p in named),
+    )
     for key, writes in history.writes.items():
         answers = _answers(history.ops, key)
         unstored = _not_stored(report, history, key, writes, answers, kept)
@@ -133,11 +162,13 @@ def _not_stored(
             continue
         effect = history.effect(op)
         for lower, value in effect.attributes.items():
-            if not _shown(value):
+            if not kept.settles(lower) or not _shown(value):
                 continue
             spelled = effect.spelled.get(lower, lower)
             for leaf in _leaves(spelled, value):
-                written.setdefault(leaf.lower(), (leaf, op, spelled))
+                leaf_lower = leaf.lower()
+                if kept.settles(leaf_lower):
+                    written.setdefault(leaf_lower, (leaf, op, spelled))
     unstored: set[str] = set()
     for lower, (path, first, attribute) in written.items():
         if kept.skip(key, path) or any(lower.startswith(p + ".") for p in unstored):
@@ -201,7 +232,8 @@ def _create_dropped(
     dropped_paths = [
         effect.spelled.get(lower, lower)
         for lower, value in effect.attributes.items()
-        if _shown(value)
+        if kept.settles(lower)
+        and _shown(value)
         and not kept.skip(key, lower)
         and not any(kept.shows(e, effect.spelled.get(lower, lower)) for e in evidence)
     ]

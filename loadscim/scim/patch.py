@@ -311,6 +311,7 @@ def _get(container: Any, name: str, default: Any) -> Any:
     return default
 
 
+@functools.lru_cache(maxsize=4096)
 def _ignored(path: str) -> bool:
     base = base_attribute(path)
     return base in IGNORED_ATTRIBUTES or base == MEMBERS
@@ -323,25 +324,29 @@ def _flatten(prefix: str, value: Any) -> dict[str, Any]:
     become ``urn:...:User:attr``. Sub-attributes are one level deep (RFC 7643 2.3.8), so a
     path that already names one is a leaf whatever its value.
     """
+    flat: dict[str, Any] = {}
     if not prefix:
-        if not isinstance(value, dict):
-            return {}
-        flat: dict[str, Any] = {}
-        for key, item in value.items():
-            if key.lower().startswith("urn:") and isinstance(item, dict):
-                for name, sub in item.items():
-                    flat.update(_flatten(f"{key}:{name}", sub))
-            else:
-                flat.update(_flatten(key, item))
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, dict) and key.lower().startswith("urn:"):
+                    for name, sub in item.items():
+                        _flatten_into(flat, f"{key}:{name}", sub)
+                else:
+                    _flatten_into(flat, key, item)
         return flat
-    if _ignored(prefix):
-        return {}
-    if not isinstance(value, dict) or parse_path(prefix)[2] is not None:
-        return {prefix: normalise(prefix, value)}
-    flat = {}
-    for key, item in value.items():
-        flat.update(_flatten(f"{prefix}.{key}", item))
+    _flatten_into(flat, prefix, value)
     return flat
+
+
+def _flatten_into(flat: dict[str, Any], prefix: str, value: Any) -> None:
+    """:func:`_flatten` of a non-empty ``prefix``, into ``flat`` (one dict per body)."""
+    if _ignored(prefix):
+        return
+    if not isinstance(value, dict) or parse_path(prefix)[2] is not None:
+        flat[prefix] = normalise(prefix, value)
+        return
+    for key, item in value.items():
+        _flatten_into(flat, f"{prefix}.{key}", item)
 
 
 def filter_matches(value_filter: str, item: Any) -> bool:

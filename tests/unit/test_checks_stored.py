@@ -71,6 +71,29 @@ def test_unjudged_attributes_are_left_alone() -> None:
     assert read_your_writes.check(t) == []
 
 
+def test_a_trial_naming_its_attributes_is_settled_on_those_alone() -> None:
+    # title is never shown: not-stored when the trial judges title (or all it wrote), and
+    # nothing when it names only active (a scenario leaves out what it does not judge).
+    sent = user("ada", title="Engineer", active=True, name={"givenName": "Ada"})
+    calls = (
+        ok("create", 0, 10, on=U, value=sent, observed=shown(sent, title=None)),
+        ok("get", 20, 30, on=U, observed=shown(sent, title=None)),
+    )
+    assert kinds(read_your_writes.check(trial(*calls))) == ["not-stored"]
+    assert kinds(read_your_writes.check(trial(*calls, attributes=["title"]))) == ["not-stored"]
+    assert read_your_writes.check(trial(*calls, attributes=["active"])) == []
+    # a named sub-attribute settles its attribute, and a named attribute its sub-attributes
+    dropped = shown(sent, name=None)
+    calls = (
+        ok("create", 0, 10, on=U, value=sent, observed=dropped),
+        ok("get", 20, 30, on=U, observed=dropped),
+    )
+    for named in (["name.givenName"], ["name"]):
+        violations = read_your_writes.check(trial(*calls, attributes=named))
+        assert kinds(violations) == ["not-stored"], named
+        assert violations[0].subject == "name.givenName"
+
+
 def test_a_race_on_an_attribute_never_stored_is_one_not_stored() -> None:
     t = trial(
         ok("patch", 0, 20, on=U, value=[replace("title", "a")]),

@@ -176,3 +176,12 @@ def test_unstored_paths_compare_what_was_sent_with_the_read_back() -> None:
     read = {"id": "1", "USERNAME": "u", "emails": [{"value": "u@example.com", "primary": True}]}
     assert unstored_paths(sent, read) == ["title", "emails.type", f"{EXT}:costCenter"]
     assert attribute_paths({"a": {"b": 1}, "c": [{"d": 1}, {"e": 2}]}) == ["a.b", "c.d", "c.e"]
+    body = {
+        "schemas": [EXT],
+        "id": "1",
+        "meta": {"version": "1"},
+        "c": [{"d": 1}, "x", {"d": 2, "e": 3}],
+        "f": [],
+        EXT: {"costCenter": "1", "manager": {"value": "m"}, "meta": {}},
+    }
+    assert attribute_paths(body) == ["c.d", "c.e", "f", f"{EXT}:costCenter", f"{EXT}:manager.value"]
