@@ -34,6 +34,7 @@ from loadscim import auth, baseline, http
 from loadscim.config import Gate, load_gate, parse_gate
 from loadscim.duration import parse_duration
 from loadscim.errors import UsageError
+from loadscim.probe import DEFAULT_EXPECT, DEFAULT_WINDOW_S, check_template, parse_expect
 from loadscim.report import check_writable
 from loadscim.scim.dialects import check_dialect_option
 from loadscim.scim.namespace import valid_run_id
@@ -226,6 +227,18 @@ RUN_OPTIONS: tuple[Option, ...] = (
            "every T (a sample of settled resources), e.g. 30s (default: only at the end)",
            default=0.0, metavar="T", parse=lambda v: _interval(v, "--reconcile-every"),
            web_ui=True),
+    # Downstream probes (loadscim/probe.py).
+    Option("--probe", "URL template of a linked service's access check, e.g. "
+           "'https://app.example.com/signin?user={userName}': polled after each "
+           "deprovisioning until access ends (downstream-revoke)", metavar="URL",
+           check=lambda v: check_template(v) if v else None, group="probe"),
+    Option("--probe-expect", "statuses meaning access and no access, e.g. 200,403 (default "
+           f"{DEFAULT_EXPECT})", default=DEFAULT_EXPECT, metavar="BEFORE,AFTER",
+           check=parse_expect, group="probe"),
+    Option("--probe-window", "access must end this long after a deprovisioning's answer "
+           f"(default: --consistency-window, else {DEFAULT_WINDOW_S:g}s)", default=0.0,
+           metavar="T", parse=lambda v: _interval(v, "--probe-window", minimum=0.0),
+           group="probe"),
     Option("--no-cleanup", "leave the run's resources on the target at the end",
            action="store_true", default=False, web_ui=True),
     Option("--arrival-rate", "open model: R iterations per second across all users "
@@ -415,6 +428,10 @@ class RunOptions:
     history: str = ""
     no_cleanup: bool = False
     reconcile_every: float = 0.0
+    probe: str = ""
+    probe_expect: str = DEFAULT_EXPECT
+    probe_window: float = 0.0
+    """Seconds; 0: the consistency window, else DEFAULT_WINDOW_S."""
     """Seconds between reconciliation passes during the run; 0: none (only at the end)."""
     arrival_rate: float = 0.0
     pace: float = 0.0
@@ -613,13 +630,13 @@ def _seconds(value: str, flag: str, minimum: int) -> int:
     return math.ceil(seconds)
 
 
-def _interval(value: Any, flag: str) -> float:
-    """Seconds of an optional interval ("" or 0: off); at least 1 s when on."""
+def _interval(value: Any, flag: str, minimum: float = 1.0) -> float:
+    """Seconds of an optional interval ("" or 0: off); at least ``minimum`` when on."""
     if value in (None, "") or isinstance(value, int | float):
         seconds = float(value or 0.0)
     else:
         seconds = parse_duration(value, flag)
-    if 0 < seconds < 1:
+    if 0 < seconds < minimum:
         raise UsageError(
             f"{flag} {value!r}: must be at least 1s (or 0: off); write e.g. {flag} 30s"
         )

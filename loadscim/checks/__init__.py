@@ -19,6 +19,7 @@ from loadscim.checks import (
     answered,
     bulk,
     conflict_status,
+    downstream,
     duplicate_create,
     idempotency,
     lost_update,
@@ -40,6 +41,7 @@ CheckerName = Literal[
     "read_your_writes",
     "reconcile",
     "answered",
+    "downstream",
 ]
 """The name of a trial checker (a key of :data:`CHECKERS`): what ``ScimUser.trial`` takes, so
 that mypy catches a misspelt one."""
@@ -54,6 +56,7 @@ CHECKERS: dict[str, Checker] = {
     "read_your_writes": read_your_writes.check,
     "reconcile": reconcile.check,
     "answered": answered.check,
+    "downstream": downstream.check,
 }
 
 

@@ -107,6 +107,8 @@ _KINDS = (
          ("bulk-always-413", "bulk_burst")),
     Kind("refused", "an identity provider's request as written refused",
          ("400-on-pathless-patch", "okta_crud")),
+    Kind("access-after-deprovision", "a linked service still grants access after the window "
+         "that followed an ok deprovisioning", ("sessions-survive", "lifecycle")),
     Kind("server-error", "a 5xx that repeats for one identity provider request shape",
          ("500-on-pathless-patch", "okta_crud")),
 )  # fmt: skip

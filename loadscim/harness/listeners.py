@@ -46,7 +46,7 @@ import gevent
 from loadscim import auth, distributed, http, options
 from loadscim.cadence import Seen
 from loadscim.errors import EXIT_ERROR, LoadscimError, one_line
-from loadscim.harness import cadence, monitor, webui, workers
+from loadscim.harness import cadence, monitor, probes, webui, workers
 from loadscim.harness.finish import finish_run
 from loadscim.harness.runtime import Runtime, build_summary, fatal, preflight, runtime
 from loadscim.report import write_reports
@@ -203,6 +203,10 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     if not isinstance(environment.runner, MasterRunner):
         rt.seen = Seen()
         cadence.start(rt)
+        try:
+            probes.install(rt)
+        except Exception:
+            rt.listener_failed("test_start/probes")
 
 
 def _revalidate_web_ui_edits(rt: Runtime) -> None:
@@ -249,6 +253,8 @@ def _on_test_stop(environment: Environment, **_kw: Any) -> None:
     completed = False
     try:
         cadence.stop(rt)
+        if rt.prober is not None:
+            rt.prober.finish()
         finish_run(rt)
         completed = True
     except Exception:

@@ -76,6 +76,8 @@ class Runtime:
     seen: Seen = field(default_factory=Seen)
     """Reconciliation findings already counted (by a pass or at the end): named once."""
     cadence: Any = None
+    prober: Any = None
+    """:class:`loadscim.harness.probes.Prober` while downstream probes are on (``--probe``)."""
     """The greenlet making reconciliation passes (``--reconcile-every``), while it runs."""
     _bodies: Bodies | None = None
     _user_index: int = 0
@@ -167,12 +169,13 @@ class Runtime:
         After a 429 the client waits Retry-After and resends (``throttle``: a new one, with
         ``--throttle-retries`` and ``--throttle-max-wait``, unless given).
         """
+        prober = self.prober
         return ScimClient(
             LocustTransport(session),
             process=process,
             headers=self.auth_headers(),
-            on_complete=self.recorder.on_op,
-            on_invoke=self.recorder.on_invoke,
+            on_complete=self.recorder.on_op if prober is None else prober.on_complete,
+            on_invoke=self.recorder.on_invoke if prober is None else prober.on_invoke,
             seq=self.recorder.next_seq,
             throttle=throttle if throttle is not None else self.new_throttle(),
             bodies=self.bodies(),

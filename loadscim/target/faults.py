@@ -66,6 +66,8 @@ Grammar (one spec per ``--fault``; several faults combine)::
     case-duplicates            userName uniqueness compares case: ``ALICE`` is created while
                                ``alice`` exists
     case-sensitive-filter      a ``userName eq`` filter compares case: ``ALICE`` finds nothing
+    sessions-survive           GET /signin (the linked service's sign-in) keeps granting a
+                               user who signed in once, after deactivation or DELETE
 
 ``F`` is a number from 0 to 1: a probability per eligible request (or operation), drawn
 from a ``random.Random`` seeded per fault, so a run is repeatable given ``--seed``.
@@ -145,6 +147,8 @@ FLAG_FAULTS: dict[str, str] = {
     "exists makes a second account",
     "case-sensitive-filter": "a userName eq filter compares case: a lookup of ALICE does not "
     "find alice",
+    "sessions-survive": "GET /signin keeps granting a user who signed in once, after "
+    "deactivation or DELETE (the session survives deprovisioning)",
 }
 
 KNOWN_FAULTS: tuple[str, ...] = tuple(

@@ -245,6 +245,7 @@ def build_application(options: Options) -> tuple[Any, Any]:
     from loadscim.target import lacks
     from loadscim.target.middleware import FaultMiddleware
     from loadscim.target.service import FaultyHandler, FaultyService
+    from loadscim.target.signin import SignIn
     from loadscim.target.storage import FaultyStorage
 
     if options.service_provider_config is None:
@@ -276,7 +277,8 @@ def build_application(options: Options) -> tuple[Any, Any]:
     wsgi: Any = lacks.wrap(application, options.plan, dice)
     if options.plan:
         wsgi = FaultMiddleware(wsgi, options.plan, dice)
-    return wsgi, storage
+    # Outside every SCIM fault and the bearer token: a linked service's sign-in.
+    return SignIn(wsgi, storage, options.plan), storage
 
 
 def seed_canaries(service: Any, storage: Any, n_users: int, n_groups: int) -> None:

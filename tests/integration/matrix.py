@@ -26,6 +26,8 @@ class Row:
     """Other checkers that fail on the same run."""
     exclusive: bool = False
     """Assert that no checker but ``checker`` and ``also`` reports a violation."""
+    args: tuple[str, ...] = ()
+    """Options the run needs besides the fault (a downstream probe)."""
 
 
 MATRIX: tuple[Row, ...] = (
@@ -114,6 +116,10 @@ MATRIX: tuple[Row, ...] = (
         "37 (case-duplicate)", exclusive=True),
     Row("case-sensitive-filter", "duplicate_race", "duplicate_create", ("case-sensitive-filter",),
         "44 (case-sensitive-filter)", exclusive=True),
+    Row("sessions-survive", "lifecycle", "downstream", ("access-after-deprovision",),
+        "57 (access-after-deprovision: deactivate 30, delete 27) with `--probe`", exclusive=True,
+        args=("--probe", "{origin}/signin?user={userName}", "--probe-expect", "200,403",
+              "--probe-window", "1s")),
 )  # fmt: skip
 
 #: Kinds no seeded fault shows yet (tested on hand-written histories only). Each is a defect

@@ -73,8 +73,10 @@ def kind_names(kinds: str) -> set[str]:
     return set(re.findall(r"([\w-]+) \d+", kinds))
 
 
-def run(scenario: str, *faults: str, gate: bool = False) -> tuple[int, str]:
-    args = ["run", scenario, "--duration", "5s", "--users", "3", "--seed", "7"]
+def run(
+    scenario: str, *faults: str, gate: bool = False, extra: tuple[str, ...] = ()
+) -> tuple[int, str]:
+    args = ["run", scenario, "--duration", "5s", "--users", "3", "--seed", "7", *extra]
     for fault in faults:
         args += ["--target-fault", fault]
     if gate and (ROOT / "gates" / f"{scenario}.toml").is_file():
@@ -85,7 +87,7 @@ def run(scenario: str, *faults: str, gate: bool = False) -> tuple[int, str]:
 
 @pytest.mark.parametrize("row", MATRIX, ids=[f"{row.fault}-{row.scenario}" for row in MATRIX])
 def test_fault_is_caught(row: Row) -> None:
-    code, output = run(row.scenario, row.fault)
+    code, output = run(row.scenario, row.fault, extra=row.args)
     rows = checker_rows(output)
     assert code == 1, output
     assert verdict_line(output).startswith("verdict: FAIL")
