@@ -36,8 +36,10 @@ PLACEHOLDERS = {
 }
 DEFAULT_EXPECT = "200,401/403/404"
 DEFAULT_WINDOW_S = 5.0
-PROBE_MAX = 100
-"""Deprovisionings probed per load-generating process at most."""
+PROBE_BURST = 50
+PROBE_RATE = 1.0
+"""Deprovisionings probed per load-generating process at most: :data:`PROBE_BURST`, and
+:data:`PROBE_RATE` more per second of the run (:func:`probe_budget`)."""
 PROBE_PARALLEL = 20
 """Probes polling at the same time at most (a deprovisioning beyond it is not probed)."""
 KIND = "downstream-revoke"
@@ -143,6 +145,11 @@ def deprovisioning(op: Any) -> str | None:
         if path.lower() == "active" and normalise("active", value) is False:
             return "deactivate"
     return None
+
+
+def probe_budget(elapsed_s: float) -> int:
+    """How many deprovisionings a process may have probed ``elapsed_s`` into the run."""
+    return PROBE_BURST + int(max(0.0, elapsed_s) * PROBE_RATE)
 
 
 def window_s(probe_window: float, consistency_window: float) -> float:

@@ -13,7 +13,9 @@ The kinds, and the read that shows each (``KINDS``):
 - ``create-by-filter``: a ``userName eq`` filter lists it;
 - ``deactivate``: the ``userName`` filter lists it with ``active`` false;
 - ``delete``: the ``userName`` filter no longer lists it;
-- ``member-add`` / ``member-remove``: a GET of the group lists / no longer lists the member.
+- ``member-add`` / ``member-remove``: a GET of the group lists / no longer lists the member;
+- ``downstream-revoke``: a linked service's probe no longer grants a deprovisioned user
+  access (``--probe``, :mod:`loadscim.probe`).
 
 Gate lines (``[visibility] "create-by-filter" = "p99 < 2s"``) use the latency grammar
 (:mod:`loadscim.config`); the verdict reads the histograms (:mod:`loadscim.verdict`).
@@ -38,6 +40,8 @@ KINDS: dict[str, str] = {
     "delete": "the userName filter no longer lists the deleted account",
     "member-add": "a GET of the group lists the new member",
     "member-remove": "a GET of the group no longer lists the removed member",
+    "downstream-revoke": "a downstream probe no longer grants the deprovisioned user access "
+    "(loadscim.probe)",
 }
 """Every visibility kind and the read that shows it. Another kind is added here (one line),
 and a gate ``[visibility]`` line naming it is then accepted."""

@@ -68,7 +68,7 @@ def run_pass(rt: Runtime, client: ScimClient, number: int, budget_s: float) -> P
     """One pass: choose the settled users, read them back, judge those still settled."""
     began = time.monotonic()
     at_s = began - (rt.started or began)
-    window_us = int(float(getattr(rt.opts, "consistency_window", 0.0) or 0.0) * 1e6)
+    window_us = int(rt.opts.consistency_window * 1e6)
     model = rt.recorder.tracked
     chosen, skipped = choose(
         list(model.values()),

@@ -5,9 +5,10 @@ visibility kind ``downstream-revoke`` (:mod:`loadscim.probe` says what is probed
 
 Hooked into every client the runtime makes (:meth:`Prober.on_invoke` /
 :meth:`Prober.on_complete` wrap the recorder's), so every scenario that deprovisions is
-probed, without a change to it. Bounded: at most :data:`~loadscim.probe.PROBE_MAX`
-deprovisionings per process, :data:`~loadscim.probe.PROBE_PARALLEL` polling at once, each
-for at most the window plus a grace. Probes run only while the load runs (not for cleanup).
+probed, without a change to it. Bounded: at most :func:`~loadscim.probe.probe_budget`
+deprovisionings per process (50, and one more per second of the run),
+:data:`~loadscim.probe.PROBE_PARALLEL` polling at once, each for at most the window plus a
+grace. Probes run only while the load runs (not for cleanup).
 A reactivation (or any other write) during the polls ends them unjudged.
 """
 
@@ -30,12 +31,12 @@ from loadscim.harness.transport import LocustTransport, quiet_session
 from loadscim.ops import Op, Trial
 from loadscim.probe import (
     KIND,
-    PROBE_MAX,
     PROBE_PARALLEL,
     Expect,
     deprovisioning,
     fill,
     parse_expect,
+    probe_budget,
     window_s,
 )
 
@@ -57,7 +58,7 @@ def install(rt: Runtime) -> None:
     if ask is None:
         rt.prober = None
         return
-    window = window_s(rt.opts.probe_window, float(getattr(rt.opts, "consistency_window", 0)))
+    window = window_s(rt.opts.probe_window, rt.opts.consistency_window)
     rt.prober = Prober(rt, ask, label, window)
     rt.recorder.declare([downstream.NAME])
 
@@ -151,7 +152,9 @@ class Prober:
         item = self.rt.recorder.tracked.get((op.resource_type, op.resource_id or ""))
         if item is None or item.deleted or item.deactivated or not item.name:
             return
-        if self.probed >= PROBE_MAX or len(self.pool) + len(self.pending) >= PROBE_PARALLEL:
+        elapsed = time.monotonic() - (self.rt.started or time.monotonic())
+        busy = len(self.pool) + len(self.pending) >= PROBE_PARALLEL
+        if busy or self.probed >= probe_budget(elapsed):
             self.unjudged["over the probe bound"] += 1
             return
         self.probed += 1
@@ -188,6 +191,9 @@ class Prober:
                 return
             access, detail = self.ask(identity)
             at = _now_us()
+            if item is not None and item.writes != meta["writes"] and not item.deleted:
+                meta["interrupted"] = True  # written while the probe asked
+                return
             meta["polls"].append([at, access, detail])
             elapsed = (at - done) / 1e6
             if access is False or (access is True and elapsed >= self.window):
@@ -209,9 +215,7 @@ class Prober:
         trial = Trial(id=f"probe-{seq}", kind="downstream", checks=(downstream.NAME,), meta=meta)
         self.judged += 1
         self.rt.recorder.finish_trial(trial)
-        record = getattr(self.rt.recorder, "record_visibility", None)
-        if record is not None:
-            record(KIND, downstream.revoked_us(meta))
+        self.rt.recorder.record_visibility(KIND, downstream.revoked_us(meta))
 
     # -- the end -------------------------------------------------------------------------
 

@@ -44,6 +44,13 @@ def test_sign_in_honours_active_and_existence(faults):
 
 
 PROBE = ("--probe-expect", "200,403", "--probe-window", "1s")
+GATE = 'errors = "rate < 1%"\n[visibility]\n"downstream-revoke" = "p99 < 5s"\n'
+
+
+def gate(tmp_path) -> str:
+    path = tmp_path / "gate.toml"
+    path.write_text(GATE)
+    return str(path)
 
 
 def test_probe_and_reconcile_passes_hold_on_the_clean_target(tmp_path):
@@ -53,10 +60,14 @@ def test_probe_and_reconcile_passes_hold_on_the_clean_target(tmp_path):
     result = loadscim(
         "run", "lifecycle", "--users", "3", "--duration", "5s", "--reconcile-every", "1s",
         "--probe", "{origin}/signin?user={userName}", *PROBE, "--json", str(report),
+        "--gate", gate(tmp_path),
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads(report.read_text())
-    assert summary["checkers"]["downstream"]["trials"] > 0
+    judged = summary["checkers"]["downstream"]["trials"]
+    revoke = summary["visibility"]["downstream-revoke"]
+    assert judged > 0 and revoke["requests"] == judged and revoke["failures"] == 0
+    assert '[visibility] "downstream-revoke" p99 < 5s' in result.stdout
     passes = summary["extra"]["reconcile_passes"]
     assert len(passes) >= 3 and sum(p["checked"] for p in passes) > 0
     assert all(p["violations"] == 0 for p in passes)
@@ -70,8 +81,10 @@ def test_probe_fails_when_sessions_survive_deprovisioning(tmp_path):
         result = loadscim(
             "run", "lifecycle", "--target", target.url, "--users", "2", "--duration", "4s",
             "--probe", origin + "/signin?user={userName}", *PROBE, "--json", str(report),
+            "--gate", gate(tmp_path),
         )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    downstream = json.loads(report.read_text())["checkers"]["downstream"]
-    assert downstream["kinds"]["access-after-deprovision"] > 0
+    summary = json.loads(report.read_text())
+    violations = summary["checkers"]["downstream"]["kinds"]["access-after-deprovision"]
+    assert violations > 0 and summary["visibility"]["downstream-revoke"]["failures"] == violations
     assert "access granted" in result.stdout

@@ -8,7 +8,14 @@ import pytest
 from loadscim.checks import downstream
 from loadscim.errors import UsageError
 from loadscim.ops import Op, Trial
-from loadscim.probe import check_template, deprovisioning, fill, parse_expect, window_s
+from loadscim.probe import (
+    check_template,
+    deprovisioning,
+    fill,
+    parse_expect,
+    probe_budget,
+    window_s,
+)
 
 MS = 1000
 
@@ -36,6 +43,7 @@ def test_template_placeholders_and_filling() -> None:
                "http://127.0.0.1:5000/v2")  # fmt: skip
     assert url == "http://127.0.0.1:5000/signin?user=a%20b%26c&id=7"
     assert window_s(0, 0) == 5.0 and window_s(0, 2) == 2 and window_s(1, 2) == 1
+    assert probe_budget(0) == 50 and probe_budget(10.5) == 60  # bounded, growing with time
 
 
 def write(kind: str, value: object = None, rtype: str = "User") -> Op:
