@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 
+from loadscim.cadence import Seen
 from loadscim.errors import EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN, UsageError
 from loadscim.ops import Trial, loads_trial
 from loadscim.recorder import Recorder
@@ -54,11 +55,12 @@ def check_history(path: str, checks: Sequence[str] = ()) -> tuple[int, str]:
             f"--checker {unknown[0]!r}: no such checker; known: {', '.join(sorted(CHECKERS))}"
         )
     recorder = Recorder("offline", checkers=dict(CHECKERS))
+    seen = Seen()  # reconciliation findings are named once, as in the run (--reconcile-every)
     trials = 0
     for trial in read_history(path):
         if checks:
             trial.checks = tuple(name for name in trial.checks if name in checks)
-        recorder.finish_trial(trial)
+        recorder.finish_trial(trial, select=seen.new if trial.kind == "reconcile" else None)
         trials += 1
     lines = [f"history {path}: {trials} trials"]
     for name, stats in sorted(recorder.checker_stats.items()):

@@ -122,3 +122,24 @@ def test_passes_travel_from_worker_to_master() -> None:
     summary = master.summary()
     assert summary.extra[PASSES_KEY][0]["worker"] == "w1"
     assert any("first violation at 3 s" in note for note in summary.notes)
+
+
+def test_offline_recheck_names_a_reconcile_finding_once(tmp_path) -> None:
+    from loadscim.history import check_history
+    from loadscim.ops import dumps_trial
+
+    def pass_trial(number: int) -> Trial:
+        expected = [{"resource_type": "User", "id": "u1", "userName": "a", "deleted": True}]
+        trial = Trial(id=f"reconcile-pass-p{number}", kind="reconcile",
+                      checks=("reconcile",), meta={"expected": expected})  # fmt: skip
+        trial.ops += [
+            Op("invoke", "get", seq=1, resource_type="User", resource_id="u1", start_us=1),
+            Op("ok", "get", seq=1, resource_type="User", resource_id="u1", status=200,
+               observed={"id": "u1", "userName": "a"}, start_us=1, end_us=2),
+        ]  # fmt: skip
+        return trial
+
+    history = tmp_path / "h.jsonl"
+    history.write_bytes(dumps_trial(pass_trial(1)) + dumps_trial(pass_trial(2)))
+    code, text = check_history(str(history))
+    assert code == 1 and "2 trials      1 violations (zombie-present 1)" in text
