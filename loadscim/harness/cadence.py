@@ -48,6 +48,7 @@ def _loop(rt: Runtime, every: float) -> None:
     client = quiet_client(rt)
     # The passes' reads are not the load: not in its outcomes, and they change no model.
     client.on_complete = client.on_invoke = None
+    client.process = "pass"
     number = 0
     while rt.started is not None and rt.stopped is None:
         gevent.sleep(every)

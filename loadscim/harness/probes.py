@@ -225,7 +225,8 @@ class Prober:
         self.pool.kill(block=True, timeout=2)
         if not self.probed:
             self.rt.recorder.notes.append(
-                f"downstream probe {self.label}: no deprovisioning was probed"
+                f"downstream probe {self.label}: no deprovisioning to probe while the load ran "
+                "(the scenario deleted or deactivated no user), so downstream vouches for nothing"
             )
             return
         skipped = "; ".join(f"{why} {n}" for why, n in self.unjudged.most_common())
