@@ -95,3 +95,25 @@ def test_no_evidence_is_not_judged() -> None:
     assert not downstream.judged(probe_trial((1020, False), before=False).meta)  # no access before
     assert not downstream.judged(probe_trial((5, True), (500, None)).meta)  # cut short
     assert downstream.check(probe_trial((1500, True), before=None)) == []
+
+
+def test_a_scenario_probe_callable_is_used_without_the_option() -> None:
+    from types import SimpleNamespace
+
+    from loadscim.harness.probes import _asker
+
+    answers = {"ada": True, "bob": 403}
+
+    class WithProbe:
+        probe = staticmethod(lambda identity: answers.get(identity["userName"]))
+
+    rt = SimpleNamespace(
+        opts=SimpleNamespace(probe=""), environment=SimpleNamespace(user_classes=[WithProbe])
+    )
+    ask, label = _asker(rt)  # type: ignore[arg-type]
+    assert ask is not None and label == "WithProbe.probe"
+    assert ask({"userName": "ada", "id": "1"}) == (True, "True")
+    assert ask({"userName": "bob", "id": "2"}) == (False, "HTTP 403")
+    assert ask({"userName": "eve", "id": "3"}) == (None, "None")
+    rt.environment.user_classes = [object]
+    assert _asker(rt) == (None, "")  # type: ignore[arg-type]
