@@ -16,8 +16,10 @@ Trial contract: ``trial.kind`` ``downstream``, no ops; ``trial.meta``::
      "polls": [[t_us, access, detail], ...]}  # after it; access True / False / None
 
 (monotonic microseconds of the process that probed; :mod:`loadscim.harness.probes` builds
-it). A trial is judged only if the probe granted access before (:func:`judged`); a poll at
-least ``window_us`` after ``done_us`` that still grants access is ``access-after-deprovision``.
+it). A trial is judged only if the probe granted access before (:func:`judged`).
+
+Violation kinds: ``access-after-deprovision`` (a poll at least ``window_us`` after
+``done_us`` still grants access), grouped by ``delete`` / ``deactivate``.
 """
 
 from __future__ import annotations
@@ -60,7 +62,11 @@ def _late_access(meta: dict[str, Any]) -> list[Any] | None:
 
 
 def check(trial: Trial) -> list[Violation]:
-    """``access-after-deprovision``: the probe still grants access after the window."""
+    """``access-after-deprovision``: the probe still grants access after the window.
+
+    "Confirm ... that a provisioned user can sign in and a deprovisioned one no longer can,
+    in every linked service" (issue 15, after the provisioning guides).
+    """
     report = Report(NAME, trial)
     meta = trial.meta
     if not judged(meta):
