@@ -13,6 +13,10 @@ resource it created (DESIGN.md, "Trials") is compared with the server, by id (RF
 - Deprovisioning by ``active=false`` (Okta, Entra ID) holds: not active again.
 - The attributes are those of the last ok write (unless an ``info`` write made them
   uncertain).
+- With a consistency window T (``--consistency-window``, issue 15: "a write not visible
+  after the window" is a finding), the reads start T after the load's last write (the
+  harness waits; ``meta["consistency_window_s"]`` records it), so each finding is a write
+  still not visible after its window.
 
 Trial contract: ``trial.kind`` ``reconcile``;
 

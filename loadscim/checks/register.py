@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from loadscim.checks.common import precedes, short
@@ -87,12 +88,18 @@ def judge(
     *,
     initial: Any = UNKNOWN,
     same: Same | None = None,
+    window_us: int = 0,
 ) -> Judgement:
-    """Judge ``observed``, the value ``read`` saw in one register written by ``writes``."""
+    """Judge ``observed``, the value ``read`` saw in one register written by ``writes``.
+
+    ``window_us`` is the consistency window: an ok write the read must show is one that
+    completed at least that long before the read started (0: read-your-writes); a write
+    completed later may or may not be seen, like one in flight.
+    """
     same = same or same_value
     end = read.end_us
     relevant: list[Write] = []
-    mandatory: list[Write] = []  # ok writes completed before the read started
+    mandatory: list[Write] = []  # ok writes the read must show (the window)
     overwritten: list[Write] = []  # writes of the value read
     others: list[Write] = []  # mandatory writes of another value
     for w in writes:
@@ -103,7 +110,7 @@ def judge(
         shown = same(w.value, observed)
         if shown:
             overwritten.append(w)
-        if op.type == "ok" and op.end_us is not None and op.end_us <= read.start_us:
+        if op.type == "ok" and op.end_us is not None and op.end_us + window_us <= read.start_us:
             mandatory.append(w)
             if not shown:
                 others.append(w)
@@ -130,6 +137,55 @@ def judge(
         required=tuple(sorted(required, key=lambda x: x.op.end_us or 0)),
         initial_allowed=initial_allowed,
     )
+
+
+def seen_by(write: Op, read: Op, window_us: int = 0) -> bool:
+    """Whether ``read`` must show ``write``: it completed at least ``window_us`` before the
+    read started (the consistency window; 0: before it started)."""
+    return write.end_us is not None and write.end_us + window_us <= read.start_us
+
+
+def goes_back(
+    reads: Iterable[tuple[Op, Any]],
+    writes: Iterable[Write],
+    *,
+    initial: Any = UNKNOWN,
+    same: Same | None = None,
+) -> list[tuple[Op, Op]]:
+    """Pairs of reads of one view of a register, the later showing an older state than the
+    earlier one saw (monotonic reads broken): for each such later read, the first earlier
+    one.
+
+    Judged only when the register's writes are all ok and one after another in real time
+    (their order is known): the states are numbered 0 (``initial``) to n, a read may show
+    state k if the k-th write started before it ended and k holds the value it saw; reads
+    ``r1`` then ``r2`` (``r1`` completed before ``r2`` started) flap when every state ``r1``
+    may show is newer than every state ``r2`` may show.
+    """
+    same = same or same_value
+    chain = sorted((w for w in writes if w.op.type != "fail"), key=lambda w: w.op.start_us)
+    if any(w.op.type != "ok" for w in chain) or any(
+        not precedes(a.op, b.op) for a, b in pairwise(chain)
+    ):
+        return []
+    values = [initial, *(w.value for w in chain)]
+
+    def states(read: Op, observed: Any) -> list[int]:
+        known = 1 + sum(1 for w in chain if read.end_us is None or w.op.start_us < read.end_us)
+        return [k for k in range(known) if values[k] is not UNKNOWN and same(values[k], observed)]
+
+    judged = sorted(
+        ((read, states(read, observed)) for read, observed in reads),
+        key=lambda item: item[0].start_us,
+    )
+    judged = [(read, ks) for read, ks in judged if ks]
+    pairs = []
+    for i, (later, later_states) in enumerate(judged):
+        for earlier, earlier_states in judged[:i]:
+            if precedes(earlier, later) and min(earlier_states) > max(later_states):
+                pairs.append((earlier, later))
+                break
+    return pairs
 
 
 def same_value(written: Any, observed: Any, *, case_insensitive: bool = False) -> bool:

@@ -20,6 +20,11 @@ The rules it enforces:
   what its operations name, so that is a lost deactivation (a server that ignores
   deactivations altogether is ``zombie-active``, raced or not).
 
+With a consistency window T (``--consistency-window``, ``meta["consistency_window_s"]``;
+issue 15: "a stale read inside the window is not a violation"), "after" means started at
+least T after the deactivation or DELETE completed: an eventually consistent list view may
+show the account for that long.
+
 Trial contract (any ``trial.kind``): ``patch`` ops (any dialect: ``active`` as a path or
 inside a path-less value, booleans or Entra's "False") and ``replace`` ops (``value`` the
 body) deactivate; ``delete`` ops delete; ``get`` ops (``observed`` the resource) and
@@ -38,9 +43,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadscim.checks.common import Report, listed, precedes, resource_key, resource_name
-from loadscim.checks.register import NO_EFFECT, History, judge
+from loadscim.checks.register import NO_EFFECT, History, judge, seen_by
 from loadscim.ops import Op, Trial, Violation, completions
 from loadscim.scim.patch import normalise, read_attribute
+from loadscim.visibility import WINDOW_KEY
 
 NAME = "zombie"
 
@@ -54,19 +60,20 @@ def check(trial: Trial) -> list[Violation]:
     report = Report(NAME, trial)
     ops = completions(trial.ops)
     history = History(ops)
+    window_us = int(float(trial.meta.get(WINDOW_KEY) or 0) * 1e6)
     zombies: list[Zombie] = []
     held = 0  # deactivations no profile write raced, whose reads after them show active false
     for key, writes in history.writes.items():
         deletes = [op for op in writes if op.kind == "delete" and op.type == "ok"]
         if deletes:
-            _deleted(report, key, min(deletes, key=lambda op: op.end_us or 0), ops)
+            _deleted(report, key, min(deletes, key=lambda op: op.end_us or 0), ops, window_us)
         deactivations = [
             op
             for op in writes
             if op.type == "ok" and history.effect(op).attribute("active") is False
         ]
         if deactivations:
-            zombie = _deactivated(history, key, deactivations, ops)
+            zombie = _deactivated(history, key, deactivations, ops, window_us)
             if zombie is not None:
                 zombies.append(zombie)
             elif not deletes and not _profile_writes_racing(history, key, deactivations):
@@ -74,7 +81,7 @@ def check(trial: Trial) -> list[Violation]:
                     op.kind == "get"
                     and op.type == "ok"
                     and resource_key(op) == key
-                    and any(precedes(d, op) for d in deactivations)
+                    and any(seen_by(d, op, window_us) for d in deactivations)
                     and normalise("active", read_attribute(op.observed, "active")) is False
                     for op in ops
                 )
@@ -114,7 +121,9 @@ class Zombie:
     """Profile PATCHes racing a deactivation of the account."""
 
 
-def _deleted(report: Report, key: tuple[str, str], delete: Op, ops: list[Op]) -> None:
+def _deleted(
+    report: Report, key: tuple[str, str], delete: Op, ops: list[Op], window_us: int
+) -> None:
     present = next(
         (
             op
@@ -123,7 +132,7 @@ def _deleted(report: Report, key: tuple[str, str], delete: Op, ops: list[Op]) ->
             and op.type == "ok"
             and op.kind in ("get", "replace", "patch", "delete")
             and resource_key(op) == key
-            and precedes(delete, op)
+            and seen_by(delete, op, window_us)
         ),
         None,
     )
@@ -142,7 +151,7 @@ def _deleted(report: Report, key: tuple[str, str], delete: Op, ops: list[Op]) ->
             if op.kind == "search"
             and op.type == "ok"
             and op.resource_type == key[0]
-            and precedes(delete, op)
+            and seen_by(delete, op, window_us)
             and _listed(op, key[1]) is not None
         ),
         None,
@@ -158,12 +167,12 @@ def _deleted(report: Report, key: tuple[str, str], delete: Op, ops: list[Op]) ->
 
 
 def _deactivated(
-    history: History, key: tuple[str, str], deactivations: list[Op], ops: list[Op]
+    history: History, key: tuple[str, str], deactivations: list[Op], ops: list[Op], window_us: int
 ) -> Zombie | None:
     """The first read after an ok deactivation that shows the account active, unexplained."""
     writes = history.attribute(key, "active")
     for read in ops:
-        if read.type != "ok" or not any(precedes(d, read) for d in deactivations):
+        if read.type != "ok" or not any(seen_by(d, read, window_us) for d in deactivations):
             continue
         if read.kind == "get" and resource_key(read) == key:
             resource = read.observed
@@ -174,7 +183,7 @@ def _deactivated(
         active = normalise("active", read_attribute(resource, "active"))
         if active is not True:
             continue
-        verdict = judge(read, True, writes)
+        verdict = judge(read, True, writes, window_us=window_us)
         if verdict.explained:
             continue
         racing = _profile_writes_racing(history, key, deactivations)

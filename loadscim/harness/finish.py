@@ -2,8 +2,9 @@
 
 Reconciliation compares the run's model of every resource it created (``Tracked``) with the
 server, by id (RFC 7644 3.4.2.4: offset paging is not stateful, so paging alone is not
-trusted) and by a userName filter (duplicates). Cleanup then deletes what the run created
-and has not deleted, and sweeps the run's namespace for resources whose create was never
+trusted) and by a userName filter (duplicates); with ``--consistency-window T`` it waits T
+first, so the last writes of the load have had their window. Cleanup then deletes what the
+run created and has not deleted, and sweeps the run's namespace for resources whose create was never
 acknowledged (an ``info`` create), re-checking the namespace of each before deleting it
 (:mod:`loadscim.cleanup`, shared with ``loadscim cleanup``). Neither appears in Locust's
 statistics.
@@ -29,12 +30,15 @@ from loadscim.ops import Trial
 from loadscim.recorder import Tracked
 from loadscim.scim import payloads
 from loadscim.throttle import Throttle, ThrottleStats
+from loadscim.visibility import WINDOW_KEY
 
 log = logging.getLogger("loadscim")
 
 RECONCILE_MAX = 2000
 """Reconcile at most this many resources (a seeded sample beyond it)."""
 PARALLEL = 8
+MAX_WINDOW_WAIT_S = 60.0
+"""With --consistency-window T, reconciliation reads back T after the load (at most this)."""
 
 
 def quiet_client(rt: Runtime) -> ScimClient:
@@ -64,6 +68,10 @@ def reconcile(rt: Runtime, client: ScimClient) -> None:
             f"reconciliation checked a seeded sample of {RECONCILE_MAX} of the run's users"
         )
     trial = reconcile_trial(rt, "reconcile", tracked)
+    window = float(getattr(rt.opts, "consistency_window", 0.0) or 0.0)
+    if window:  # the last writes may take that long to show (--consistency-window)
+        trial.meta[WINDOW_KEY] = window
+        gevent.sleep(min(window, MAX_WINDOW_WAIT_S))
     read_back(rt, client, trial, tracked)
     # A finding a pass during the run counted (--reconcile-every) is not counted again.
     rt.recorder.finish_trial(trial, select=rt.seen.new)

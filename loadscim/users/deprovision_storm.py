@@ -10,6 +10,10 @@ profile PATCH of the same account (``name.givenName``, as an IdP's profile sync 
 server that saves the whole row it read undoes the deactivation (``lost-deactivation``, told
 from a server ignoring deactivations by the accounts nothing raced).
 
+In a sampled trial (``--visibility-sample``) each racer polls the ``userName`` filter after
+its deactivation or DELETE until the listing shows it: the time to visibility of
+``deactivate`` and ``delete`` (:mod:`loadscim.users.polls`).
+
 Checks: ``zombie`` (active after an ok deactivation, present or listed after an ok DELETE),
 ``conflict_status``, and ``compatibility`` with a vendor dialect.
 
@@ -31,6 +35,7 @@ from typing import Any
 import gevent.pool
 
 from loadscim.scim import payloads
+from loadscim.users import polls
 from loadscim.users.base import ScimUser
 
 CHECKS = ("zombie", "conflict_status")
@@ -69,13 +74,18 @@ class DeprovisionStormUser(ScimUser):
         profile_by_patch = d.name != "okta" and d.supports("update_profile")
         kept = [uid for uid, _ in users if uid not in half]
         raced = set(kept[::2]) if profile_by_patch else set()
+        sampled = self.sample_visibility()
 
         def deprovision(i: int) -> None:
-            uid = users[i][0]
+            uid, name = users[i]
             racer = racers[i % len(racers)]
+            by_name = partial(racer.search, "User", payloads.eq_filter("userName", name))
             deactivate = d.set_active(uid, False)
             if uid not in raced:
-                self.send(deactivate, via=racer, expect=(409, 412))
+                off = self.send(deactivate, via=racer, expect=(409, 412))
+                if sampled and uid not in half:  # time to visibility, in the filter's listing
+                    shows = polls.listed_with(uid, "active", False)
+                    self.await_visible("deactivate", off, by_name, shows)
             else:
                 # The IdP's profile sync of the same user, in flight with the deactivation.
                 rename = d.update_profile(uid, None, {"name.givenName": "Renamed"})
@@ -86,7 +96,9 @@ class DeprovisionStormUser(ScimUser):
                     ]
                 )
             if uid in half:
-                self.send(d.hard_delete_user(uid), via=racer, expect=(404,))
+                gone = self.send(d.hard_delete_user(uid), via=racer, expect=(404,))
+                if sampled:
+                    self.await_visible("delete", gone, by_name, polls.not_listed(uid))
 
         self._pooled(deprovision, range(len(users)))
 

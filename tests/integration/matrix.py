@@ -15,6 +15,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Row:
     fault: str
+    """The fault spec (several, separated by spaces: ``replica-lag=300 flap``)."""
     scenario: str
     checker: str
     """The checker that must FAIL."""
@@ -120,6 +121,12 @@ MATRIX: tuple[Row, ...] = (
         "57 (access-after-deprovision: deactivate 30, delete 27) with `--probe`", exclusive=True,
         args=("--probe", "{origin}/signin?user={userName}", "--probe-expect", "200,403",
               "--probe-window", "1s")),
+    Row("replica-lag=300", "lifecycle", "read_your_writes", ("not-visible",),
+        "81 (not-visible: listed, active, title) with a 100 ms window", exclusive=True,
+        args=("--consistency-window", "100ms", "--visibility-sample", "1")),
+    Row("replica-lag=300 flap", "lifecycle", "read_your_writes", ("flapping",),
+        "17 (flapping: existence 11, attributes) with a 1 s window",
+        args=("--consistency-window", "1s", "--visibility-sample", "1")),
 )  # fmt: skip
 
 #: Kinds no seeded fault shows yet (tested on hand-written histories only). Each is a defect

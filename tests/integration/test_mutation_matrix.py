@@ -77,8 +77,9 @@ def run(
     scenario: str, *faults: str, gate: bool = False, extra: tuple[str, ...] = ()
 ) -> tuple[int, str]:
     args = ["run", scenario, "--duration", "5s", "--users", "3", "--seed", "7", *extra]
-    for fault in faults:
-        args += ["--target-fault", fault]
+    for spec in faults:
+        for fault in spec.split():  # "replica-lag=300 flap": two faults
+            args += ["--target-fault", fault]
     if gate and (ROOT / "gates" / f"{scenario}.toml").is_file():
         args += ["--gate", f"gates/{scenario}.toml"]
     result = loadscim(*args)
