@@ -20,7 +20,6 @@ duplicate race): the transport does not count them as failures in Locust's stati
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -138,7 +137,8 @@ class ScimClient:
 
     def for_trial(self, trial: Trial, process: str | None = None) -> ScimClient:
         """A client like this one whose ops go to ``trial`` (and carry its id)."""
-        clone = copy.copy(self)
+        clone = object.__new__(type(self))  # copy.copy, without its reduce protocol
+        clone.__dict__.update(self.__dict__)
         clone.sink = trial.ops.append
         clone.trial = trial.id
         if process is not None:
@@ -159,6 +159,7 @@ class ScimClient:
             resource_type,
             body=body,
             value=dict(body),
+            endpoint=_ENDPOINTS["POST", resource_type],
             **kw,
         )
 
@@ -172,7 +173,14 @@ class ScimClient:
     ) -> Op:
         path = f"{RESOURCE_PATHS[resource_type]}/{quote(resource_id, safe='')}"
         return self.call(
-            "GET", path, "get", resource_type, resource_id=resource_id, params=params, **kw
+            "GET",
+            path,
+            "get",
+            resource_type,
+            resource_id=resource_id,
+            params=params,
+            endpoint=_by_id("GET", resource_type, resource_id),
+            **kw,
         )
 
     def search(
@@ -198,6 +206,7 @@ class ScimClient:
             RESOURCE_PATHS[resource_type],
             "search",
             resource_type,
+            endpoint=_ENDPOINTS["GET", resource_type],
             params=query,
             value=query or None,
             **kw,
@@ -219,6 +228,7 @@ class ScimClient:
             "replace",
             resource_type,
             resource_id=resource_id,
+            endpoint=_by_id("PUT", resource_type, resource_id),
             body=body,
             value=dict(body),
             if_match=if_match,
@@ -242,6 +252,7 @@ class ScimClient:
             "patch",
             resource_type,
             resource_id=resource_id,
+            endpoint=_by_id("PATCH", resource_type, resource_id),
             body=body,
             value=list(body.get("Operations") or ()),
             if_match=if_match,
@@ -258,6 +269,7 @@ class ScimClient:
             "delete",
             resource_type,
             resource_id=resource_id,
+            endpoint=_by_id("DELETE", resource_type, resource_id),
             if_match=if_match,
             **kw,
         )
@@ -314,13 +326,15 @@ class ScimClient:
         sink: OpSink | None = None,
         raw_body: bytes | None = None,
         literal: bool = False,
+        endpoint: str | None = None,
     ) -> Op:
-        """Send one request and return its completion Op."""
+        """Send one request and return its completion Op (``endpoint``: its statistics name
+        when the caller knows it, else :func:`~loadscim.scim.parse.endpoint_name`)."""
         sink = sink or self.sink
         if self.bodies is not None and raw_body is None:
             body, value = self.bodies.for_call(kind, resource_type, body, value, literal)
         full_path = f"{path}?{urlencode(params, quote_via=quote)}" if params else path
-        name = endpoint_name(method, path)
+        name = endpoint or endpoint_name(method, path)
         payload = raw_body if raw_body is not None else (None if body is None else dumps(body))
         request_headers = self.headers  # not copied unless this call adds to it
         if headers or if_match is not None or payload is not None:
@@ -393,6 +407,27 @@ class ScimClient:
                 return response
             attempt += 1
             waited += throttle.wait()
+
+
+def _by_id(method: str, resource_type: str, resource_id: str) -> str | None:
+    """``endpoint_name`` of a call on one resource, ``PATCH /Users/{id}``, without parsing
+    the path (None for the ids whose path is no resource's: ``""``, ``.search``)."""
+    if not resource_id or resource_id == ".search":
+        return None
+    return _BY_ID[method, resource_type]
+
+
+_BY_ID = {
+    (method, resource_type): f"{method} {path}/{{id}}"
+    for method in ("GET", "PUT", "PATCH", "DELETE")
+    for resource_type, path in RESOURCE_PATHS.items()
+}
+_ENDPOINTS = {
+    (method, resource_type): f"{method} {path}"
+    for method in ("GET", "POST")
+    for resource_type, path in RESOURCE_PATHS.items()
+}
+"""``endpoint_name`` of a create (``POST /Users``) and of a search (``GET /Users``)."""
 
 
 ABANDONED = Response(None, error="abandoned: the caller stopped before the answer", sent=True)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from loadscim.checks.common import precedes, short
 from loadscim.ops import Op
@@ -57,9 +57,9 @@ NO_EFFECT: Any = _Marker("no effect")
 Same = Callable[[Any, Any], bool]
 
 
-@dataclass(frozen=True, slots=True)
-class Write:
-    """One write's effect on one register."""
+class Write(NamedTuple):
+    """One write's effect on one register (a named tuple: made for every write of every
+    register judged, bench/README.md)."""
 
     op: Op
     value: Any
@@ -121,7 +121,7 @@ def judge(
         or (initial is UNKNOWN and not mandatory)
     )
     if explained:
-        return Judgement(True, (), (), (), initial_allowed)
+        return _EXPLAINED[initial_allowed]
 
     def can_be_last(w: Write) -> bool:
         return not any(not same(x.value, w.value) and precedes(w.op, x.op) for x in mandatory)
@@ -186,6 +186,10 @@ def goes_back(
                 pairs.append((earlier, later))
                 break
     return pairs
+
+
+_EXPLAINED = {flag: Judgement(True, (), (), (), flag) for flag in (False, True)}
+"""The judgements of an explained read (immutable, so shared)."""
 
 
 def same_value(written: Any, observed: Any, *, case_insensitive: bool = False) -> bool:

@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from loadscim.checks.common import Report, precedes, resource_key, resource_name
-from loadscim.checks.register import History, judge, same_for
+from loadscim.checks.register import Effect, History, judge, same_for
 from loadscim.ops import Op, Trial
 from loadscim.scim.parse import member_ids
 from loadscim.scim.patch import base_attribute, read_attribute, resource_members
@@ -73,6 +74,12 @@ class Kept:
         """Whether a written path (lower-cased) is settled in this trial (see the module)."""
         return self.named is None or _related(self.named, lower)
 
+    def settled(self, effect: Effect) -> Iterable[str]:
+        """The paths (lower-cased) of a write's effect that are settled in this trial."""
+        if self.named is None:
+            return effect.attributes
+        return _related_of(self.named, tuple(effect.attributes))
+
     def skip(self, key: tuple[str, str], path: str) -> bool:
         unstored = self.unstored.get(key)
         if not unstored:
@@ -89,7 +96,7 @@ def _hides(hidden: frozenset[str], lower: str) -> bool:
     return any(p.startswith(below) for p in hidden)
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _related(named: frozenset[str], lower: str) -> bool:
     """Whether path ``lower`` is one of ``named``, holds one, or is in one."""
     if lower in named:
@@ -98,6 +105,12 @@ def _related(named: frozenset[str], lower: str) -> bool:
         if name.startswith(lower + ".") or lower.startswith(name + "."):
             return True
     return base_attribute(lower) in named or any(base_attribute(n) == lower for n in named)
+
+
+@functools.lru_cache(maxsize=1024)
+def _related_of(named: frozenset[str], lowers: tuple[str, ...]) -> tuple[str, ...]:
+    """The paths of ``lowers`` related to ``named`` (one question per body shape written)."""
+    return tuple(lower for lower in lowers if _related(named, lower))
 
 
 def settle(report: Report, history: History, trial: Trial) -> Kept:
@@ -138,6 +151,14 @@ def _shown(value: Any) -> bool:
     return value is not None and value != "" and value != {}
 
 
+def _shown_by_any(kept: Kept, answers: list[Op], path: str) -> bool:
+    """``any(kept.shows(a, path) for a in answers)`` without a generator per path."""
+    for answer in answers:  # noqa: SIM110
+        if kept.shows(answer, path):
+            return True
+    return False
+
+
 def _leaves(path: str, value: Any) -> list[str]:
     """``path``, and for a list of objects (``emails``) each sub-attribute written
     (``emails.type``): a server may keep the values but drop one sub-attribute."""
@@ -161,19 +182,23 @@ def _not_stored(
         if op.type != "ok" or op.kind == "delete":
             continue
         effect = history.effect(op)
-        for lower, value in effect.attributes.items():
-            if not kept.settles(lower) or not _shown(value):
+        for lower in kept.settled(effect):
+            value = effect.attributes[lower]
+            if not _shown(value):
                 continue
             spelled = effect.spelled.get(lower, lower)
+            if not isinstance(value, list):
+                written.setdefault(lower, (spelled, op, spelled))
+                continue
             for leaf in _leaves(spelled, value):
                 leaf_lower = leaf.lower()
                 if kept.settles(leaf_lower):
                     written.setdefault(leaf_lower, (leaf, op, spelled))
     unstored: set[str] = set()
     for lower, (path, first, attribute) in written.items():
-        if kept.skip(key, path) or any(lower.startswith(p + ".") for p in unstored):
+        if kept.skip(key, path) or (unstored and any(lower.startswith(p + ".") for p in unstored)):
             continue
-        if any(kept.shows(a, path) for a in answers):
+        if _shown_by_any(kept, answers, path):
             continue  # stored (the common case: asked first)
         later = [a for a in answers if a is first or precedes(first, a)]
         if not later:
@@ -210,17 +235,14 @@ def _create_dropped(
     kept: Kept,
 ) -> None:
     """Compare a create's body with the server's first account of the new resource."""
-    evidence: list[Op] = []
-    if create in answers:
-        evidence.append(create)
+    evidence: list[Op] = [a for a in answers if a is create][:1]
     others = [w for w in writes if w is not create]
+    reads = [a for a in answers if a.kind == "get" and precedes(create, a)]
     first_read = next(
         (
             a
-            for a in sorted(answers, key=lambda op: op.start_us)
-            if a.kind == "get"
-            and precedes(create, a)
-            and not any(w.start_us < a.end_us for w in others if a.end_us is not None)
+            for a in sorted(reads, key=lambda op: op.start_us)
+            if not any(w.start_us < a.end_us for w in others if a.end_us is not None)
         ),
         None,
     )
@@ -229,14 +251,15 @@ def _create_dropped(
     if not evidence:
         return
     effect = history.effect(create)
-    dropped_paths = [
-        effect.spelled.get(lower, lower)
-        for lower, value in effect.attributes.items()
-        if kept.settles(lower)
-        and _shown(value)
-        and not kept.skip(key, lower)
-        and not any(kept.shows(e, effect.spelled.get(lower, lower)) for e in evidence)
-    ]
+    dropped_paths = []
+    for lower in kept.settled(effect):
+        spelled = effect.spelled.get(lower, lower)
+        if (
+            _shown(effect.attributes[lower])
+            and not kept.skip(key, lower)
+            and not _shown_by_any(kept, evidence, spelled)
+        ):
+            dropped_paths.append(spelled)
     sent = resource_members(create.value) or []
     member_evidence = [e for e in evidence if e.kind == "get" or "members" in e.observed]
     dropped_members: list[str] = []
