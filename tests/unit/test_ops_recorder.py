@@ -266,7 +266,7 @@ def test_history_lines_are_compact_and_restore_every_field():
     assert loads_trial(line) == trial
     data = orjson.loads(line)
     compact = data["ops"]
-    assert data["v"] == 2 and data["t0"] == 10 and data["s0"] == 1
+    assert data["v"] == 3 and data["t0"] == 10 and data["s0"] == 1
     # the completion: only what its invocation does not say; times and seq from t0 and s0
     ref = compact[1].get("id")
     assert compact[1] == {"t": "ok", "s": 0, "id": ref, "st": 201, "e": 'W/"1"',
@@ -276,3 +276,85 @@ def test_history_lines_are_compact_and_restore_every_field():
     full = orjson.dumps({**trial.to_dict()}) + b"\n"  # the full form (older histories)
     assert loads_trial(full) == trial
     assert len(line) < len(full)
+
+
+def test_answers_that_differ_little_are_written_as_differences():
+    import orjson
+
+    from loadscim.ops import _diff, _patched
+
+    user = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": "u-1",
+        "userName": "ada.lovelace@example.com",
+        "name": {"givenName": "Ada", "familyName": "Lovelace", "formatted": "Ada Lovelace"},
+        "emails": [{"value": "ada.lovelace@example.com", "type": "work", "primary": True}],
+        "active": True,
+        "meta": {"created": "2026-11-29T13:34:58.602367Z", "version": 'W/"1"'},
+    }
+    later = {**user, "active": False, "title": "Countess", "meta": {**user["meta"], "version": 2}}
+    del later["emails"]
+    reordered = {"active": 1, **{k: v for k, v in later.items() if k != "active"}}
+    ops = []
+    for seq, observed in enumerate((user, later, user, reordered, {"@": 1, "~": {}}), 1):
+        ops += [
+            Op("invoke", "get", seq, "t", "u1", "User", "u-1", start_us=seq * 10),
+            Op("ok", "get", seq, "t", "u1", "User", "u-1", status=200, observed=observed,
+               start_us=seq * 10, end_us=seq * 10 + 5),
+        ]  # fmt: skip
+    ops[4:4] = [  # an invocation on no resource, by another process, between two reads
+        Op("invoke", "search", 9, "t", "u2", "User", None, {"filter": "x"}, start_us=26),
+        Op("ok", "search", 9, "t", "u2", "User", None, {"filter": "x"}, status=200,
+           start_us=26, end_us=28),
+        Op("ok", "get", 99, "t", "", "", None, status=404, start_us=29, end_us=29),
+    ]  # fmt: skip
+    trial = Trial("t", "lifecycle", ("read_your_writes",), {}, ops)
+    line = dumps_trial(trial)
+    again = loads_trial(line)
+    assert again == trial
+    for op, before in zip(again.ops, trial.ops, strict=True):  # bit for bit: order, types
+        assert orjson.dumps(op.observed) == orjson.dumps(before.observed)
+    data = orjson.loads(line)
+    later_ref = data["ops"][3]["o"]["@"]  # the second answer: a difference from the first
+    base = data["d"][str(later_ref)][0]
+    assert data["values"][later_ref] is None and data["values"][base] == user
+    assert len(orjson.dumps(data["d"][str(later_ref)])) < len(orjson.dumps(later)) / 2
+    # the difference of nested objects, removals, new keys and order
+    assert _patched(user, _diff(user, later)) == later
+    assert list(_patched(later, _diff(later, reordered))) == list(reordered)
+    assert orjson.dumps(_patched({"a": [True]}, _diff({"a": [True]}, {"a": [1]}))) == b'{"a":[1]}'
+
+
+V2_LINE = (  # written by format 2 (bench/overhead_scim.py against the canned nginx)
+    '{"trial":"u3-2","kind":"bench","checks":["read_your_writes"],"meta":{"attributes":["'
+    'title","active","name.givenName"],"unjudged":["externalId","name.formatted"]},"ops":'
+    '[{"t":"invoke","k":"create","s":0,"p":{"@":0},"rt":"User","v":{"schemas":["urn:ietf:'
+    'params:scim:schemas:core:2.0:User"],"userName":"loadscim-3e6e001010-u3-1","name":{"f'
+    'amilyName":"Test","givenName":"Load"},"displayName":"Load Test","emails":[{"value":"'
+    'loadscim-3e6e001010-u3-1@example.com","type":"work","primary":true}],"active":true,"'
+    'title":"Engineer"},"b":0,"ep":"POST /Users"},{"t":"ok","s":0,"id":{"@":1},"st":201,"'
+    'o":{"@":2},"z":2438},{"t":"invoke","k":"get","s":3,"p":{"@":0},"rt":"User","id":{"@"'
+    ':1},"b":2490,"ep":"GET /Users/{id}"},{"t":"ok","s":3,"st":200,"o":{"@":2},"z":3259},'
+    '{"t":"invoke","k":"patch","s":8,"p":{"@":0},"rt":"User","id":{"@":1},"v":[{"op":"rep'
+    'lace","path":"title","value":"Engineer"}],"b":3289,"ep":"PATCH /Users/{id}"},{"t":"o'
+    'k","s":8,"st":200,"o":{"@":2},"z":4137}],"v":2,"t0":12572614340,"s0":3,"values":["u3'
+    '","df1d08ca619c9b3fa7c3b13a23535249",{"schemas":["urn:ietf:params:scim:schemas:core:'
+    '2.0:User"],"id":"df1d08ca619c9b3fa7c3b13a23535249","userName":"canned.user@example.c'
+    'om","name":{"givenName":"Load","familyName":"Test"},"displayName":"Load Test","email'
+    's":[{"value":"canned.user@example.com","type":"work","primary":true}],"active":true,'
+    '"title":"Engineer","meta":{"resourceType":"User","location":"/Users/df1d08ca619c9b3f'
+    'a7c3b13a23535249"}}]}'
+)
+
+
+def test_format_2_histories_still_read():
+    from loadscim.checks import read_your_writes
+
+    trial = loads_trial(V2_LINE)
+    assert [(op.type, op.kind) for op in trial.ops] == [
+        ("invoke", "create"), ("ok", "create"), ("invoke", "get"), ("ok", "get"),
+        ("invoke", "patch"), ("ok", "patch"),
+    ]  # fmt: skip
+    assert trial.ops[3].observed["id"] == trial.ops[3].resource_id == trial.ops[1].resource_id
+    assert trial.ops[0].process == "u3" and read_your_writes.check(trial) == []
+    assert loads_trial(dumps_trial(trial)) == trial
