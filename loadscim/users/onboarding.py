@@ -11,9 +11,10 @@ provisions it (default ``rfc``)::
 
 Used with a load shape (``scenarios/onboarding_burst.py``: a spike from 0 to ``--users``
 within ``--shape-ramp``), it shows what a burst of onboarding does to latency and to
-read-your-writes. Checks: ``read_your_writes`` per trial, ``reconcile`` at the end (the
-accounts stay until the run's cleanup, as onboarded accounts do), ``compatibility`` for a
-vendor dialect.
+read-your-writes; in a sampled trial (``--visibility-sample``), the time to visibility of
+the create by id and by a ``userName`` filter. Checks: ``read_your_writes`` per trial,
+``reconcile`` at the end (the accounts stay until the run's cleanup, as onboarded accounts
+do), ``compatibility`` for a vendor dialect.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from __future__ import annotations
 import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
 from locust import between, task
 
+from functools import partial
+
+from loadscim.scim import payloads
+from loadscim.users import polls
 from loadscim.users.base import ScimUser
 
 CHECKS = ("read_your_writes",)
@@ -50,6 +55,12 @@ class OnboardingUser(ScimUser):
             return
         uid, tracked = account
         read = self.send(d.get_user(uid), via=scim)
+        if self.sample_visibility():  # time to visibility: by id (the read above), by filter
+            created = next(o for o in reversed(trial.ops) if o.kind == "create" and o.type == "ok")
+            by_id = partial(self.send, d.get_user(uid), via=scim, expect=(404,))
+            self.await_visible("create-by-id", created, by_id, polls.found, first=read)
+            by_name = partial(scim.search, "User", payloads.eq_filter("userName", user_name))
+            self.await_visible("create-by-filter", created, by_name, polls.lists(uid))
         current = read.observed if read.type == "ok" and isinstance(read.observed, dict) else None
         if current is not None or d.name != "okta":  # Okta's update is the GET, then a PUT
             title = self.send(d.update_profile(uid, current, {"title": "Engineer"}), via=scim)

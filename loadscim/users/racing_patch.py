@@ -19,6 +19,10 @@ touches, ``--fan-out`` K requests in flight together:
   is reported "not applicable"; without ``Group`` in /ResourceTypes the membership trials
   are not run and ``membership_race`` is reported "not applicable".
 
+In a sampled trial (``--visibility-sample``) the final read of a membership trial is the
+first poll of the time to visibility of each ok add and remove (``member-add``,
+``member-remove``): the group is read again until it shows them, bounded.
+
 Checks: ``lost_update``, ``conflict_status``.
 """
 
@@ -28,8 +32,9 @@ from locust import between, task
 
 from functools import partial
 
-from loadscim.ops import Trial
+from loadscim.ops import Op, Trial
 from loadscim.scim import payloads
+from loadscim.users import polls
 from loadscim.users.base import ScimUser
 
 CHECKS = ("lost_update", "conflict_status")
@@ -56,13 +61,15 @@ class RacingPatchUser(ScimUser):
             return
         racers = self.racers(trial, len(users))
         bodies = [payloads.patch([payloads.add_members([u])]) for u in users]
-        self.race(
+        ops = self.race(
             [
                 partial(r.patch, "Group", gid, body, expect=(409, 412))
                 for r, body in zip(racers, bodies, strict=True)
             ]
         )
-        self.scim.for_trial(trial).get("Group", gid)
+        final = self.scim.for_trial(trial).get("Group", gid)
+        added = [(op, u, True) for op, u in zip(ops, users, strict=True)]
+        self._members_visible(trial, gid, final, added)
         self.finish(trial)
         self.discard([("Group", gid), *(("User", u) for u in users)])
 
@@ -86,15 +93,36 @@ class RacingPatchUser(ScimUser):
         if initial:
             operations.append(payloads.add_members([initial[0]]))
         racers = self.racers(trial, len(operations))
-        self.race(
+        ops = self.race(
             [
                 partial(r.patch, "Group", gid, payloads.patch([o]), expect=(409, 412))
                 for r, o in zip(racers, operations, strict=True)
             ]
         )
-        self.scim.for_trial(trial).get("Group", gid)
+        final = self.scim.for_trial(trial).get("Group", gid)
+        # The member both added and removed (initial[0]) may end either way: not measured.
+        removed = initial[::2]
+        n = len(newcomers)
+        changes = [(op, u, True) for op, u in zip(ops[:n], newcomers, strict=True)]
+        removes = ops[n : n + len(removed)]
+        changes += [(op, u, False) for op, u in zip(removes, removed, strict=True)]
+        self._members_visible(trial, gid, final, [c for c in changes if c[1] not in initial[:1]])
         self.finish(trial)
         self.discard([("Group", gid), *(("User", u) for u in users)])
+
+    def _members_visible(
+        self, trial: Trial, gid: str, final: Op, changes: list[tuple[Op, str, bool]]
+    ) -> None:
+        """In a sampled trial, the time to visibility of each ok membership change in a GET
+        of the group (the final read first): ``member-add`` / ``member-remove``."""
+        if not self.sample_visibility():
+            return
+        read = partial(self.scim.for_trial(trial).get, "Group", gid)
+        seen = final
+        for write, member, present in changes:
+            kind = "member-add" if present else "member-remove"
+            shown = self.await_visible(kind, write, read, polls.has_member(member, present), seen)
+            seen = shown or seen
 
     def trial_group(self, trial: Trial, members: list[str]) -> str | None:
         """Create the trial's group with ``members``, as part of the trial: its starting

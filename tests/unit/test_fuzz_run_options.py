@@ -362,6 +362,8 @@ BOTH = {
     "--fan-out": numbers,
     "--population": numbers,
     "--bulk-size": numbers,
+    "--consistency-window": st.one_of(numbers, st.sampled_from(["2s", "500ms", "-1s", "2x"])),
+    "--visibility-sample": numbers,
     "--dialect": st.one_of(
         st.sampled_from(["rfc", "okta", "entra", "entra-compliant", "aws"]), junk
     ),
@@ -381,6 +383,8 @@ GOOD = {
     "--fan-out": st.integers(2, 1000).map(str),
     "--population": st.integers(1, 1000).map(str),
     "--bulk-size": st.integers(1, 1000).map(str),
+    "--consistency-window": st.sampled_from(["0", "1s", "250ms", "1.5"]),
+    "--visibility-sample": st.floats(0, 1).map(repr),
     "--dialect": st.sampled_from(["rfc", "okta", "entra", "entra-compliant"]),
     "--request-timeout": st.floats(0.1, 3600).map(repr),
     "--token-env": st.just("FUZZ_TOKEN"),

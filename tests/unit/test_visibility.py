@@ -3,6 +3,8 @@ reports, and the lagging views of the embedded target (hand-made data, no server
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from loadscim.config import parse_gate
@@ -122,3 +124,28 @@ def test_lag_view_older_read_goes_back_one_write() -> None:
     assert view.view("k", 0.6) is CURRENT
     assert view.view("k", 0.6, older=True) == "v1"
     assert view.view("k", 1.6, older=True) is CURRENT  # kept a second only
+
+
+def test_polls_record_the_delay_or_give_up() -> None:
+    from loadscim.ops import Op
+    from loadscim.users.polls import await_visible, found
+
+    recorder = Recorder("r1")
+    now = time.perf_counter_ns() // 1000  # the clock of the ops' times
+    write = Op(type="ok", kind="create", start_us=now - 1_000, end_us=now)
+    answers = iter([404, 404, 200])
+
+    def read() -> Op:
+        status = next(answers)
+        return Op(type="ok" if status == 200 else "fail", kind="get", status=status,
+                  start_us=now, end_us=now + 250_000)  # fmt: skip
+
+    plan = PollPlan(first_interval_s=0.001, max_interval_s=0.001)
+    shown = await_visible(recorder, "create-by-id", write, read, found, plan)
+    assert shown is not None and shown.status == 200
+    never = Op(type="fail", kind="get", status=404, start_us=now, end_us=now + 1_000)
+    assert await_visible(recorder, "create-by-id", write, lambda: never, found,
+                         PollPlan(grace_s=0.0)) is None  # fmt: skip
+    stats = recorder.summary().visibility["create-by-id"]
+    assert (stats.requests, stats.failures) == (2, 1)
+    assert 249_000 <= stats.hist.get_max_value() <= 251_000
