@@ -17,12 +17,14 @@ from typing import Literal
 
 from loadscim.checks import (
     answered,
+    authentication,
     bulk,
     conflict_status,
     downstream,
     duplicate_create,
     idempotency,
     lost_update,
+    pagination,
     read_your_writes,
     reconcile,
     zombie,
@@ -42,6 +44,8 @@ CheckerName = Literal[
     "reconcile",
     "answered",
     "downstream",
+    "authentication",
+    "pagination",
 ]
 """The name of a trial checker (a key of :data:`CHECKERS`): what ``ScimUser.trial`` takes, so
 that mypy catches a misspelt one."""
@@ -57,6 +61,8 @@ CHECKERS: dict[str, Checker] = {
     "reconcile": reconcile.check,
     "answered": answered.check,
     "downstream": downstream.check,
+    "authentication": authentication.check,
+    "pagination": pagination.check,
 }
 
 

@@ -19,7 +19,12 @@ The rules it enforces:
   header nor ``meta.version`` leaves the client nothing to send as If-Match.
 - No 5xx caused by contention: a write answered 5xx (not 501) while another write to the
   same resource was in flight (for creates: another create of the same userName,
-  externalId or displayName) is a violation. A timeout without an answer is not judged.
+  externalId or displayName) is a violation: ``5xx-on-conflict`` for a create (a taken
+  unique value, or a group displayName a server makes unique, must get 409),
+  ``5xx-under-contention`` for a PUT, PATCH or DELETE racing another write to the resource
+  (a deadlock or a failed optimistic lock answered 500: RFC 7644 3.12 gives 409 for a
+  conflict and 412 for a failed If-Match). A 503 to an update is throttling, not judged. A
+  timeout without an answer is not judged.
 
 Trial contract (any ``trial.kind``): ``create`` / ``replace`` / ``patch`` / ``delete`` ops,
 with ``resource_type`` / ``resource_id`` (creates: ``value`` the body), ``if_match`` the
@@ -28,6 +33,7 @@ If-Match header sent, ``status``, ``scim_type`` and ``observed`` the Error body.
 Violation kinds: ``no-error-schema`` (a 409 or 412 without the Error body),
 ``no-uniqueness-scimtype`` (a 409 to a create whose scimType is not uniqueness), ``not-412``
 (a write that lost an If-Match race refused with another status), ``5xx-on-conflict``,
+``5xx-under-contention``,
 ``etag-missing`` (an ok read without an ETag although the server advertises ETags).
 """
 
@@ -74,13 +80,15 @@ def check(trial: Trial) -> list[Violation]:
                     f"{op.status} with {problem}",
                     [op],
                 )
-        if is_5xx(op):
+        creating = op.kind == "create"
+        if is_5xx(op) and (creating or op.status != 503):
             rivals = [other for other in writes if other is not op and _contend(op, other)]
             if rivals:
                 report.add(
-                    "5xx-on-conflict",
+                    "5xx-on-conflict" if creating else "5xx-under-contention",
                     where,
-                    "409, 412 or success under contention, never a 5xx",
+                    "409, 412 or success under contention, never a 5xx (RFC 7644 3.12: "
+                    "conflicts are 409, failed preconditions 412)",
                     f"{op.status} while {len(rivals)} other write(s) were in flight",
                     [op, *rivals[:3]],
                 )

@@ -14,6 +14,9 @@ The rules it enforces:
   operations to ensure that the requested operation succeeds only if the supplied ETag
   matches the latest service provider resource": of the writes sent with the same
   If-Match, at most one succeeds (the others get 412, which ``conflict_status`` checks).
+- A member is listed once: RFC 7644 3.5.2.1, "If the target location already contains the
+  value specified, no changes SHOULD be made to the resource", so no write makes a second
+  copy, and any read (by id or in a search) listing a member twice shows a duplicated row.
   A 412 to a write without If-Match is a ``fail``: it did not happen, and is no violation.
 
 Trial contract (any ``trial.kind``):
@@ -37,7 +40,8 @@ Violation kinds: ``lost-member`` (an ok add is not in the final membership), ``l
 (an ok remove is undone: the member is back though no add could come after the remove),
 ``phantom-member`` (a member no ok or info write added), ``lost-write`` (the final value is
 an older value an ok write overwrote), ``unwritten-value`` (a final value nobody wrote),
-``if-match-ignored`` (two ok writes sent with the same If-Match); named once per trial
+``if-match-ignored`` (two ok writes sent with the same If-Match), ``duplicate-member`` (a
+member listed twice in any one read of a group, once per group); named once per trial
 before the race is judged, ``not-stored`` and ``create-dropped`` (:mod:`.stored`): the
 trial's starting state is what the server answered to the create, not what it was sent.
 """
@@ -47,7 +51,7 @@ from __future__ import annotations
 from typing import Any
 
 from loadscim.checks import stored
-from loadscim.checks.common import Report, last, resource_key, resource_name, short
+from loadscim.checks.common import Report, last, listed, resource_key, resource_name, short
 from loadscim.checks.register import (
     UNKNOWN,
     History,
@@ -86,7 +90,35 @@ def check(trial: Trial) -> list[Violation]:
             continue
         _members(report, history, key, final, trial.meta)
         _attributes(report, history, key, final, trial.meta, kept)
+    _listed_twice(report, ops)
     return report.violations
+
+
+def _listed_twice(report: Report, ops: list[Op]) -> None:
+    """A member listed twice in one read of a group (by id or in a search), once per group."""
+    reported: set[str] = set()
+    for op in ops:
+        if op.type != "ok" or op.kind not in ("get", "search"):
+            continue
+        resources = [op.observed] if op.kind == "get" else listed(op)
+        for resource in resources:
+            if not isinstance(resource, dict) or not isinstance(resource.get("members"), list):
+                continue
+            where = resource_name((op.resource_type, str(resource.get("id") or op.resource_id)))
+            values = [m.get("value") for m in resource["members"] if isinstance(m, dict)]
+            twice = sorted({str(v) for v in values if v is not None and values.count(v) > 1})
+            if twice and where not in reported:
+                reported.add(where)
+                report.add(
+                    "duplicate-member",
+                    where,
+                    "each member once in a group's members (RFC 7644 3.5.2.1: \"If the "
+                    "target location already contains the value specified, no changes SHOULD "
+                    "be made\")",
+                    f"{twice[0]} listed {values.count(twice[0])} times in a {op.kind}",
+                    [op],
+                    subject="members",
+                )
 
 
 def _if_match(report: Report, key: tuple[str, str], writes: list[Op]) -> None:

@@ -63,6 +63,12 @@ Grammar (one spec per ``--fault``; several faults combine)::
                                the error ``response``
     bulk-no-413                ServiceProviderConfig advertises bulk maxOperations 10, the
                                target accepts more
+    patch-conflict-500[=F]     a PUT/PATCH arriving while another of the same resource is in
+                               flight answers 500, not applied
+    duplicate-member[=F]       a read of a group lists its first member twice
+    no-auth                    with --token, requests without it or with a wrong one served
+    page-skips                 startIndex taken as 0-based: the first resource never listed
+    wrong-total                totalResults gives the resources on the page, not the total
     case-duplicates            userName uniqueness compares case: ``ALICE`` is created while
                                ``alice`` exists
     case-sensitive-filter      a ``userName eq`` filter compares case: ``ALICE`` finds nothing
@@ -111,6 +117,8 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "truncate-updates": 1.0,
     "write-back-stale": 1.0,
     "lost-deactivation": 1.0,
+    "patch-conflict-500": 1.0,
+    "duplicate-member": 1.0,
     "membership-bleed": 1.0,
     "bulk-no-location": 1.0,
     "bulk-drops-result": 1.0,
@@ -143,6 +151,12 @@ FLAG_FAULTS: dict[str, str] = {
     "no-filter": "ServiceProviderConfig says filter is not supported; filter= is ignored",
     "bulk-no-413": "ServiceProviderConfig advertises bulk maxOperations 10; the target "
     "accepts more without 413",
+    "no-auth": "requests without the bearer token, or with a wrong one, served as if they "
+    "carried it (needs --token)",
+    "page-skips": "startIndex taken as 0-based: every page starts one late, the first "
+    "resource of a list is never listed",
+    "wrong-total": "a ListResponse's totalResults gives the resources on the page, not all "
+    "that match",
     "case-duplicates": "userName uniqueness compares case: a create of ALICE while alice "
     "exists makes a second account",
     "case-sensitive-filter": "a userName eq filter compares case: a lookup of ALICE does not "
@@ -194,6 +208,9 @@ _DESCRIPTIONS: dict[str, str] = {
     "ignore-update": "PATCH and PUT answered as done but not applied",
     "duplicate-listing": "search answers list each resource twice",
     "search-other-ids": "search answers give other ids than the resources have",
+    "patch-conflict-500": "PUTs and PATCHes arriving while another of the same resource is in "
+    "flight answered 500, not applied",
+    "duplicate-member": "reads of a group list its first member twice",
     "lost-deactivation": "profile updates write back the whole row read before, undoing a "
     "deactivation stored meanwhile",
     "write-back-stale": "updates answered and stored, then the state before written back",

@@ -5,6 +5,10 @@
 - ``duplicate-listing``: a search's answer lists each resource it found twice.
 - ``search-other-ids``: a search's answer gives other ids than the resources have (an
   internal key in upper case): GET by those ids is 404.
+- ``duplicate-member``: a GET of a group (by id, or a search) lists its first member twice,
+  as a join that repeats a row does.
+- ``wrong-total``: a ListResponse's ``totalResults`` is the number of resources on the page
+  (``itemsPerPage``), not the number that match.
 - Bulk: ``bulk-no-location`` and ``bulk-drops-result`` change the BulkResponse (the
   operations were applied); ``bulk-bad-ref`` removes the members given by a ``bulkId:``
   reference before the application sees the request; ``bulk-always-413`` answers 413 to
@@ -37,6 +41,8 @@ REWRITES = (
     "duplicate-listing",
     "search-other-ids",
     "bulk-error-no-detail",
+    "duplicate-member",
+    "wrong-total",
 )
 REQUEST_REWRITES = ("bulk-bad-ref", "bulk-always-413", "bulk-error-no-detail")
 SPC_REWRITES = ("bulk-no-413",)
@@ -44,6 +50,7 @@ ADVERTISED_MAX_OPERATIONS = 10
 BULK_ID = "bulkId:"
 
 Headers = list[tuple[str, str]]
+_LISTING = ("duplicate-listing", "search-other-ids", "duplicate-member", "wrong-total")
 
 
 def scim_error(status: int, detail: str, scim_type: str | None = None) -> bytes:
@@ -110,20 +117,28 @@ def rewrite_answer(
                     resource["meta"].pop("version", None)
             body = json.dumps(document).encode()
     if status.startswith("2") and body:
-        body = _listing(faults, dice, body)
+        body = _listing(faults, dice, body, _method(environ))
     if body and status.startswith("2") and _is_bulk(environ):
         body = _bulk_answer(faults, dice, body)
     return status, headers, body
 
 
-def _listing(faults: tuple[str, ...], dice: Dice, body: bytes) -> bytes:
-    """``duplicate-listing`` and ``search-other-ids`` on a ListResponse."""
-    if "duplicate-listing" not in faults and "search-other-ids" not in faults:
+def _listing(faults: tuple[str, ...], dice: Dice, body: bytes, method: str = "GET") -> bytes:
+    """``duplicate-listing``, ``search-other-ids``, ``wrong-total`` on a ListResponse, and
+    ``duplicate-member`` on a read of groups."""
+    if not any(f in faults for f in _LISTING):
         return body
     document = json.loads(body)
     listed = document.get("Resources") if isinstance(document, dict) else None
+    if "duplicate-member" in faults and method == "GET" and isinstance(document, dict):
+        for resource in listed if isinstance(listed, list) else [document]:
+            members = resource.get("members") if isinstance(resource, dict) else None
+            if isinstance(members, list) and members and dice.roll("duplicate-member"):
+                members.append(members[0])
+    if "wrong-total" in faults and isinstance(listed, list):
+        document["totalResults"] = len(listed)
     if not isinstance(listed, list) or not listed:
-        return body
+        return json.dumps(document).encode()
     if "search-other-ids" in faults and dice.roll("search-other-ids"):
         for resource in listed:
             if isinstance(resource, dict) and isinstance(resource.get("id"), str):

@@ -242,7 +242,7 @@ def build_application(options: Options) -> tuple[Any, Any]:
         load_default_service_provider_config,
     )
 
-    from loadscim.target import lacks
+    from loadscim.target import defects, lacks
     from loadscim.target.middleware import FaultMiddleware
     from loadscim.target.service import FaultyHandler, FaultyService
     from loadscim.target.signin import SignIn
@@ -275,6 +275,7 @@ def build_application(options: Options) -> tuple[Any, Any]:
     if options.canary_users or options.canary_groups:
         seed_canaries(service, storage, options.canary_users, options.canary_groups)
     wsgi: Any = lacks.wrap(application, options.plan, dice)
+    wsgi = defects.wrap(wsgi, options.plan, dice, options.token)
     if options.plan:
         wsgi = FaultMiddleware(wsgi, options.plan, dice)
     # Outside every SCIM fault and the bearer token: a linked service's sign-in.

@@ -13,9 +13,13 @@ from a server ignoring deactivations by the accounts nothing raced).
 In a sampled trial (``--visibility-sample``) each racer polls the ``userName`` filter after
 its deactivation or DELETE until the listing shows it: the time to visibility of
 ``deactivate`` and ``delete`` (:mod:`loadscim.users.polls`).
+The trial's accounts are named by its prefix (``loadscim-<run>-<trial>-<i>``) and paged
+(``userName sw "<prefix>"``, ``startIndex`` and ``count`` a quarter of the population) three
+times: while the second half is created, while they are deprovisioned, and at the end
+(``pagination``: no page skips, a right ``totalResults``; not run without filters).
 
 Checks: ``zombie`` (active after an ok deactivation, present or listed after an ok DELETE),
-``conflict_status``, and ``compatibility`` with a vendor dialect.
+``conflict_status``, ``pagination``, and ``compatibility`` with a vendor dialect.
 
 The creates, deactivations and DELETEs are those of ``--dialect`` (default ``rfc``): Okta's
 path-less ``{"op":"replace","value":{"active":false}}`` (and no DELETE: Okta never deletes
@@ -32,13 +36,16 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import gevent
 import gevent.pool
 
+from loadscim.client import ScimClient
 from loadscim.scim import payloads
+from loadscim.scim.parse import parse_list
 from loadscim.users import polls
 from loadscim.users.base import ScimUser
 
-CHECKS = ("zombie", "conflict_status")
+CHECKS = ("zombie", "conflict_status", "pagination")
 
 
 class DeprovisionStormUser(ScimUser):
@@ -52,12 +59,17 @@ class DeprovisionStormUser(ScimUser):
     def storm(self) -> None:
         trial = self.new_trial("deprovision-storm", CHECKS)
         users: list[tuple[str, str]] = []  # (id, userName)
-        setup = self.parallel(self.fan_out)
+        setup = self.parallel(self.fan_out).for_trial(trial)
+        prefix = self.ns.user_name(f"{trial.id}-")
+        pagers = [f"{self.process}.pager{i}" for i in (1, 2, 3)]
+        paging = self.requires("filter", "pagination")
+        if paging:
+            trial.meta["paging"] = {"prefix": prefix, "processes": pagers}
 
         d = self.dialect
 
-        def create(_: int) -> None:
-            tag = self.tag()
+        def create(i: int) -> None:
+            tag = f"{trial.id}-{i}"  # every name starts with the trial's prefix
             name = self.ns.user_name(tag)
             request = d.create_user(
                 name, self.ns.external_id(tag), "Leaving", "Soon", f"{name}@example.com"
@@ -66,7 +78,13 @@ class DeprovisionStormUser(ScimUser):
             if op.type == "ok" and op.resource_id:
                 users.append((op.resource_id, name))
 
-        self._pooled(create, range(self.population))
+        def page_through(process: str) -> None:
+            if paging:
+                self._page_through(setup.for_trial(trial, process=process), prefix)
+
+        half_way = self.population // 2
+        self._pooled(create, range(half_way))
+        self._alongside(partial(page_through, pagers[0]), create, range(half_way, self.population))
         racers = self.racers(trial, self.fan_out)
         deletes = d.supports("hard_delete_user")
         half = set(uid for uid, _ in users[::2]) if deletes else set()
@@ -100,7 +118,7 @@ class DeprovisionStormUser(ScimUser):
                 if sampled:
                     self.await_visible("delete", gone, by_name, polls.not_listed(uid))
 
-        self._pooled(deprovision, range(len(users)))
+        self._alongside(partial(page_through, pagers[1]), deprovision, range(len(users)))
 
         def read_back(i: int) -> None:
             uid, name = users[i]
@@ -110,8 +128,39 @@ class DeprovisionStormUser(ScimUser):
                 racer.search("User", payloads.eq_filter("userName", name))
 
         self._pooled(read_back, range(len(users)))
+        page_through(pagers[2])
         self.finish(trial)
         self.discard([("User", uid) for uid, _ in users])
+
+    def _page_through(self, client: ScimClient, prefix: str) -> None:
+        """Page the Users whose userName starts with ``prefix``, as an IdP's import does:
+        ``startIndex`` 1, then on by what each page listed, until ``totalResults``."""
+        size = max(2, min(100, self.population // 4))
+        start = 1
+        for _ in range(self.population // size + 3):
+            page = client.search(
+                "User", payloads.sw_filter("userName", prefix), start_index=start, count=size
+            )
+            try:
+                listing = parse_list(page.observed) if page.type == "ok" else None
+            except ValueError:
+                listing = None
+            if listing is None:
+                return
+            listed = len(listing.resources)
+            start += listed
+            if listed < size or start > listing.total:
+                return
+
+    def _alongside(self, side: Callable[[], Any], work: Callable[[int], Any], items: Any) -> None:
+        """``side`` in a greenlet of its own while ``work`` runs pooled over ``items``."""
+        greenlet = gevent.spawn(side)
+        try:
+            self._pooled(work, items)
+        finally:
+            greenlet.join()
+        if greenlet.exception is not None:
+            raise greenlet.exception
 
     def _pooled(self, work: Callable[[int], Any], items: Any) -> None:
         """Run ``work`` over ``items`` with ``--fan-out`` in flight at a time."""

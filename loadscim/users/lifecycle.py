@@ -33,6 +33,7 @@ from functools import partial
 from loadscim.scim import payloads
 from loadscim.users import polls
 from loadscim.users.base import ScimUser
+from loadscim.users.probes import probe_authentication
 
 
 class LifecycleUser(ScimUser):
@@ -43,6 +44,10 @@ class LifecycleUser(ScimUser):
     wait_time = between(0.05, 0.3)
     delete_ratio = 0.5
     """Share of iterations that deprovision by DELETE (the rest by PATCH active=false)."""
+
+    def on_start(self) -> None:
+        super().on_start()
+        probe_authentication(self)  # once per process, when the run sends credentials
 
     @task
     def lifecycle(self) -> None:

@@ -41,6 +41,7 @@ from loadscim.ops import Op
 from loadscim.recorder import Tracked
 from loadscim.scim.dialects import get_dialect
 from loadscim.users.base import ScimUser
+from loadscim.users.probes import probe_authentication
 
 CHECKS = ("read_your_writes",)
 ATTRIBUTES = ["userName", "name.givenName", "name.familyName", "active"]
@@ -54,6 +55,10 @@ class OktaCrudUser(ScimUser):
 
     dialect = get_dialect("okta")
     wait_time = between(0.05, 0.3)
+
+    def on_start(self) -> None:
+        super().on_start()
+        probe_authentication(self)  # once per process, when the run sends credentials
 
     @task
     def crud(self) -> None:

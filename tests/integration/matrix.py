@@ -29,6 +29,8 @@ class Row:
     """Assert that no checker but ``checker`` and ``also`` reports a violation."""
     args: tuple[str, ...] = ()
     """Options the run needs besides the fault (a downstream probe)."""
+    token: bool = False
+    """Run with a bearer token (the embedded target then requires it)."""
 
 
 MATRIX: tuple[Row, ...] = (
@@ -113,6 +115,16 @@ MATRIX: tuple[Row, ...] = (
         "183 (refused: PATCH /Users/{id})", exclusive=True),
     Row("lost-deactivation", "deprovision_storm", "zombie", ("lost-deactivation",),
         "19 (lost-deactivation)", exclusive=True),
+    Row("patch-conflict-500", "racing_patch", "conflict_status", ("5xx-under-contention",),
+        "646 (5xx-under-contention)", exclusive=True),
+    Row("duplicate-member", "racing_patch", "lost_update", ("duplicate-member",),
+        "32 (duplicate-member)", exclusive=True),
+    Row("no-auth", "lifecycle", "authentication", ("unauthenticated-served",),
+        "2 (unauthenticated-served: no credentials 1, wrong token 1)", exclusive=True, token=True),
+    Row("page-skips", "deprovision_storm", "pagination", ("paging-skipped",),
+        "17 (paging-skipped)", exclusive=True),
+    Row("wrong-total", "deprovision_storm", "pagination", ("wrong-total",),
+        "27 (wrong-total)", exclusive=True),
     Row("case-duplicates", "duplicate_race", "duplicate_create", ("case-duplicate",),
         "37 (case-duplicate)", exclusive=True),
     Row("case-sensitive-filter", "duplicate_race", "duplicate_create", ("case-sensitive-filter",),

@@ -74,7 +74,11 @@ def kind_names(kinds: str) -> set[str]:
 
 
 def run(
-    scenario: str, *faults: str, gate: bool = False, extra: tuple[str, ...] = ()
+    scenario: str,
+    *faults: str,
+    gate: bool = False,
+    extra: tuple[str, ...] = (),
+    token: bool = False,
 ) -> tuple[int, str]:
     args = ["run", scenario, "--duration", "5s", "--users", "3", "--seed", "7", *extra]
     for spec in faults:
@@ -82,13 +86,13 @@ def run(
             args += ["--target-fault", fault]
     if gate and (ROOT / "gates" / f"{scenario}.toml").is_file():
         args += ["--gate", f"gates/{scenario}.toml"]
-    result = loadscim(*args)
+    result = loadscim(*args, env={"LOADSCIM_TOKEN": "matrix-t0ken"} if token else None)
     return result.returncode, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("row", MATRIX, ids=[f"{row.fault}-{row.scenario}" for row in MATRIX])
 def test_fault_is_caught(row: Row) -> None:
-    code, output = run(row.scenario, row.fault, extra=row.args)
+    code, output = run(row.scenario, row.fault, extra=row.args, token=row.token)
     rows = checker_rows(output)
     assert code == 1, output
     assert verdict_line(output).startswith("verdict: FAIL")
@@ -162,3 +166,12 @@ def test_clean_target_passes(scenario):
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_clean_target_passes_five_times_in_a_row(scenario):
     _clean(scenario, 5)
+
+
+def test_a_target_requiring_a_token_passes_the_auth_probes():
+    """With a token, okta_crud's first user probes without it and with a wrong one: the
+    clean target refuses both (401) and creates nothing, so ``authentication`` PASSes."""
+    code, output = run("okta_crud", gate=True, token=True)
+    rows = checker_rows(output)
+    assert code == 0 and verdict_line(output).startswith("verdict: PASS"), output
+    assert rows["authentication"][:3] == ("PASS", 1, 0), output

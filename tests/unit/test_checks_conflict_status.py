@@ -97,12 +97,21 @@ def test_all_losers_without_a_winner_are_not_judged() -> None:
 
 
 def test_5xx_under_contention() -> None:
+    """RFC 7644 3.12: a conflict is 409, a failed If-Match 412; racing PATCHes no 5xx."""
     t = trial(
         ok("patch", 0, 30, on=G, value=[add("u1")]),
         info("patch", 10, 40, status=500, on=G, value=[add("u2")]),
     )
     [v] = check(t)
-    assert v.kind == "5xx-on-conflict" and v.resource == G and len(v.ops) == 2
+    assert v.kind == "5xx-under-contention" and v.resource == G and len(v.ops) == 2
+
+
+def test_503_to_racing_updates_is_throttling_not_judged() -> None:
+    t = trial(
+        ok("patch", 0, 30, on=G, value=[add("u1")]),
+        info("patch", 10, 40, status=503, on=G, value=[add("u2")]),
+    )
+    assert check(t) == []
 
 
 def test_5xx_on_racing_creates_of_one_username() -> None:

@@ -10,6 +10,7 @@ from histories import (
     group,
     info,
     kinds,
+    listing,
     ok,
     remove,
     replace,
@@ -313,3 +314,17 @@ def test_initial_member_removed_then_back_is_a_lost_remove() -> None:
         initial_members=["a"],
     )
     assert [v.kind for v in check(t)] == ["lost-remove"]
+
+
+def test_a_member_listed_twice_in_any_read_is_a_duplicate_member_once_per_group() -> None:
+    """RFC 7644 3.5.2.1: adding a member already there changes nothing: one copy."""
+    twice = {**group("eng", ["u1", "u1"]), "id": "g1"}
+    t = race(
+        ok("patch", 20, 30, on=G, value=[add("u1")]),
+        ok("get", 40, 50, on=G, observed=twice),
+        ok("search", 60, 70, on="Group", observed=listing(twice)),
+        final_members=["u1"],
+    )
+    [v] = check(t)
+    assert v.kind == "duplicate-member" and v.resource == "Group/g1"
+    assert v.observed == "u1 listed 2 times in a get" and v.subject == "members"

@@ -21,6 +21,8 @@ NAMES = [
     "reconcile",
     "answered",
     "downstream",
+    "authentication",
+    "pagination",
 ]
 
 
@@ -60,7 +62,8 @@ def test_unknown_checker_raises_after_the_others_ran() -> None:
     with pytest.raises(CheckerCrash) as info:
         run_checks(t)
     assert info.value.name == "no_such_checker"
-    assert isinstance(info.value.exc, KeyError) and "known: answered, bulk" in str(info.value)
+    assert isinstance(info.value.exc, KeyError)
+    assert "known: answered, authentication, bulk" in str(info.value)
     assert info.value.results == {"zombie": [], "bulk": []}
 
 
