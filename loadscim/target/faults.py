@@ -18,6 +18,7 @@ Grammar (one spec per ``--fault``; several faults combine)::
     stale-read[=SECONDS]       GET / search serve the state SECONDS ago (default 1)
     replica-lag=MS             searches (lists, filters) see each write up to MS ms late
                                (a random lag per write, in order); GET by id stays fresh
+    replica-lag-id=MS          the same for GET by id (a view of its own)
     flap[=F]                   a fraction F of searches served from an older view: a
                                resource written in the last second as before its last
                                write (default F 0.2)
@@ -174,6 +175,7 @@ KNOWN_FAULTS: tuple[str, ...] = tuple(
             "stall",
             "stale-read",
             "replica-lag",
+            "replica-lag-id",
             "drop-attribute",
             "undeclared",
             *SEMANTIC_FAULTS,
@@ -301,16 +303,19 @@ class StaleRead:
 
 @dataclass(frozen=True)
 class ReplicaLag:
-    """``replica-lag=MS``: searches see each write up to MS milliseconds late."""
+    """``replica-lag=MS``: searches see each write up to MS milliseconds late;
+    ``replica-lag-id=MS``: GET by id does (a view of its own)."""
 
     milliseconds: int
     name: str = "replica-lag"
 
     @property
     def spec(self) -> str:
-        return f"replica-lag={self.milliseconds}"
+        return f"{self.name}={self.milliseconds}"
 
     def describe(self) -> str:
+        if self.name == "replica-lag-id":
+            return f"GET by id sees each write up to {self.milliseconds} ms late"
         return f"searches see each write up to {self.milliseconds} ms late (GET by id fresh)"
 
 
@@ -479,15 +484,17 @@ def parse_fault(spec: str) -> Fault:
                 "--fault stale-read or --fault stale-read=2",
             )
         )
-    if name == "replica-lag":
+    if name in ("replica-lag", "replica-lag-id"):
+        reads = "a search" if name == "replica-lag" else "a GET by id"
         return ReplicaLag(
             _milliseconds(
                 spec,
                 value,
-                "replica-lag takes the most a search lags, in milliseconds, an integer > 0",
-                "--fault replica-lag=300",
+                f"{name} takes the most {reads} lags, in milliseconds, an integer > 0",
+                f"--fault {name}=300",
                 1,
-            )
+            ),
+            name,
         )
     if name in FLAG_FAULTS:
         if has_value:

@@ -33,7 +33,8 @@ serves every request from one OS thread, in greenlets). The faults it carries:
   lagging read replica. The handler's own reads (before a PATCH, PUT or DELETE) are fresh.
 - ``replica-lag=MS``: searches (lists and filters) see each write up to MS ms late (a
   random lag per write; writes of one resource become visible in order), like a read
-  replica behind the primary; GET by id stays fresh.
+  replica behind the primary; GET by id stays fresh. ``replica-lag-id=MS``: the same for GET
+  by id, from a view of its own.
 - ``flap``: now and then a search is served from an older view: a resource written in the
   last second shows the state before its last write, although a read already saw that write.
 - ``strict-email``, ``require-formatted``, ``no-email-type``, ``drop-attribute``: every
@@ -115,10 +116,14 @@ def lag_views(plan: FaultPlan, dice: Dice) -> tuple[LagView | None, LagView | No
     """The views of lagging readers: of GET by id, and of searches (None: fresh reads)."""
     stale = plan.get("stale-read")
     by_id = LagView(lambda: stale.seconds) if isinstance(stale, StaleRead) else None
+    id_lag = plan.get("replica-lag-id")
+    if isinstance(id_lag, ReplicaLag):
+        id_stream = dice.stream("replica-lag-id")
+        by_id = LagView(lambda: id_stream.uniform(0.0, id_lag.milliseconds / 1000))
     replica = plan.get("replica-lag")
     flap = "flap" in plan
     if not isinstance(replica, ReplicaLag) and not flap:
-        return by_id, by_id
+        return by_id, by_id if isinstance(stale, StaleRead) else None
     most = replica.milliseconds / 1000 if isinstance(replica, ReplicaLag) else 0.0
     stream = dice.stream("replica-lag")
     return by_id, LagView(lambda: stream.uniform(0.0, most), FLAP_KEEP_S if flap else 0.0)

@@ -317,6 +317,12 @@ class ScimUser(FastHttpUser):
         """Seconds a read may still miss a write (``--consistency-window``; 0: none)."""
         return float(getattr(self.rt.opts, "consistency_window", 0.0) or 0.0)
 
+    @property
+    def unseen_yet(self) -> tuple[int, ...]:
+        """What a read of a new resource may answer besides 2xx: 404 inside a consistency
+        window (not a failed request then; the checkers judge it), nothing without one."""
+        return (404,) if self.consistency_window else ()
+
     def sample_visibility(self) -> bool:
         """Whether to measure the time to visibility of this trial's writes
         (``--visibility-sample``, drawn from a stream of its own: the plan stays the same)."""

@@ -82,15 +82,15 @@ class LifecycleUser(ScimUser):
         tracked.active = True
         tracked.attributes = {attribute: "Engineer", "name.givenName": "Ada"}
 
-        verify = scim.get("User", uid)
+        verify = scim.get("User", uid, expect=self.unseen_yet)
         sampled = self.sample_visibility()
         by_name = partial(scim.search, "User", payloads.eq_filter("userName", user_name))
-        if sampled:  # time to visibility: by id (the verify read first), then by filter
-            self.await_visible(
-                "create-by-id", created, partial(scim.get, "User", uid, expect=(404,)),
-                polls.found, first=verify,
-            )
-            self.await_visible("create-by-filter", created, by_name, polls.lists(uid))
+        if sampled:  # time to visibility, by id (the verify read first) and by filter at once
+            by_id = partial(scim.get, "User", uid, expect=(404,))
+            self.race([
+                partial(self.await_visible, "create-by-id", created, by_id, polls.found, verify),
+                partial(self.await_visible, "create-by-filter", created, by_name, polls.lists(uid)),
+            ])  # fmt: skip
         replacement = dict(body)
         replacement["id"] = uid
         replacement["name"] = {"givenName": "Grace", "familyName": body["name"]["familyName"]}

@@ -54,13 +54,15 @@ class OnboardingUser(ScimUser):
             self.finish(trial)
             return
         uid, tracked = account
-        read = self.send(d.get_user(uid), via=scim)
+        read = self.send(d.get_user(uid), via=scim, expect=self.unseen_yet)
         if self.sample_visibility():  # time to visibility: by id (the read above), by filter
             created = next(o for o in reversed(trial.ops) if o.kind == "create" and o.type == "ok")
             by_id = partial(self.send, d.get_user(uid), via=scim, expect=(404,))
-            self.await_visible("create-by-id", created, by_id, polls.found, first=read)
             by_name = partial(scim.search, "User", payloads.eq_filter("userName", user_name))
-            self.await_visible("create-by-filter", created, by_name, polls.lists(uid))
+            self.race([
+                partial(self.await_visible, "create-by-id", created, by_id, polls.found, read),
+                partial(self.await_visible, "create-by-filter", created, by_name, polls.lists(uid)),
+            ])  # fmt: skip
         current = read.observed if read.type == "ok" and isinstance(read.observed, dict) else None
         if current is not None or d.name != "okta":  # Okta's update is the GET, then a PUT
             title = self.send(d.update_profile(uid, current, {"title": "Engineer"}), via=scim)

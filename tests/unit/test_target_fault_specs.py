@@ -146,7 +146,7 @@ def test_every_known_fault_parses_with_a_value() -> None:
             assert parse_fault(name).name == name
             continue
         value = {"latency": "10", "slow-create": "10", "stall": "10/1", "stale-read": "1",
-                 "replica-lag": "300",
+                 "replica-lag": "300", "replica-lag-id": "300",
                  "drop-attribute": "title", "undeclared": "title"}
         assert parse_fault(f"{name}={value.get(name, '0.5')}").name == name
 

@@ -149,3 +149,25 @@ def test_polls_record_the_delay_or_give_up() -> None:
     stats = recorder.summary().visibility["create-by-id"]
     assert (stats.requests, stats.failures) == (2, 1)
     assert 249_000 <= stats.hist.get_max_value() <= 251_000
+
+
+@pytest.mark.parametrize(
+    ("specs", "by_id", "lists", "keep"),
+    [
+        (["replica-lag=300"], False, True, 0.0),
+        (["replica-lag-id=300"], True, False, None),
+        (["replica-lag=300", "flap"], False, True, 1.0),
+        (["flap"], False, True, 1.0),
+        (["stale-read=1"], True, True, 0.0),
+        ([], False, False, None),
+    ],
+)
+def test_which_reads_lag(specs: list[str], by_id: bool, lists: bool, keep: float | None) -> None:
+    from loadscim.target.faults import Dice, FaultPlan
+    from loadscim.target.storage import lag_views
+
+    plan = FaultPlan.parse(specs)
+    id_view, list_view = lag_views(plan, Dice(plan))
+    assert (id_view is not None, list_view is not None) == (by_id, lists)
+    if list_view is not None:
+        assert list_view.keep_s == keep
