@@ -108,6 +108,11 @@ class ScimClient:
         :meth:`for_trial` share it); only the last answer becomes the completion.
     :param bodies: shapes every User and Group create and replace (and /Bulk) for the
         target before it is sent and recorded (templates, /Schemas): :mod:`loadscim.scim.bodies`.
+    :param sample_every: the answers the ``conformance`` checker judges: every answer of a
+        trial, and outside trials the answer of every call whose ``seq`` is a multiple of
+        it (0: none). A sampled completion carries its :data:`SAMPLED_HEADERS` in
+        ``Op.headers``; one outside a trial also goes to ``on_sample``. An answer not
+        sampled costs one modulo.
     """
 
     def __init__(
@@ -122,8 +127,12 @@ class ScimClient:
         seq: Callable[[], int] | None = None,
         throttle: Throttle | None = None,
         bodies: Bodies | None = None,
+        sample_every: int = 0,
+        on_sample: Callable[[Op], None] | None = None,
     ) -> None:
         self.transport = transport
+        self.sample_every = sample_every
+        self.on_sample = on_sample
         self.bodies = bodies
         self.throttle = throttle
         self.sink = sink
@@ -375,10 +384,17 @@ class ScimClient:
             raise
         end = _now_us()
         completion = complete(invocation, response, end)
+        sampled = bool(invocation.trial) or (
+            self.sample_every > 0 and invocation.seq % self.sample_every == 0
+        )
+        if sampled:
+            completion.headers = sampled_headers(response.headers)
         if sink is not None:
             sink(completion)
         if self.on_complete is not None:
             self.on_complete(completion)
+        if sampled and not invocation.trial and self.on_sample is not None:
+            self.on_sample(completion)
         return completion
 
     def _send_throttled(
@@ -484,6 +500,15 @@ def complete(invocation: Op, response: Response, end_us: int) -> Op:
         end_us,
         invocation.endpoint,
     )
+
+
+SAMPLED_HEADERS = frozenset({"content-type", "location", "etag"})
+"""The header fields a sampled answer keeps (:mod:`loadscim.checks.conformance` reads them)."""
+
+
+def sampled_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The :data:`SAMPLED_HEADERS` of an answer, by lower-case name."""
+    return {k.lower(): v for k, v in headers.items() if k.lower() in SAMPLED_HEADERS}
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -8,6 +8,8 @@ The grammar (every key optional)::
     min_samples = 20              # samples a line needs before it can PASS (default 20)
     abort_on_fail = true          # stop the run early on a breach (default false)
     abort_grace = "10s"           # ... but not during its first 10 s (default "10s")
+    should = "fail"               # SHOULD findings fail too (default "warn": reported only);
+                                  # or a list of the SHOULD kinds that fail: ["etag-unchanged"]
 
     [latency]                     # per endpoint ("METHOD /Path") and "*" for all of them
     "*" = ["p99 < 2s"]
@@ -51,6 +53,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
 
+from loadscim.checks.kinds import SHOULD_KINDS
 from loadscim.duration import UNITS, parse_duration
 from loadscim.errors import GateError, UsageError
 from loadscim.summary import ALL
@@ -70,6 +73,7 @@ TOP_LEVEL_KEYS = (
     "latency",
     "min_rps",
     "min_samples",
+    "should",
     "throttled",
     "violations",
     "visibility",
@@ -183,6 +187,9 @@ class Gate:
     """The most answers 429 (Too Many Requests) there may be per request sent."""
     visibility: tuple[LatencyLine, ...] = ()
     """``[visibility]``: latency rules on the time to visibility, per visibility kind."""
+    should_fail: tuple[str, ...] = ()
+    """SHOULD kinds whose violations fail like MUST ones (``*``: all); the others are
+    warnings (:func:`loadscim.checks.kinds.is_warning`)."""
     source: str = field(default="", compare=False)
 
     def allowed_violations(self, checker: str) -> int:
@@ -203,6 +210,10 @@ class Gate:
         out.append(f"min_samples = {self.min_samples}")
         out.append(f"abort_on_fail = {'true' if self.abort_on_fail else 'false'}")
         out.append(f"abort_grace = {_q(_seconds(self.abort_grace_s))}")
+        if self.should_fail == ("*",):
+            out.append('should = "fail"')
+        elif self.should_fail:
+            out.append("should = [" + ", ".join(_q(k) for k in self.should_fail) + "]")
         out += _lines_toml("latency", self.latency)
         out += _lines_toml("visibility", self.visibility)
         if self.errors_by_endpoint:
@@ -359,6 +370,7 @@ class _Parser:
             errors_by_endpoint=self.errors_by_endpoint(doc.get("errors_by_endpoint", {})),
             violations=self.violations(doc.get("violations", {})),
             visibility=self.latency(doc.get("visibility", {}), "visibility"),
+            should_fail=self.should(doc.get("should", "warn")),
             source=self.source,
         )
         return gate
@@ -544,6 +556,31 @@ class _Parser:
             rule = self.rate(f"[errors_by_endpoint] {_q(endpoint)}", value)
             result.append(EndpointErrors(endpoint, rule))
         return tuple(result)
+
+    def should(self, value: Any) -> tuple[str, ...]:
+        """``should = "warn"`` (the default), ``"fail"`` (every SHOULD kind fails), or a list
+        of the SHOULD kinds that fail."""
+        known = ", ".join(sorted(SHOULD_KINDS))
+        if value == "warn":
+            return ()
+        if value == "fail":
+            return ("*",)
+        if not isinstance(value, list) or not value:
+            self.fail(
+                "should",
+                f"{_show(value)} is neither \"warn\", \"fail\" nor a list of SHOULD kinds "
+                f"({known}); write should = \"fail\" or should = [\"etag-unchanged\"]",
+            )
+        for kind in value:
+            if kind not in SHOULD_KINDS:
+                close = difflib.get_close_matches(str(kind), sorted(SHOULD_KINDS), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.fail(
+                    "should",
+                    f"{_show(kind)} is not a SHOULD kind (those are {known}){hint}; "
+                    "MUST kinds fail anyway",
+                )
+        return tuple(sorted(set(value)))
 
     def violations(self, table: Any) -> tuple[tuple[str, int], ...]:
         if not isinstance(table, dict):

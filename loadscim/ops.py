@@ -72,6 +72,10 @@ class Op:
     end_us: int | None = None
     endpoint: str = ""
     """Normalised endpoint name: ``PATCH /Groups/{id}``."""
+    headers: dict[str, str] | None = None
+    """A sampled answer's ``content-type``, ``location`` and ``etag`` header fields (lower
+    case names; those present), for the ``conformance`` checker; None when not sampled
+    (:mod:`loadscim.client`: every op of a trial, every Nth otherwise)."""
 
     @property
     def is_write(self) -> bool:
@@ -267,10 +271,11 @@ _SHORT = {
     "start_us": "b",
     "end_us": "z",
     "endpoint": "ep",
+    "headers": "h",
 }
 """Field names in a history line (:func:`dumps_trial`)."""
 _LONG = {short: name for name, short in _SHORT.items()}
-_INTERNED = frozenset({"value", "observed", "resource_id", "endpoint", "process"})
+_INTERNED = frozenset({"value", "observed", "resource_id", "endpoint", "process", "headers"})
 """Fields whose values repeat within a trial (a race's bodies, ids): written once per line."""
 _TIMES = frozenset({"start_us", "end_us"})
 HISTORY_FORMAT = 3

@@ -315,6 +315,9 @@ RUN_OPTIONS: tuple[Option, ...] = (
     Option("--visibility-sample", "share of writes whose time to visibility is measured by "
            "polling (default 0.25; 0: none)", type=float, default=0.25, low=0, high=1,
            metavar="F", web_ui=True, group="consistency"),
+    Option("--conformance-every", "the conformance checker judges every answer of a trial "
+           "and every Nth answer outside trials (default 20; 0: trials only)", type=int,
+           default=20, low=0, high=1_000_000, group="scenario", metavar="N"),
 )  # fmt: skip
 
 
@@ -460,6 +463,7 @@ class RunOptions:
     consistency_window: float = 0.0
     """Seconds (``--consistency-window``)."""
     visibility_sample: float = 0.25
+    conformance_every: int = 20
     reports: dict[str, str] = field(default_factory=dict)
     """Report files by :func:`loadscim.report.write_reports` keyword."""
     credentials: auth.Credentials = field(default_factory=auth.Credentials)

@@ -27,7 +27,8 @@ from typing import IO, Any
 from hdrh.histogram import HdrHistogram
 
 from loadscim.cadence import PASSES_KEY, first_violation_note, passes_of
-from loadscim.checks import compatibility
+from loadscim.checks import compatibility, conformance
+from loadscim.checks.kinds import SHOULD_KINDS
 from loadscim.drift import Drift
 from loadscim.drift import describe as describe_drift
 from loadscim.ops import Op, Trial, Violation, dumps_trial
@@ -265,10 +266,18 @@ class Recorder:
         trial.ops.clear()
         return found
 
+    def sample(self, op: Op) -> None:
+        """A sampled answer outside any trial (:class:`loadscim.client.ScimClient`'s
+        ``on_sample``): judged by ``conformance`` at once, as a trial of one op."""
+        self.finish_trial(Trial(f"sample-{op.seq}", "sample", (conformance.NAME,), ops=[op]))
+
     def add_violations(self, name: str, violations: list[Violation]) -> None:
         stats = self.checker(name)
-        stats.violations += len(violations)
         for violation in violations:
+            if violation.kind in SHOULD_KINDS:
+                stats.warnings += 1
+            else:
+                stats.violations += 1
             stats.kinds[violation.kind] = stats.kinds.get(violation.kind, 0) + 1
             stats.count(violation)
         room = self.max_examples - len(stats.examples)
@@ -421,6 +430,7 @@ class Recorder:
             name: {
                 "trials": s.trials,
                 "violations": s.violations,
+                "warnings": s.warnings,
                 "errors": s.errors,
                 "kinds": dict(s.kinds),
                 "examples": [v.to_dict() for v in s.examples],
@@ -456,7 +466,7 @@ class Recorder:
         # Examples already sent must not be sent again, but the master keeps only the
         # first few, so a worker that already filled its examples sends none.
         for s in self.checker_stats.values():
-            s.trials = s.violations = s.errors = 0
+            s.trials = s.violations = s.warnings = s.errors = 0
             s.kinds = {}
             s.groups = {}
             s.examples = []
@@ -492,6 +502,7 @@ class Recorder:
                 name,
                 trials=c["trials"],
                 violations=c["violations"],
+                warnings=int(c.get("warnings", 0)),
                 errors=c["errors"],
                 kinds=dict(c.get("kinds") or {}),
                 examples=[Violation.from_dict(v) for v in c.get("examples", ())],

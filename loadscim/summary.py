@@ -132,6 +132,10 @@ class CheckerStats:
     trials: int = 0
     """Trials (or reconciled resources) this checker judged."""
     violations: int = 0
+    """Violations that fail the run: every kind but the SHOULD ones (:attr:`warnings`)."""
+    warnings: int = 0
+    """Violations of a SHOULD kind (:data:`loadscim.checks.kinds.SHOULD_KINDS`): reported,
+    failing only when the gate's ``should`` line names them (also counted in ``kinds``)."""
     examples: list[Violation] = field(default_factory=list)
     """The first few violations, kept as examples."""
     kinds: dict[str, int] = field(default_factory=dict)
@@ -179,6 +183,7 @@ class CheckerStats:
     def merge(self, other: CheckerStats, max_examples: int = 5) -> None:
         self.trials += other.trials
         self.violations += other.violations
+        self.warnings += other.warnings
         self.errors += other.errors
         self.merge_groups(other.groups)
         for kind, count in other.kinds.items():

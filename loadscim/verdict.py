@@ -24,6 +24,7 @@ from enum import Enum
 
 from hdrh.histogram import HdrHistogram
 
+from loadscim.checks.kinds import SHOULD_KINDS, is_warning
 from loadscim.config import Gate, LatencyLine, LatencyRule, RateRule
 from loadscim.errors import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN
 from loadscim.ops import Violation
@@ -467,17 +468,25 @@ def _checker_line(
 ) -> LineResult:
     allowed = gate.allowed_violations(stats.name) if gate is not None else 0
     text = f"violations <= {allowed}"
-    observed = str(stats.violations)
+    failing_should = gate.should_fail if gate is not None else ()
+    should = {k: n for k, n in stats.kinds.items() if k in SHOULD_KINDS and n}
+    warned = {k: n for k, n in should.items() if is_warning(k, failing_should)}
+    violations = stats.violations + sum(should.values()) - sum(warned.values())
+    observed = str(violations)
 
     def line(status: Status, reason: str = "", not_applicable: bool = False) -> LineResult:
+        if warned and status is Status.PASS and not reason:
+            kinds = ", ".join(f"{k} {n}" for k, n in sorted(warned.items()))
+            reason = f"{stats.name}: warnings (SHOULD, not failing this gate): {kinds}"
         return LineResult("checker", text, stats.name, status, observed, str(allowed), reason,
                           stats.trials, not_applicable)
 
-    if stats.violations > allowed:
-        noun = _count(stats.violations, "violation")
+    if violations > allowed:
+        noun = _count(violations, "violation")
         first = ""
-        if stats.examples:
-            example = stats.examples[0]
+        failing = [v for v in stats.examples if not is_warning(v.kind, failing_should)]
+        if failing:
+            example = failing[0]
             first = f", first: {example.resource} {example.kind}"
         return line(Status.FAIL, f"{stats.name}: {noun} (allowed {allowed}){first}")
     if stats.errors > 0:

@@ -20,6 +20,7 @@ from loadscim.checks import (
     authentication,
     bulk,
     conflict_status,
+    conformance,
     downstream,
     duplicate_create,
     idempotency,
@@ -46,6 +47,7 @@ CheckerName = Literal[
     "downstream",
     "authentication",
     "pagination",
+    "conformance",
 ]
 """The name of a trial checker (a key of :data:`CHECKERS`): what ``ScimUser.trial`` takes, so
 that mypy catches a misspelt one."""
@@ -63,6 +65,7 @@ CHECKERS: dict[str, Checker] = {
     "downstream": downstream.check,
     "authentication": authentication.check,
     "pagination": pagination.check,
+    "conformance": conformance.check,
 }
 
 

@@ -22,6 +22,10 @@ class Kind:
     shown_by: tuple[str, str] | None
     """``(fault, scenario)`` that shows it in ``tests/integration/test_mutation_matrix.py``
     (or another integration test), or None."""
+    keyword: str = "MUST"
+    """The RFC keyword of the rule it breaks: a ``MUST`` violation fails the run; a
+    ``SHOULD`` one is a warning unless the gate's ``should`` line makes it fail
+    (:func:`is_warning`)."""
 
 
 _KINDS = (
@@ -123,6 +127,33 @@ _KINDS = (
          "that followed an ok deprovisioning", ("sessions-survive", "lifecycle")),
     Kind("server-error", "a 5xx that repeats for one identity provider request shape",
          ("500-on-pathless-patch", "okta_crud")),
+    # conformance: sampled answers against RFC 7643 / 7644 (loadscim/checks/conformance.py)
+    Kind("created-200", "a create answered with another 2xx than 201",
+         ("created-200", "lifecycle")),
+    Kind("no-location", "a 201 without a Location header", ("no-location", "lifecycle")),
+    Kind("location-mismatch", "a 201 whose Location is not the body's meta.location",
+         ("location-mismatch", "lifecycle")),
+    Kind("version-mismatch", "meta.version absent or not the ETag header",
+         ("version-mismatch", "lifecycle"), "SHOULD"),
+    Kind("etag-unchanged", "one ETag for two different states of a resource",
+         ("etag-unchanged", "lifecycle"), "SHOULD"),
+    Kind("wrong-content-type", "a JSON answer not labelled application/scim+json",
+         ("wrong-content-type=1", "lifecycle")),
+    Kind("error-status-not-string", "an Error body whose status is not a JSON string",
+         ("error-status-int", "lifecycle")),
+    Kind("unknown-id-not-404", "a GET of an id never issued not answered 404",
+         ("unknown-id-200", "racing_patch")),
+    Kind("invalid-resource", "a resource answer without schemas or id, or with a bad meta",
+         ("resource-no-schemas", "lifecycle")),
 )  # fmt: skip
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in _KINDS}
+
+SHOULD_KINDS: frozenset[str] = frozenset(k.name for k in _KINDS if k.keyword == "SHOULD")
+"""Kinds that break a SHOULD of the RFCs: warnings by default."""
+
+
+def is_warning(kind: str, failing: frozenset[str] | tuple[str, ...] = ()) -> bool:
+    """Whether a violation of ``kind`` is only a warning: a SHOULD kind that the gate's
+    ``should`` line (``failing``, ``*`` for all of them) does not make fail."""
+    return kind in SHOULD_KINDS and kind not in failing and "*" not in failing

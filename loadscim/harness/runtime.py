@@ -179,6 +179,8 @@ class Runtime:
             seq=self.recorder.next_seq,
             throttle=throttle if throttle is not None else self.new_throttle(),
             bodies=self.bodies(),
+            sample_every=self.opts.conformance_every,
+            on_sample=self.recorder.sample,
         )
 
     def new_throttle(self) -> Throttle:

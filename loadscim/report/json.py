@@ -152,6 +152,7 @@ def _checker(stats: CheckerStats) -> dict[str, Any]:
     return {
         "trials": stats.trials,
         "violations": stats.violations,
+        "warnings": stats.warnings,
         "errors": stats.errors,
         "not_applicable": stats.not_applicable,
         "kinds": dict(stats.kinds),
@@ -285,6 +286,7 @@ def _summary(doc: dict[str, Any]) -> RunSummary:
             name,
             trials=_get(data, "trials", int),
             violations=_get(data, "violations", int),
+            warnings=_get(data, "warnings", int, 0),
             errors=_get(data, "errors", int, 0),
             not_applicable=_get(data, "not_applicable", (str, type(None)), None),
             kinds=dict(kinds),

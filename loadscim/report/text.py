@@ -13,6 +13,7 @@ import textwrap
 from hdrh.histogram import HdrHistogram
 
 from loadscim.cadence import PASSES_KEY, passes_of
+from loadscim.checks.kinds import SHOULD_KINDS
 from loadscim.ops import Violation
 from loadscim.summary import ALL, CheckerStats, RunSummary
 from loadscim.verdict import LineResult, Status, Verdict, format_sig3
@@ -158,6 +159,8 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> list[str]:
         row = f"  {line.label:<7} {name:<{width}} {trials:>7} trials {line.observed:>6} violations"
         if line.limit != "0":
             row += f" (allowed {line.limit})"
+        if stats and stats.warnings:
+            row += f", {stats.warnings} SHOULD"
         out.append(_clip(row))
         if line.not_applicable or (stats and stats.errors) or (stats and not stats.trials):
             out += _wrap(_detail(line), " " * 10, " " * 10)
@@ -166,9 +169,10 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> list[str]:
                 f"{k} {n}" for k, n in sorted(stats.kinds.items(), key=lambda i: -i[1])
             )
             out += _wrap(f"kinds: {kinds}", " " * 10, " " * 12)
-        if stats and stats.violations and stats.groups:
+        found = stats is not None and (stats.violations or stats.warnings)
+        if stats and found and stats.groups:
             out += _groups(stats)
-        elif stats and stats.violations and stats.examples:
+        elif stats and found and stats.examples:
             out += _example(stats.examples[0])
     return out
 
@@ -202,7 +206,8 @@ def _groups(stats: CheckerStats) -> list[str]:
     ordered = stats.sorted_groups()
     out: list[str] = []
     for number, group in enumerate(ordered[:SHOWN_GROUPS]):
-        out.append(_clip(f"          {group.key}: {group.count}"))
+        should = " (SHOULD)" if group.kind in SHOULD_KINDS else ""
+        out.append(_clip(f"          {group.key}{should}: {group.count}"))
         if number < GROUPS_WITH_EXAMPLE and group.examples:
             out += _example(group.examples[0], indent=2)
     if len(ordered) > SHOWN_GROUPS:

@@ -75,6 +75,15 @@ Grammar (one spec per ``--fault``; several faults combine)::
     case-sensitive-filter      a ``userName eq`` filter compares case: ``ALICE`` finds nothing
     sessions-survive           GET /signin (the linked service's sign-in) keeps granting a
                                user who signed in once, after deactivation or DELETE
+    created-200[=F]            a create answered 200, not 201 (applied)
+    no-location[=F]            a 201 without its Location header
+    location-mismatch[=F]      a 201 whose Location is the collection's URL, not the resource's
+    version-mismatch[=F]       meta.version without the ETag header's W/ (or with one added)
+    etag-unchanged[=F]         an update stored without a new version (ETag and meta.version)
+    error-status-int[=F]       Error bodies with "status" a number, not a string
+    unknown-id-200[=F]         a GET of an unknown /Users or /Groups id answered 200 with an
+                               empty ListResponse, not 404
+    resource-no-schemas[=F]    resources answered without "schemas"
 
 ``F`` is a number from 0 to 1: a probability per eligible request (or operation), drawn
 from a ``random.Random`` seeded per fault, so a run is repeatable given ``--seed``.
@@ -127,6 +136,14 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "bulk-always-413": 1.0,
     "bulk-error-no-detail": 1.0,
     "flap": 0.2,
+    "created-200": 1.0,
+    "no-location": 1.0,
+    "location-mismatch": 1.0,
+    "version-mismatch": 1.0,
+    "etag-unchanged": 1.0,
+    "error-status-int": 1.0,
+    "unknown-id-200": 1.0,
+    "resource-no-schemas": 1.0,
 }
 
 #: Robustness faults: NAME=F, F required (error-rate=F too).
@@ -224,6 +241,14 @@ _DESCRIPTIONS: dict[str, str] = {
     "bulk-always-413": "every /Bulk answered 413 Payload Too Large (not applied)",
     "bulk-error-no-detail": "the last operation of a /Bulk fails; its result has no response",
     "flap": "searches now and then served from an older view (the state before the last write)",
+    "created-200": "creates answered 200 instead of 201 (applied)",
+    "no-location": "201 answers without their Location header",
+    "location-mismatch": "201 answers whose Location is the collection's URL",
+    "version-mismatch": "meta.version not the ETag header (W/ removed or added)",
+    "etag-unchanged": "updates stored without a new version (ETag and meta.version kept)",
+    "error-status-int": "Error bodies whose status is a number, not a string",
+    "unknown-id-200": "GETs of unknown ids answered 200 with an empty ListResponse",
+    "resource-no-schemas": "resources answered without schemas",
     "timeout": "resource requests held 60 s without an answer, not applied",
     "reset": "resource requests reset without an answer, not applied",
     "non-json": "resource requests answered 200 with an HTML page, not applied",

@@ -2,6 +2,9 @@
 
 - Conflicts and versions: ``409-no-scimtype``, ``400-on-conflict``, ``409-on-if-match``,
   ``412-no-error``, ``etag-absent`` (:func:`rewrite_answer`).
+- Protocol (:func:`_protocol`): ``created-200``, ``no-location``, ``location-mismatch`` on
+  the 201 of a create; ``version-mismatch`` and ``resource-no-schemas`` on resources;
+  ``error-status-int`` on Error bodies; ``unknown-id-200`` on the 404 of a GET by id.
 - ``duplicate-listing``: a search's answer lists each resource it found twice.
 - ``search-other-ids``: a search's answer gives other ids than the resources have (an
   internal key in upper case): GET by those ids is 404.
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
 SCIM_JSON = "application/scim+json"
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 REWRITES = (
     "409-no-scimtype",
     "400-on-conflict",
@@ -43,6 +47,24 @@ REWRITES = (
     "bulk-error-no-detail",
     "duplicate-member",
     "wrong-total",
+    "created-200",
+    "no-location",
+    "location-mismatch",
+    "version-mismatch",
+    "error-status-int",
+    "unknown-id-200",
+    "resource-no-schemas",
+)
+PROTOCOL = frozenset(
+    {
+        "created-200",
+        "no-location",
+        "location-mismatch",
+        "version-mismatch",
+        "error-status-int",
+        "unknown-id-200",
+        "resource-no-schemas",
+    }
 )
 REQUEST_REWRITES = ("bulk-bad-ref", "bulk-always-413", "bulk-error-no-detail")
 SPC_REWRITES = ("bulk-no-413",)
@@ -116,11 +138,66 @@ def rewrite_answer(
                 if isinstance(resource, dict) and isinstance(resource.get("meta"), dict):
                     resource["meta"].pop("version", None)
             body = json.dumps(document).encode()
+    if PROTOCOL.intersection(faults):
+        status, headers, body = _protocol(faults, dice, environ, status, headers, body)
     if status.startswith("2") and body:
         body = _listing(faults, dice, body, _method(environ))
     if body and status.startswith("2") and _is_bulk(environ):
         body = _bulk_answer(faults, dice, body)
     return status, headers, body
+
+
+def _protocol(
+    faults: tuple[str, ...],
+    dice: Dice,
+    environ: WSGIEnvironment,
+    status: str,
+    headers: Headers,
+    body: bytes,
+) -> tuple[str, Headers, bytes]:
+    """The protocol faults: what the answer says, not what was stored."""
+    if status.startswith("201") and _is_create(environ):
+        if "created-200" in faults and dice.roll("created-200"):
+            status = "200 OK"
+        elif "no-location" in faults and dice.roll("no-location"):
+            headers = [(k, v) for k, v in headers if k.lower() != "location"]
+        elif "location-mismatch" in faults and dice.roll("location-mismatch"):
+            headers = [
+                (k, v.rsplit("/", 1)[0] if k.lower() == "location" else v) for k, v in headers
+            ]
+    unknown = status.startswith("404") and _method(environ) == "GET" and _is_by_id(environ)
+    if unknown and "unknown-id-200" in faults and dice.roll("unknown-id-200"):
+        empty = {"schemas": [LIST_RESPONSE], "totalResults": 0, "Resources": []}
+        return "200 OK", [("Content-Type", SCIM_JSON)], json.dumps(empty).encode()
+    if not body:
+        return status, headers, body
+    document = json.loads(body)
+    if not isinstance(document, dict):
+        return status, headers, body
+    if status[:1] in ("4", "5"):
+        code = document.get("status")
+        numeric = isinstance(code, str) and code.isdigit()
+        if numeric and "error-status-int" in faults and dice.roll("error-status-int"):
+            document["status"] = int(str(code))
+        return status, headers, json.dumps(document).encode()
+    listed = document.get("Resources")
+    resources = [document, *(listed if isinstance(listed, list) else [])]
+    resources = [r for r in resources if isinstance(r, dict) and "id" in r]
+    if "resource-no-schemas" in faults:
+        for resource in resources:
+            if dice.roll("resource-no-schemas"):
+                resource.pop("schemas", None)
+    meta = document.get("meta")
+    if "version-mismatch" in faults and isinstance(meta, dict) and "version" in meta:
+        version = str(meta["version"])
+        if dice.roll("version-mismatch"):
+            meta["version"] = version[2:] if version.startswith("W/") else f"W/{version}"
+    return status, headers, json.dumps(document).encode()
+
+
+def _is_by_id(environ: WSGIEnvironment) -> bool:
+    parts = _path(environ).strip("/").split("/")
+    return len(parts) == 2 and parts[0] in ("Users", "Groups")
 
 
 def _listing(faults: tuple[str, ...], dice: Dice, body: bytes, method: str = "GET") -> bytes:
@@ -211,5 +288,3 @@ def rewrite_service_provider_config(faults: tuple[str, ...], body: bytes) -> byt
     if "bulk-no-413" in faults and isinstance(bulk, dict) and bulk.get("supported"):
         bulk["maxOperations"] = ADVERTISED_MAX_OPERATIONS
     return json.dumps(document).encode()
-
-

@@ -266,11 +266,12 @@ class FaultyStorage(InMemoryStorage):
             if self._ignores_deactivation(stored, updated) or self.dice.roll("ignore-update"):
                 updated.meta = stored.meta.model_copy(update={"location": None})
                 return updated
+            kept = self.dice.roll("etag-unchanged")  # the ETag a stale If-Match still matches
             updated.meta = stored.meta.model_copy(
                 update={
                     "location": None,
                     "last_modified": self.clock(),
-                    "version": self.next_version(),
+                    "version": stored.meta.version if kept else self.next_version(),
                 }
             )
             values = self._values_of(updated)

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import gevent
 from gevent import GreenletExit
 
-from loadscim.checks import CheckerName
+from loadscim.checks import CheckerName, conformance
 from loadscim.client import ScimClient
 from loadscim.fallback import with_fallbacks
 from loadscim.harness import Runtime, process_prefix, runtime
@@ -101,6 +101,17 @@ class ScimUser(FastHttpUser):
         self._tags = 0
         self._racer_sessions: dict[int, FastHttpSession] = {}
         self._visibility_rng = random.Random(f"{self.rt.seed}:{self.process}:visibility")
+        if self.index == 1:
+            self.probe_unknown_id()
+
+    def probe_unknown_id(self) -> None:
+        """One GET of an id no server issued (in the run's namespace, random), once per load
+        process: ``conformance`` wants 404 with the SCIM Error (RFC 7644 3.12)."""
+        trial = self.new_trial(conformance.UNKNOWN_ID_TRIAL, (conformance.NAME,))
+        draw = random.Random(f"{self.rt.seed}:{self.process}:unknown-id").getrandbits(64)
+        missing = f"{self.ns.prefix}missing-{draw:016x}"
+        self.scim.for_trial(trial).get("User", missing, expect=(404,))
+        self.finish(trial)
 
     # -- open model -------------------------------------------------------------------
 
@@ -136,8 +147,11 @@ class ScimUser(FastHttpUser):
         """Start a trial; its ops are recorded by ``self.scim.for_trial(trial)``.
 
         Attributes the pre-flight saw the target does not store go in ``meta["unjudged"]``:
-        the checkers leave them alone (:mod:`loadscim.checks.stored`).
+        the checkers leave them alone (:mod:`loadscim.checks.stored`). Every trial is also
+        judged by ``conformance`` (its answers against the RFCs).
         """
+        if conformance.NAME not in checks:
+            checks = (*checks, conformance.NAME)
         self.rt.recorder.declare(checks)
         capabilities = self.rt.target_capabilities()
         unstored = getattr(capabilities, "unstored_attributes", None)

@@ -139,6 +139,28 @@ MATRIX: tuple[Row, ...] = (
     Row("replica-lag=300 flap", "lifecycle", "read_your_writes", ("flapping",),
         "17 (flapping: existence 11, attributes) with a 1 s window",
         args=("--consistency-window", "1s", "--visibility-sample", "1")),
+    Row("created-200", "lifecycle", "conformance", ("created-200",),
+        "55 (created-200: POST /Users)", exclusive=True),
+    Row("no-location", "lifecycle", "conformance", ("no-location",),
+        "47 (no-location: POST /Users)", exclusive=True),
+    Row("location-mismatch", "lifecycle", "conformance", ("location-mismatch",),
+        "43 (location-mismatch: POST /Users)", exclusive=True),
+    Row("version-mismatch", "lifecycle", "conformance", ("version-mismatch",),
+        "310 (version-mismatch: GET /Users/{id} 214, POST /Users 48, ...) with "
+        "`gates/should_fail.toml` (SHOULD: a warning under the default gate)",
+        exclusive=True, args=("--gate", "gates/should_fail.toml")),
+    Row("etag-unchanged", "lifecycle", "conformance", ("etag-unchanged",),
+        "173 (etag-unchanged: GET /Users/{id} 123, PUT /Users/{id} 50) with "
+        "`gates/should_fail.toml` (SHOULD: a warning under the default gate)",
+        exclusive=True, args=("--gate", "gates/should_fail.toml")),
+    Row("wrong-content-type=1", "lifecycle", "conformance", ("wrong-content-type",),
+        "377 (wrong-content-type: GET /Users/{id} 236, GET /Users 47, ...)", exclusive=True),
+    Row("error-status-int", "lifecycle", "conformance", ("error-status-not-string",),
+        "27 (error-status-not-string: GET /Users/{id})", exclusive=True),
+    Row("unknown-id-200", "racing_patch", "conformance", ("unknown-id-not-404",),
+        "1 (unknown-id-not-404: GET /Users/{id}, one probe per load process)", exclusive=True),
+    Row("resource-no-schemas", "lifecycle", "conformance", ("invalid-resource",),
+        "297 (invalid-resource: GET /Users/{id} 205, POST /Users 46, ...)", exclusive=True),
 )  # fmt: skip
 
 #: Kinds no seeded fault shows yet (tested on hand-written histories only). Each is a defect

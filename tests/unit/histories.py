@@ -33,7 +33,7 @@ OK_STATUS = {
     "delete": 204,
     "bulk": 200,
 }
-COMPLETION_FIELDS = ("status", "scim_type", "etag", "observed", "error")
+COMPLETION_FIELDS = ("status", "scim_type", "etag", "observed", "error", "headers")
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 

@@ -20,6 +20,7 @@ NAMES = [
     "read_your_writes",
     "reconcile",
     "answered",
+    "conformance",
     "downstream",
     "authentication",
     "pagination",
