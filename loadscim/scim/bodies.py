@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from loadscim.scim.payloads import EMAIL_DOMAIN
@@ -87,6 +87,10 @@ class Bodies:
     declared: Declared | None = None
     judged: Callable[[str, str], bool] | None = None
     """``judged(path, resource_type)``: whether checkers judge the attribute (None: all)."""
+
+    _by_shape: dict[tuple[str, Any], list[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if self.judged is not None:
@@ -169,10 +173,23 @@ class Bodies:
         if judged is None:
             return dict(body)
         kept = dict(body)
-        for path in attribute_paths(body):
-            if not judged(path, resource_type):
-                kept = _without(kept, path)
+        for path in self._unjudged(resource_type, body):
+            kept = _without(kept, path)
         return kept
+
+    def _unjudged(self, resource_type: str, body: Mapping[str, Any]) -> list[str]:
+        """The paths of ``body`` not judged; the same for every body of the same shape (the
+        keys at every level), so asked once per shape: every create and replace asks."""
+        key = (resource_type, _shape(body))
+        found = self._by_shape.get(key)
+        if found is None:
+            judged = self.judged
+            assert judged is not None
+            found = [p for p in attribute_paths(body) if not judged(p, resource_type)]
+            if len(self._by_shape) >= _SHAPES:
+                self._by_shape.clear()
+            self._by_shape[key] = found
+        return found
 
     def judged_operations(self, resource_type: str, operations: list[Any]) -> list[Any]:
         """PATCH operations without those (or the parts of path-less values) on attributes
@@ -200,6 +217,25 @@ class Bodies:
             else:
                 kept.append(operation)
         return kept
+
+
+_SHAPES = 1024
+"""Body shapes remembered by :meth:`Bodies._unjudged` (forgotten all at once beyond)."""
+
+
+def _shape(value: Any) -> Any:
+    """The keys of an object at every level (lists item by item): what
+    :func:`~loadscim.scim.templates.attribute_paths` depends on, as a hashable value."""
+    if isinstance(value, _SCALARS):
+        return None
+    if isinstance(value, list):
+        return tuple([_shape(item) for item in value])
+    if isinstance(value, Mapping):
+        return tuple([(k, _shape(v)) for k, v in value.items()])
+    return None
+
+
+_SCALARS = (str, int, float, type(None))
 
 
 def _without(body: Mapping[str, Any], path: str) -> dict[str, Any]:

@@ -185,3 +185,27 @@ def test_unstored_paths_compare_what_was_sent_with_the_read_back() -> None:
         EXT: {"costCenter": "1", "manager": {"value": "m"}, "meta": {}},
     }
     assert attribute_paths(body) == ["c.d", "c.e", "f", f"{EXT}:costCenter", f"{EXT}:manager.value"]
+
+
+def test_the_judged_part_is_asked_once_per_body_shape_and_exact_for_each():
+    from loadscim.scim.bodies import Bodies
+
+    asked = []
+
+    def judged(path, resource_type):
+        asked.append(path)
+        return path.lower() not in ("name.formatted", "emails.type", "title")
+
+    bodies = Bodies(judged=judged)
+    first = {"userName": "a", "name": {"formatted": "A B", "givenName": "A"}, "title": "x"}
+    second = {"userName": "b", "name": {"formatted": "C D", "givenName": "C"}, "title": "y"}
+    assert bodies.judged_part("User", first) == {"userName": "a", "name": {"givenName": "A"}}
+    asked_once = len(asked)
+    assert bodies.judged_part("User", second) == {"userName": "b", "name": {"givenName": "C"}}
+    assert len(asked) == asked_once  # the same shape: not asked again
+    # other shapes: a scalar where an object was, a list of objects
+    assert bodies.judged_part("User", {"name": "A B", "title": "x"}) == {"name": "A B"}
+    emails = [{"value": "a@example.com", "type": "work"}, {"value": "b@example.com"}]
+    assert bodies.judged_part("User", {"emails": emails}) == {
+        "emails": [{"value": "a@example.com"}, {"value": "b@example.com"}]
+    }
