@@ -5,6 +5,7 @@ Pure: no locust, no gevent, no I/O.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,10 +132,12 @@ class Report:
     checker: str
     trial: Trial
     violations: list[Violation] = field(default_factory=list)
-    t0: int = 0
 
-    def __post_init__(self) -> None:
-        self.t0 = min((op.start_us for op in self.trial.ops), default=0)
+    @functools.cached_property
+    def t0(self) -> int:
+        """The trial's first start: op times in a violation count from it (asked only
+        when there is a violation to describe)."""
+        return min((op.start_us for op in self.trial.ops), default=0)
 
     def add(
         self,

@@ -60,7 +60,9 @@ class Kept:
     _unjudged: frozenset[str] = dataclasses.field(default=frozenset(), init=False)
 
     def __post_init__(self) -> None:
-        self._unjudged = frozenset(self.unjudged)
+        unjudged = frozenset(self.unjudged)
+        # one object per set of paths: the remembered answers of _hides compare it by identity
+        self._unjudged = _SETS.setdefault(unjudged, unjudged) if len(_SETS) < 256 else unjudged
 
     def shows(self, answer: Op, path: str) -> bool:
         """Whether ``answer`` shows a value at ``path`` (remembered: both findings ask)."""
@@ -85,6 +87,9 @@ class Kept:
         if not unstored:
             return bool(self._unjudged) and _hides(self._unjudged, path.lower())
         return _hides(self._unjudged | unstored, path.lower())
+
+
+_SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
 @functools.lru_cache(maxsize=4096)
