@@ -185,9 +185,7 @@ def _judge(report: Report, entry: dict[str, Any], reads: _Reads, unjudged: Kept)
         _state(report, resource, entry, get, unjudged)
 
 
-def _state(
-    report: Report, resource: str, entry: dict[str, Any], get: Op, unjudged: Kept
-) -> None:
+def _state(report: Report, resource: str, entry: dict[str, Any], get: Op, unjudged: Kept) -> None:
     active = normalise("active", read_attribute(get.observed, "active"))
     if entry.get("deactivated") and active is True:
         report.add(

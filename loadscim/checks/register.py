@@ -22,6 +22,7 @@ order of the writes could explain.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -277,14 +278,15 @@ def effect_of(op: Op) -> Effect:
             members: dict[str, bool] = {}
         else:
             other, members = False, dict.fromkeys(listed, True)
+        attributes, spelled, bases = _paths(body)
         return Effect(
             exists=True if op.kind == "create" else NO_EFFECT,
-            attributes={k.lower(): v for k, v in body.items()},
-            spelled={k.lower(): k for k in body},
+            attributes=attributes,
+            spelled=spelled,
             omitted=ANY,
             members=members,
             other_members=other,
-            bases=frozenset(base_attribute(k) for k in body),
+            bases=bases,
         )
     if op.kind == "patch":
         writes = attribute_writes(op.value)
@@ -296,14 +298,29 @@ def effect_of(op: Op) -> Effect:
                 other = False
             else:
                 state[member] = change != "remove"
+        attributes, spelled, bases = _paths(writes)
         return Effect(
-            attributes={k.lower(): v for k, v in writes.items()},
-            spelled={k.lower(): k for k in writes},
-            members=state,
-            other_members=other,
-            bases=frozenset(base_attribute(k) for k in writes),
+            attributes=attributes, spelled=spelled, members=state, other_members=other, bases=bases
         )
     return Effect()
+
+
+def _paths(writes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], frozenset[str]]:
+    """``(attributes, spelled, bases)`` of an :class:`Effect` from path -> value written."""
+    attributes: dict[str, Any] = {}
+    spelled: dict[str, str] = {}
+    bases: set[str] = set()
+    for path, value in writes.items():
+        lower, base = _lower_and_base(path)
+        attributes[lower] = value
+        spelled[lower] = path
+        bases.add(base)
+    return attributes, spelled, frozenset(bases)
+
+
+@functools.lru_cache(maxsize=4096)
+def _lower_and_base(path: str) -> tuple[str, str]:
+    return path.lower(), base_attribute(path)
 
 
 class History:

@@ -241,6 +241,19 @@ def _create_dropped(
 ) -> None:
     """Compare a create's body with the server's first account of the new resource."""
     evidence: list[Op] = [a for a in answers if a is create][:1]
+    effect = history.effect(create)
+    sent = resource_members(create.value) or []
+    if evidence and not sent:
+        # the common case, decided by the create's own answer: it shows every attribute
+        # (nothing can be missing from all the evidence) and no members were sent
+        spellings = effect.spelled
+        if all(
+            kept.shows(create, spellings.get(lower, lower))
+            or not _shown(effect.attributes[lower])
+            or kept.skip(key, lower)
+            for lower in kept.settled(effect)
+        ):
+            return
     others = [w for w in writes if w is not create]
     reads = [a for a in answers if a.kind == "get" and precedes(create, a)]
     first_read = next(
@@ -255,7 +268,6 @@ def _create_dropped(
         evidence.append(first_read)
     if not evidence:
         return
-    effect = history.effect(create)
     dropped_paths = []
     for lower in kept.settled(effect):
         spelled = effect.spelled.get(lower, lower)
@@ -265,7 +277,6 @@ def _create_dropped(
             and not _shown_by_any(kept, evidence, spelled)
         ):
             dropped_paths.append(spelled)
-    sent = resource_members(create.value) or []
     member_evidence = [e for e in evidence if e.kind == "get" or "members" in e.observed]
     dropped_members: list[str] = []
     if member_evidence:
