@@ -38,6 +38,10 @@ Trial contract (any ``trial.kind``):
 - ``meta["attribute"]`` (optional): ``userName`` (default), ``externalId`` or
   ``displayName``; ``meta["unique"]`` (optional bool): default true for ``userName`` only.
 
+With a consistency window T (``--consistency-window``, ``meta["consistency_window_s"]``;
+issue 15), a lookup need find only the creates (and the 409s) completed T before it started:
+a lookup inside the window may not find a new account yet; too many is judged all the same.
+
 Violation kinds: ``duplicate-201`` (more than one ok create of a unique value, racing),
 ``case-duplicate`` (an ok create of a userName written otherwise than one created before
 it), ``case-sensitive-filter`` (a lookup written otherwise than the account finds none),
@@ -63,8 +67,10 @@ from loadscim.checks.common import (
     precedes,
     same_text,
 )
+from loadscim.checks.register import seen_by
 from loadscim.ops import Op, Trial, Violation, completions
 from loadscim.scim.patch import read_attribute
+from loadscim.visibility import WINDOW_KEY
 
 NAME = "duplicate_create"
 
@@ -80,8 +86,9 @@ def check(trial: Trial) -> list[Violation]:
     ops = completions(trial.ops)
     attribute = str(trial.meta.get("attribute") or "userName")
     unique = bool(trial.meta.get("unique", attribute.lower() == "username"))
+    window_us = int(float(trial.meta.get(WINDOW_KEY) or 0) * 1e6)
     for race in races([op for op in ops if op.kind == "create"], attribute).values():
-        judge_race(report, race, ops, attribute, unique)
+        judge_race(report, race, ops, attribute, unique, window_us)
     return report.violations
 
 
@@ -96,8 +103,16 @@ def races(creates: list[Op], attribute: str) -> dict[str, list[Op]]:
     return groups
 
 
-def judge_race(report: Report, race: list[Op], ops: list[Op], attribute: str, unique: bool) -> None:
-    """Report what is wrong with one race of creates for one value and its lookups."""
+def judge_race(
+    report: Report,
+    race: list[Op],
+    ops: list[Op],
+    attribute: str,
+    unique: bool,
+    window_us: int = 0,
+) -> None:
+    """Report what is wrong with one race of creates for one value and its lookups (which,
+    with a consistency window, need show only the creates completed that long before)."""
     value: Any = read_attribute(race[0].value, attribute)
     resource = value if attribute.lower() == "username" else f"{attribute} {value}"
     oks = [op for op in race if op.type == "ok"]
@@ -172,7 +187,7 @@ def judge_race(report: Report, race: list[Op], ops: list[Op], attribute: str, un
     for asked in dict.fromkeys(filter_value(op, attribute) for op in lookups):
         lookup = last(op for op in lookups if filter_value(op, attribute) == asked)
         if lookup is not None:
-            _lookup(report, race, variants, lookup, attribute, unique, resource)
+            _lookup(report, race, variants, lookup, attribute, unique, resource, window_us)
 
 
 def _written(op: Op, attribute: str) -> Any:
@@ -188,14 +203,15 @@ def _lookup(
     attribute: str,
     unique: bool,
     resource: str,
+    window_us: int = 0,
 ) -> None:
     """Judge one lookup (the last one for each way the value is written)."""
     value = filter_value(lookup, attribute)
-    done = [op for op in race if op.type == "ok" and precedes(op, lookup)]
+    done = [op for op in race if op.type == "ok" and seen_by(op, lookup, window_us)]
     end = lookup.end_us if lookup.end_us is not None else 1 << 62
     may = [op for op in race if op.type != "fail" and op.start_us < end]
     if unique:
-        taken = any(op.status == 409 and precedes(op, lookup) for op in race)
+        taken = any(op.status == 409 and seen_by(op, lookup, window_us) for op in race)
         low = 1 if done or taken else 0
         # The accounts a case-duplicate made are reported as such, not again here.
         high = max(low, min(1, len(may)) + sum(1 for op in variants if op.start_us < end))

@@ -27,6 +27,8 @@ Trial contract (any ``trial.kind``):
 - ``meta["attribute"]`` / ``meta["unique"]`` (optional): the lookup attribute of replayed
   creates and whether it is unique, as in ``duplicate_create`` (default: userName, unique,
   for Users; displayName, not unique, for Groups).
+- ``meta["consistency_window_s"]`` (optional): the consistency window, which the lookup of a
+  replayed create takes into account as in ``duplicate_create``.
 
 Violation kinds: ``replay-status`` (a DELETE replayed after an ok DELETE not answered 404),
 ``replay-final-state`` (a final read does not show the state the replayed op describes),
@@ -61,6 +63,7 @@ from loadscim.checks.register import (
 )
 from loadscim.ops import Op, Trial, Violation, completions
 from loadscim.scim.patch import read_attribute
+from loadscim.visibility import WINDOW_KEY
 
 NAME = "idempotency"
 WRITES = ("create", "replace", "patch", "delete")
@@ -83,7 +86,8 @@ def check(trial: Trial) -> list[Violation]:
             default = "userName" if first.resource_type == "User" else "displayName"
             attribute = str(trial.meta.get("attribute") or default)
             unique = bool(trial.meta.get("unique", attribute.lower() == "username"))
-            judge_race(report, replay, ops, attribute, unique)
+            window_us = int(float(trial.meta.get(WINDOW_KEY) or 0) * 1e6)
+            judge_race(report, replay, ops, attribute, unique, window_us)
             continue
         key = resource_key(first)
         if key is None:

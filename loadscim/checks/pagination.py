@@ -17,6 +17,11 @@ The rules it enforces, RFC 7644 3.4.2 and 3.4.2.4:
   repeating one, never skipping one), every resource that existed throughout the paging
   is on some page.
 
+With a consistency window T (``--consistency-window``, ``meta["consistency_window_s"]``;
+issue 15: "a stale read inside the window is not a violation"), a create or DELETE counts as
+certainly seen by a page only once it completed T before the page started, and an update
+or delete completed less than T before the paging may still move resources between pages.
+
 Trial contract (any ``trial.kind``):
 
 - ``meta["paging"]``: ``{"prefix": "<userName prefix>", "processes": [...]}``: the
@@ -34,9 +39,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from loadscim.checks.common import Report, listed, precedes
+from loadscim.checks.common import Report, listed
+from loadscim.checks.register import seen_by
 from loadscim.ops import Op, Trial, Violation, completions
 from loadscim.scim.patch import read_attribute
+from loadscim.visibility import WINDOW_KEY
 
 NAME = "pagination"
 NEVER = 1 << 62
@@ -66,22 +73,28 @@ def check(trial: Trial) -> list[Violation]:
         for op in ops
         if op.kind in ("replace", "patch", "delete") and op.resource_id in creates
     ]
+    window_us = int(float(trial.meta.get(WINDOW_KEY) or 0) * 1e6)
     for process in paging.get("processes") or ():
         pages = [op for op in ops if op.kind == "search" and op.process == process]
         if pages:
-            _judge(report, process, pages, creates, changes)
+            _judge(report, process, pages, creates, changes, window_us)
     return report.violations
 
 
 def _judge(
-    report: Report, process: str, pages: list[Op], creates: dict[str, Op], changes: list[Op]
+    report: Report,
+    process: str,
+    pages: list[Op],
+    creates: dict[str, Op],
+    changes: list[Op],
+    window_us: int = 0,
 ) -> None:
     deletes = [op for op in changes if op.kind == "delete" and op.type != "fail"]
     gone = [
         (d, page)
         for page in pages
         for d in deletes
-        if d.type == "ok" and precedes(d, page) and d.resource_id in _ids(page)
+        if d.type == "ok" and seen_by(d, page, window_us) and d.resource_id in _ids(page)
     ]
     trusted = [] if gone else deletes  # listed after an ok DELETE: zombie's finding, not ours
     for page in pages:
@@ -93,7 +106,7 @@ def _judge(
             rid
             for rid, create in creates.items()
             if create.type == "ok"
-            and precedes(create, page)
+            and seen_by(create, page, window_us)
             and not any(d.resource_id == rid and d.start_us < end for d in deletes)
         ]
         possible = [
@@ -102,7 +115,8 @@ def _judge(
             if create.type != "fail"
             and create.start_us < end
             and not any(
-                d.resource_id == rid and d.type == "ok" and precedes(d, page) for d in trusted
+                d.resource_id == rid and d.type == "ok" and seen_by(d, page, window_us)
+                for d in trusted
             )
         ]
         if not len(certain) <= total <= len(possible):
@@ -124,7 +138,9 @@ def _judge(
     moving = [
         op
         for op in changes
-        if op.type != "fail" and op.start_us < end and (op.end_us or NEVER) > first.start_us
+        if op.type != "fail"
+        and op.start_us < end
+        and (op.end_us or NEVER) + window_us > first.start_us
     ]
     if moving:
         return  # an update or a delete may reorder the pages: a miss is not judged
@@ -133,7 +149,7 @@ def _judge(
         rid
         for rid, create in creates.items()
         if create.type == "ok"
-        and precedes(create, first)
+        and seen_by(create, first, window_us)
         and not any(
             op.resource_id == rid and op.kind == "delete" and op.start_us < end for op in changes
         )

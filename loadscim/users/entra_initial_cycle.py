@@ -32,10 +32,12 @@ from __future__ import annotations
 import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
 from locust import constant, events, task
 
+import time
 from collections import Counter
 from functools import partial
 from typing import Any
 
+import gevent
 import gevent.pool
 
 from loadscim.client import ScimClient
@@ -46,6 +48,7 @@ from loadscim.scim import payloads
 from loadscim.scim.dialects import get_dialect
 from loadscim.users.base import ScimUser
 from loadscim.users.entra_group_churn import only_id
+from loadscim.visibility import GRACE_S, MAX_INTERVAL_S
 
 USER_CHECKS = ("duplicate_create",)
 GROUP_CHECKS = ("lost_update", "conflict_status")
@@ -119,6 +122,7 @@ class EntraInitialCycleUser(ScimUser):
             if made.type != "ok":
                 return
             meta["initial_members"] = []
+            self._until_listed(name)
         trial = self.new_trial("initial-cycle-group", GROUP_CHECKS, **meta)
         scim = self.scim.for_trial(trial)
         gid = only_id(self.send(d.lookup_group(name), via=scim).observed)
@@ -131,6 +135,18 @@ class EntraInitialCycleUser(ScimUser):
             gid = created.resource_id
         _TOTALS["groups"] += 1
         self._add_members(trial, gid, users)
+
+    def _until_listed(self, name: str) -> None:
+        """With a consistency window, wait (bounded) until the group the app already has
+        shows in a displayName filter: the cycle's matching query comes later in real life."""
+        if not self.consistency_window:
+            return
+        lookup = payloads.eq_filter("displayName", name)
+        deadline = time.monotonic() + self.consistency_window + GRACE_S
+        while only_id(self.app.search("Group", lookup).observed) is None:
+            if time.monotonic() > deadline:
+                return
+            gevent.sleep(MAX_INTERVAL_S)
 
     def _add_members(self, trial: Trial, gid: str, users: list[str]) -> None:
         batches = [

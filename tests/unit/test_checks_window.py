@@ -99,3 +99,15 @@ def test_goes_back_needs_ordered_ok_writes() -> None:
     reads = [(ok("get", 20, 30, on=U)[1], True), (ok("get", 40, 50, on=U)[1], False)]
     assert len(goes_back(reads, [Write(write, True)], initial=False)) == 1
     assert goes_back(reads, [Write(write, True), Write(other, True)], initial=False) == []
+
+
+def test_a_lookup_inside_the_window_may_miss_the_new_account() -> None:
+    from loadscim.checks import duplicate_create
+
+    def lookup(at: int, **meta: object) -> list[str]:
+        history = trial(ok("create", 0, 10, on=U, value=BODY), listed(at), **meta)
+        return kinds(duplicate_create.check(history))
+
+    assert lookup(40) == ["lookup-count"]
+    assert lookup(40, **WINDOW) == []
+    assert lookup(LATE, **WINDOW) == ["lookup-count"]
