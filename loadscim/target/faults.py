@@ -64,6 +64,8 @@ Grammar (one spec per ``--fault``; several faults combine)::
                                the error ``response``
     bulk-no-413                ServiceProviderConfig advertises bulk maxOperations 10, the
                                target accepts more
+    500-on-duplicate-group[=F] a POST /Groups of a displayName another group has answers 500,
+                               not applied
     patch-conflict-500[=F]     a PUT/PATCH arriving while another of the same resource is in
                                flight answers 500, not applied
     duplicate-member[=F]       a read of a group lists its first member twice
@@ -128,6 +130,7 @@ SEMANTIC_FAULTS: dict[str, float] = {
     "write-back-stale": 1.0,
     "lost-deactivation": 1.0,
     "patch-conflict-500": 1.0,
+    "500-on-duplicate-group": 1.0,
     "duplicate-member": 1.0,
     "membership-bleed": 1.0,
     "bulk-no-location": 1.0,
@@ -227,6 +230,8 @@ _DESCRIPTIONS: dict[str, str] = {
     "ignore-update": "PATCH and PUT answered as done but not applied",
     "duplicate-listing": "search answers list each resource twice",
     "search-other-ids": "search answers give other ids than the resources have",
+    "500-on-duplicate-group": "creates of a group whose displayName another group has "
+    "answered 500, not applied",
     "patch-conflict-500": "PUTs and PATCHes arriving while another of the same resource is in "
     "flight answered 500, not applied",
     "duplicate-member": "reads of a group list its first member twice",

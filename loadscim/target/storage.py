@@ -23,6 +23,8 @@ serves every request from one OS thread, in greenlets). The faults it carries:
 - ``lost-deactivation``: like ``lost-update`` for profile writes only: an update that leaves
   ``active`` as it was pauses 10-30 ms between the handler's read and its own write, then
   writes the whole row without a version check: a deactivation stored meanwhile is undone.
+- ``500-on-duplicate-group``: a create of a Group whose displayName another group holds
+  raises a SCIM 500 (a unique index on displayName, its violation not mapped to 409).
 - ``delete-deactivates``: a DELETE of a User sets ``active`` false and keeps the user (the
   answer is still 204): it stays readable and listed.
 - ``case-duplicates``: userName uniqueness is indexed as written (case and all), so
@@ -225,6 +227,8 @@ class FaultyStorage(InMemoryStorage):
                 resource = screen(self.plan, resource)
             values = self._values_of(resource)
             self._check_uniqueness(resource, values)
+            if self._group_name_taken(resource) and self.dice.roll("500-on-duplicate-group"):
+                raise InternalServerError(detail="Internal server error (duplicate key value)")
             if not duplicate:
                 return self._commit(resource, values, None)
         # The faulty part: the check above and the insert below are not atomic.
@@ -283,6 +287,13 @@ class FaultyStorage(InMemoryStorage):
                 back.meta = updated.meta.model_copy(update={"version": self.next_version()})
                 self._commit(back, self._values_of(back), updated)
             return answer
+
+    def _group_name_taken(self, resource: Resource[Any]) -> bool:
+        name = getattr(resource, "display_name", None)
+        if "500-on-duplicate-group" not in self.plan or not hasattr(resource, "members"):
+            return False
+        groups = self._resources.get(resource.meta.resource_type if resource.meta else None, {})
+        return any(getattr(g, "display_name", None) == name for g in groups.values())
 
     def _profile_write(self, resource_type: ResourceType, resource: Resource[Any]) -> bool:
         """An update that leaves ``active`` as stored (nothing yielded since the read)."""
