@@ -508,7 +508,12 @@ SAMPLED_HEADERS = frozenset({"content-type", "location", "etag"})
 
 def sampled_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """The :data:`SAMPLED_HEADERS` of an answer, by lower-case name."""
-    return {k.lower(): v for k, v in headers.items() if k.lower() in SAMPLED_HEADERS}
+    kept = {}
+    for name, value in headers.items():
+        low = name.lower()
+        if low in SAMPLED_HEADERS:
+            kept[low] = value
+    return kept
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

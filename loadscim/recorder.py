@@ -269,7 +269,8 @@ class Recorder:
     def sample(self, op: Op) -> None:
         """A sampled answer outside any trial (:class:`loadscim.client.ScimClient`'s
         ``on_sample``): judged by ``conformance`` at once, as a trial of one op."""
-        self.finish_trial(Trial(f"sample-{op.seq}", "sample", (conformance.NAME,), ops=[op]))
+        trial = Trial(f"sample-{op.seq}", conformance.SAMPLE_TRIAL, (conformance.NAME,), ops=[op])
+        self.finish_trial(trial)
 
     def add_violations(self, name: str, violations: list[Violation]) -> None:
         stats = self.checker(name)
