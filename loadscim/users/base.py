@@ -356,6 +356,22 @@ class ScimUser(FastHttpUser):
         plan = PollPlan(window_s=self.consistency_window)
         return polls.await_visible(self.rt.recorder, kind, write, read, shows, plan, first)
 
+    def members_visible(
+        self, trial: Trial, gid: str, final: Op, changes: Sequence[tuple[Op, str, bool]]
+    ) -> None:
+        """In a sampled trial, the time to visibility of each ok membership change
+        ``(write, member, present after it)`` in a GET of group ``gid``, ``final`` (a read
+        made anyway) first: ``member-add`` / ``member-remove``. Changes of one member that
+        raced each other must be left out (either may win)."""
+        if not self.sample_visibility():
+            return
+        read = partial(self.scim.for_trial(trial).get, "Group", gid)
+        seen = final
+        for write, member, present in changes:
+            kind = "member-add" if present else "member-remove"
+            shown = self.await_visible(kind, write, read, polls.has_member(member, present), seen)
+            seen = shown or seen
+
     # -- set-up and tear-down outside trials -------------------------------------------
 
     def parallel(self, n: int) -> ScimClient:

@@ -19,6 +19,9 @@ default):
   each followed by the rename.
 
 Then the group is read back (plain GET) and deleted (Okta deletes a pushed group it unlinks).
+In a sampled trial (``--visibility-sample``) the final read is the first poll of the time to
+visibility of each push's member (``member-add``, ``member-remove``).
+
 Checks: ``lost_update`` (lost members, removals undone, the displayName), ``conflict_status``
 (409 / 412 with an Error body, no 5xx under contention), ``compatibility``.
 """
@@ -32,7 +35,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from loadscim.client import ScimClient
-from loadscim.ops import Trial
+from loadscim.ops import Op, Trial
 from loadscim.scim.dialects import Member, get_dialect
 from loadscim.users.base import ScimUser
 
@@ -78,8 +81,8 @@ class OktaGroupPushUser(ScimUser):
         if pushed is None:
             return
         gid, name = pushed
-        self._race_pushes(trial, gid, name, [([m], []) for m in self.pool])
-        self._read_back_and_delete(trial, gid)
+        sent = self._race_pushes(trial, gid, name, [([m], []) for m in self.pool])
+        self._read_back_and_delete(trial, gid, sent)
 
     @task
     def push_mixed(self) -> None:
@@ -97,8 +100,8 @@ class OktaGroupPushUser(ScimUser):
             self.send(request, via=scim)
         changes: list[tuple[list[Member], list[str]]] = [([m], []) for m in newcomers]
         changes += [([], [m.value]) for m in initial[::2]]
-        self._race_pushes(trial, gid, name, changes)
-        self._read_back_and_delete(trial, gid)
+        sent = self._race_pushes(trial, gid, name, changes)
+        self._read_back_and_delete(trial, gid, sent)
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -119,18 +122,31 @@ class OktaGroupPushUser(ScimUser):
         gid: str,
         name: str,
         changes: Sequence[tuple[list[Member], list[str]]],
-    ) -> None:
-        """Each change is one push (membership PATCH, then the rename), all racing."""
+    ) -> list[tuple[Op, str, bool]]:
+        """Each change is one push (membership PATCH, then the rename), all racing; the
+        membership PATCH of each push of one member, with the member and whether it adds."""
         racers = self.racers(trial, len(changes))
 
-        def push(racer: ScimClient, add: list[Member], remove: list[str]) -> None:
-            for request in self.dialect.push_group_membership(gid, name, add=add, remove=remove):
+        def push(racer: ScimClient, add: list[Member], remove: list[str]) -> Op:
+            sent = [
                 self.send(request, via=racer, expect=(409, 412))
+                for request in self.dialect.push_group_membership(gid, name, add=add, remove=remove)
+            ]
+            return sent[0]  # the membership PATCH (the rename follows)
 
-        self.race([partial(push, r, *c) for r, c in zip(racers, changes, strict=True)])
+        pushed = self.race([partial(push, r, *c) for r, c in zip(racers, changes, strict=True)])
+        # Time to visibility of each push's one member (pushes change distinct members).
+        return [
+            (op, added[0].value if added else removed[0], bool(added))
+            for op, (added, removed) in zip(pushed, changes, strict=True)
+            if len(added) + len(removed) == 1
+        ]
 
-    def _read_back_and_delete(self, trial: Trial, gid: str) -> None:
-        self.scim.for_trial(trial).get("Group", gid)
+    def _read_back_and_delete(
+        self, trial: Trial, gid: str, pushed: Sequence[tuple[Op, str, bool]] = ()
+    ) -> None:
+        final = self.scim.for_trial(trial).get("Group", gid)
+        self.members_visible(trial, gid, final, pushed)
         self.finish(trial)
         deleted = self.send(self.dialect.delete_group(gid), via=self.parallel(1), expect=(404,))
         if deleted.type == "ok" or deleted.status == 404:

@@ -32,9 +32,8 @@ from locust import between, task
 
 from functools import partial
 
-from loadscim.ops import Op, Trial
+from loadscim.ops import Trial
 from loadscim.scim import payloads
-from loadscim.users import polls
 from loadscim.users.base import ScimUser
 
 CHECKS = ("lost_update", "conflict_status")
@@ -69,7 +68,7 @@ class RacingPatchUser(ScimUser):
         )
         final = self.scim.for_trial(trial).get("Group", gid)
         added = [(op, u, True) for op, u in zip(ops, users, strict=True)]
-        self._members_visible(trial, gid, final, added)
+        self.members_visible(trial, gid, final, added)
         self.finish(trial)
         self.discard([("Group", gid), *(("User", u) for u in users)])
 
@@ -106,23 +105,9 @@ class RacingPatchUser(ScimUser):
         changes = [(op, u, True) for op, u in zip(ops[:n], newcomers, strict=True)]
         removes = ops[n : n + len(removed)]
         changes += [(op, u, False) for op, u in zip(removes, removed, strict=True)]
-        self._members_visible(trial, gid, final, [c for c in changes if c[1] not in initial[:1]])
+        self.members_visible(trial, gid, final, [c for c in changes if c[1] not in initial[:1]])
         self.finish(trial)
         self.discard([("Group", gid), *(("User", u) for u in users)])
-
-    def _members_visible(
-        self, trial: Trial, gid: str, final: Op, changes: list[tuple[Op, str, bool]]
-    ) -> None:
-        """In a sampled trial, the time to visibility of each ok membership change in a GET
-        of the group (the final read first): ``member-add`` / ``member-remove``."""
-        if not self.sample_visibility():
-            return
-        read = partial(self.scim.for_trial(trial).get, "Group", gid)
-        seen = final
-        for write, member, present in changes:
-            kind = "member-add" if present else "member-remove"
-            shown = self.await_visible(kind, write, read, polls.has_member(member, present), seen)
-            seen = shown or seen
 
     def trial_group(self, trial: Trial, members: list[str]) -> str | None:
         """Create the trial's group with ``members``, as part of the trial: its starting
