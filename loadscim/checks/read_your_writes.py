@@ -33,7 +33,10 @@ Trial contract (any ``trial.kind``; the lifecycle user sends ``lifecycle``):
   path a create, replace or patch in the trial wrote.
 - ``meta["consistency_window_s"]`` (optional, seconds): the consistency window (default 0).
 
-Violation kinds: ``stale-read`` (an attribute, a membership or, for a filter, the listing
+Violation kinds: ``case-sensitive-filter`` (a ``userName`` lookup written in another case
+than the create misses the resource that a lookup written as created listed before it:
+RFC 7644 3.4.2.2 compares strings by ``caseExact``, false for userName),
+``stale-read`` (an attribute, a membership or, for a filter, the listing
 itself shows an older value than an ok write completed before the read),
 ``not-found-after-write`` (404 though an ok create completed before the read and no delete
 could come between), ``found-after-delete`` (the resource read or listed after an ok DELETE
@@ -51,6 +54,7 @@ from loadscim.checks.common import (
     Report,
     filter_value,
     listed,
+    precedes,
     resource_key,
     resource_name,
     same_text,
@@ -131,10 +135,36 @@ def check(trial: Trial) -> list[Violation]:
                 judge_.attributes(key, read, read.observed, paths)
                 judge_.members(key, read)
         for read, resource in lists:
+            if resource is None and _case_variant_missed(read, lists, user_name):
+                report.add(
+                    "case-sensitive-filter",
+                    resource_name(key),
+                    f"listed by userName eq {filter_value(read, 'userName')!r} as by "
+                    f"{user_name!r} before it: string comparisons follow caseExact, false for "
+                    "userName (RFC 7644 3.4.2.2, RFC 7643 4.1.1)",
+                    "the filter in another case does not list it",
+                    [read],
+                )
+                continue
             if judge_.existence(key, read, resource is not None, created) and resource:
                 shown = {k: p for k, p in paths.items() if read_attribute(resource, p) is not None}
                 judge_.attributes(key, read, resource, shown)
     return report.violations
+
+
+def _case_variant_missed(
+    read: Op, lists: list[tuple[Op, dict[str, Any] | None]], user_name: Any
+) -> bool:
+    """A lookup written in another case than the create that misses the resource, after
+    a lookup written as created listed it."""
+    if filter_value(read, "userName") == user_name:
+        return False
+    return any(
+        found is not None
+        and filter_value(other, "userName") == user_name
+        and precedes(other, read)
+        for other, found in lists
+    )
 
 
 def _listing(search: Op, resource_id: str) -> dict[str, Any] | None:

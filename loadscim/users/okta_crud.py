@@ -15,7 +15,9 @@ dialect (Okta's SCIM 2.0 reference), which is the scenario's default::
      7 verify     GET /Users/{id}                                  (active false)
      8 reactivate PATCH {"op":"replace","value":{"active":true}}
      9 reassign   the existence check finds the account (GET by filter), then GET and PUT
-                  of the profile, as Okta pushes it on assignment
+                  of the profile, as Okta pushes it on assignment; and, from Okta's "SCIM
+                  2.0 Spec" test, the same lookup in upper case, which must find it too
+                  (RFC 7644 3.4.2.2: userName is caseExact false)
     10 verify     GET /Users/{id}                                  (active, new profile)
     11 unassign   PATCH active false (Okta never DELETEs a user)
     12 verify     GET /Users/{id}                                  (active false)
@@ -82,6 +84,7 @@ class OktaCrudUser(ScimUser):
         self.send(d.get_user(uid), via=scim)  # 7
         _fold(tracked, self.send(d.set_active(uid, True), via=scim), active=True)  # 8
         self.send(d.lookup_user(user_name), via=scim)  # 9: reassign
+        self.send(d.lookup_user(user_name.upper()), via=scim)  # Okta's spec test: upper case
         self._update(scim, uid, tracked, {"name.givenName": "Reassigned"})
         self.send(d.get_user(uid), via=scim)  # 10
         if d.supports("deprovision_user"):  # 11: unassign

@@ -127,6 +127,8 @@ MATRIX: tuple[Row, ...] = (
         "27 (wrong-total)", exclusive=True),
     Row("500-on-duplicate-group", "duplicate_race", "duplicate_create", ("5xx-on-conflict",),
         "162 each (5xx-on-conflict: displayName)", also=("conflict_status",), exclusive=True),
+    Row("case-sensitive-filter", "okta_crud", "read_your_writes", ("case-sensitive-filter",),
+        "31 (case-sensitive-filter)", exclusive=True),
     Row("case-duplicates", "duplicate_race", "duplicate_create", ("case-duplicate",),
         "37 (case-duplicate)", exclusive=True),
     Row("case-sensitive-filter", "duplicate_race", "duplicate_create", ("case-sensitive-filter",),

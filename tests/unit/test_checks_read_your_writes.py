@@ -184,3 +184,21 @@ def test_meta_attributes_limits_what_is_judged() -> None:
         attributes=["active", "name.givenName"],
     )
     assert check(t) == []
+
+
+def test_a_lookup_in_upper_case_missing_the_account_is_a_case_sensitive_filter() -> None:
+    """RFC 7644 3.4.2.2: string comparisons follow caseExact, false for userName."""
+    from histories import listing, search
+
+    def lookup(name, start, *found):
+        observed = listing(*found)
+        return ok("search", start, start + 5, on="User", value=search(f'userName eq "{name}"'),
+                  observed=observed)  # fmt: skip
+
+    made = ok("create", 0, 10, on=U, value=BODY, observed=shown())
+    t = trial(made, lookup("ada", 20, shown()), lookup("ADA", 30))
+    [v] = check(t)
+    assert v.kind == "case-sensitive-filter" and v.resource == U
+    # found in upper case too: clean; missed in both cases: the exact one is a stale read
+    assert check(trial(made, lookup("ada", 20, shown()), lookup("ADA", 30, shown()))) == []
+    assert kinds(check(trial(made, lookup("ada", 20), lookup("ADA", 30)))) == ["stale-read"]
