@@ -7,7 +7,10 @@ written to a temporary directory: constant JSON answers (a User for POST /Users 
 GET /Users/{id} and PATCH /Users/{id}, a ListResponse for GET /Users, the
 ServiceProviderConfig, /ResourceTypes, /Schemas). The id of a created User is nginx's
 ``$request_id`` and GET /Users/{id} echoes the id asked for, so every create is a new
-resource in loadscim's model, as against a real server.
+resource in loadscim's model, as against a real server. The answers are conformant where
+the ``conformance`` checker looks (a 201 carries ``Location``; the id loadscim's unknown-id
+probe asks for is a 404 with the SCIM Error), so every check runs and finds nothing, as
+against a correct server.
 
 Then, ``--rounds`` times, one after the other with the same users and seconds:
 
@@ -70,6 +73,10 @@ RESOURCE_TYPES = (
     '"id":"User","name":"User","endpoint":"/Users",'
     '"schema":"urn:ietf:params:scim:schemas:core:2.0:User"}]}'
 )
+NOT_FOUND = (
+    '{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404",'
+    '"detail":"no such User"}'
+)
 SCHEMAS = (
     '{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,'
     '"Resources":[]}'
@@ -97,9 +104,13 @@ http {{
         location = /ResourceTypes {{ return 200 '{resource_types}'; }}
         location = /Schemas {{ return 200 '{schemas}'; }}
         location = /Users {{
-            if ($request_method = POST) {{ return 201 '{created}'; }}
+            if ($request_method = POST) {{
+                add_header Location /Users/$request_id;
+                return 201 '{created}';
+            }}
             return 200 '{list}';
         }}
+        location ~ ^/Users/[^/?]*-missing- {{ return 404 '{not_found}'; }}
         location ~ ^/Users/(?<uid>[^/?]+)$ {{
             if ($request_method = DELETE) {{ return 204; }}
             return 200 '{read}';
@@ -135,6 +146,7 @@ def start_nginx(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
             spc=SPC,
             resource_types=RESOURCE_TYPES,
             schemas=SCHEMAS,
+            not_found=NOT_FOUND,
             list=LIST,
             created=USER.replace("ID", "$request_id"),
             read=USER.replace("ID", "$uid"),
