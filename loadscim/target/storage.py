@@ -64,51 +64,15 @@ from scim2_models import (
     Resource,
     ResourceType,
     ResponseParameters,
-    SCIMException,
     ScimFilter,
     UniquenessException,
 )
-from scim2_models.path import CompareOperator, Comparison
 from scim2_server.memory import InMemoryStorage, Key, _key
 
 from loadscim.target.faults import Dice, FaultPlan, ReplicaLag, StaleRead
 from loadscim.target.lag import CURRENT, LagView
+from loadscim.target.rows import InternalServerError, same_case, truncate_changed
 from loadscim.target.strict import screen
-
-
-class InternalServerError(SCIMException):
-    """A SCIM 500, raised where a faulty server crashes on a conflict."""
-
-    status = 500
-    _default_detail = "Internal server error"
-
-
-TRUNCATED_LENGTH = 12
-
-
-def _truncate_changed(stored: Resource[Any], updated: Resource[Any]) -> None:
-    """Cut the string attributes an update changes to TRUNCATED_LENGTH characters."""
-    for name in type(updated).model_fields:
-        value = getattr(updated, name, None)
-        if (
-            isinstance(value, str)
-            and len(value) > TRUNCATED_LENGTH
-            and value != getattr(stored, name, None)
-        ):
-            setattr(updated, name, value[:TRUNCATED_LENGTH])
-
-
-def _same_case(
-    found: list[Resource[Any]], scim_filter: ScimFilter[Any] | None
-) -> list[Resource[Any]]:
-    """``case-sensitive-filter``: of what ``userName eq "X"`` found, those written ``X``."""
-    node = getattr(scim_filter, "ast", None) if scim_filter is not None else None
-    if not isinstance(node, Comparison) or node.op != CompareOperator.eq:
-        return found
-    if not isinstance(node.value, str) or not str(node.attr_path).lower().endswith("username"):
-        return found
-    return [r for r in found if getattr(r, "user_name", None) == node.value]
-
 
 FLAP_KEEP_S = 1.0
 """How long after a write became visible a ``flap`` read may still show the state before it."""
@@ -199,7 +163,7 @@ class FaultyStorage(InMemoryStorage):
     ) -> list[Resource[Any]]:
         found = super()._candidates(names, scim_filter)
         if self._case_sensitive_filter:
-            found = _same_case(found, scim_filter)
+            found = same_case(found, scim_filter)
         lags = self._list_view
         if lags is None:
             return found
@@ -266,7 +230,7 @@ class FaultyStorage(InMemoryStorage):
                 updated = screen(self.plan, updated)
             assert stored.meta is not None
             if self.dice.roll("truncate-updates"):
-                _truncate_changed(stored, updated)
+                truncate_changed(stored, updated)
             if self._ignores_deactivation(stored, updated) or self.dice.roll("ignore-update"):
                 updated.meta = stored.meta.model_copy(update={"location": None})
                 return updated

@@ -28,7 +28,8 @@ from scim2_server.utils import (
 )
 
 from loadscim.target.faults import FaultPlan
-from loadscim.target.storage import FaultyStorage, InternalServerError
+from loadscim.target.rows import InternalServerError
+from loadscim.target.storage import FaultyStorage
 
 PROVIDER = ScimProvider.from_discovery(
     load_default_schemas().values(),
