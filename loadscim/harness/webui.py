@@ -8,7 +8,8 @@ answer, options registered with ``include_in_web_ui``, the ``reset_stats`` event
 
 - **loadscim verdict**: the verdict so far (first row: PASS, FAIL or UNKNOWN and its line),
   then every gate line and checker with its status, observed value and limit, live;
-- **loadscim latency**: per endpoint, requests, failures and p50/p95/p99/p99.9/max from the
+- **loadscim latency**: per endpoint (and per visibility kind: writes sampled, never seen,
+  the time to visibility), requests, failures and p50/p95/p99/p99.9/max from the
   HDR histograms (exact to 3 significant digits, where Locust's own table rounds to about
   two), and p99 corrected for coordinated omission when the open model runs;
 - **loadscim checks**: per checker, the verdict line, trials, violations by kind and the
@@ -266,9 +267,12 @@ def _ms(value_us: float) -> str:
 def extended_stats(rt: Runtime) -> list[dict[str, Any]]:
     """The rows of loadscim's two tabs, from what the recorder holds now."""
     summary = build_summary(rt)
+    names = sorted(summary.endpoints, key=lambda n: (n == "*", n))
+    rows = [(n, summary.endpoints[n]) for n in names]
+    # Time to visibility per kind (writes sampled, never seen, the delays), under the endpoints.
+    rows += [(f"visibility {kind}", stats) for kind, stats in summary.visibility.items()]
     latency = []
-    for name in sorted(summary.endpoints, key=lambda n: (n == "*", n)):
-        stats = summary.endpoints[name]
+    for name, stats in rows:
         hist = stats.hist
         row = {
             "name": name,
