@@ -310,8 +310,9 @@ def dumps_trial(trial: Trial) -> bytes:
     bases: set[bytes] = set()
     previous: dict[str, tuple[bytes, dict[str, Any]]] = {}
     for fields in ops:
-        for name in _INTERNED.intersection(fields):
-            value = fields[name]
+        for name, value in fields.items():  # in the order written below: bases come first
+            if name not in _INTERNED:
+                continue
             key = orjson.dumps(value)
             count = seen[key] = seen.get(key, 0) + 1
             if name not in _DIFFED or not isinstance(value, dict):
@@ -343,7 +344,7 @@ def dumps_trial(trial: Trial) -> bytes:
                     if key not in index:
                         index[key] = len(values)
                         delta = deltas.get(key)
-                        if delta is None:
+                        if delta is None or delta[0] not in index:
                             values.append(value)
                         else:
                             values.append(None)
