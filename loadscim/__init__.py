@@ -4,7 +4,9 @@ The public API, what a scenario imports (pinned by tests/unit/test_public_api.py
 
 - :class:`ScimUser`: the base of a scenario's Locust users (``self.scim``, ``self.ns``,
   ``with self.trial(kind, checks) as t:`` ...), and :class:`TrialRun`, the ``t`` of a trial;
-- :data:`CheckerName`: the names of the checkers a trial can name;
+- :data:`CheckerName`: the names of the built-in checkers a trial can name; :func:`checker`
+  registers a user-written one (a :class:`UserChecker`, which a trial names the same way);
+  :data:`Check` is either;
 - :class:`LoadscimShape`: a load shape from the command line (spike, steps, storm);
 - :class:`Op`, :class:`Trial`, :class:`Violation`: the op model; :class:`LoadscimError`.
 
@@ -15,11 +17,12 @@ patches the standard library with gevent, and the command line does not need tha
 import importlib
 from typing import Any
 
-from loadscim.checks import CheckerName
+from loadscim.checks import Check, CheckerName, UserChecker, checker
 from loadscim.errors import LoadscimError
 from loadscim.ops import Op, Trial, Violation
 
 __all__ = [
+    "Check",
     "CheckerName",
     "LoadscimError",
     "LoadscimShape",
@@ -27,7 +30,9 @@ __all__ = [
     "ScimUser",
     "Trial",
     "TrialRun",
+    "UserChecker",
     "Violation",
+    "checker",
 ]
 __version__ = "0.1.0"
 

@@ -91,6 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="judge with this checker only (repeatable; default: the ones each trial names)",
     )
+    check.add_argument(
+        "--checkers",
+        action="append",
+        default=[],
+        metavar="FILE.py",
+        help="import this file first for the user-written checkers it registers "
+        "(@loadscim.checker; the scenario itself, say; repeatable)",
+    )
 
     report = sub.add_parser(
         "report",
@@ -155,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "report":
             return report(args)
         if args.command == "check":
-            code, text = check_history(args.history, args.checker)
+            code, text = check_history(args.history, args.checker, args.checkers)
             sys.stdout.write(text)
             return code
         if args.command == "cleanup":

@@ -9,6 +9,7 @@ violation, 2 when a checker crashed or nothing was judged, 3 when the file canno
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -42,12 +43,32 @@ def read_history(path: str) -> Iterator[Trial]:
                 ) from None
 
 
-def check_history(path: str, checks: Sequence[str] = ()) -> tuple[int, str]:
+def load_checkers(path: str) -> None:
+    """Import a Python file for the user-written checkers it registers
+    (``@loadscim.checker("name")``, :func:`loadscim.checks.register_checker`)."""
+    file = Path(path)
+    spec = importlib.util.spec_from_file_location(f"loadscim_checkers_{file.stem}", file)
+    if not file.is_file() or spec is None or spec.loader is None:
+        raise UsageError(
+            f"--checkers {path}: no such Python file; give the file (a scenario, or a module) "
+            "that registers the checkers with @loadscim.checker"
+        )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+def check_history(
+    path: str, checks: Sequence[str] = (), checker_files: Sequence[str] = ()
+) -> tuple[int, str]:
     """Judge every trial of a history again; the exit code and a text report.
 
-    ``checks`` limits the judging to those checkers (default: the ones each trial names).
+    ``checks`` limits the judging to those checkers (default: the ones each trial names);
+    ``checker_files`` are imported first, for the user-written checkers they register.
     """
     from loadscim.checks import CHECKERS
+
+    for file in checker_files:
+        load_checkers(file)
 
     unknown = [name for name in checks if name not in CHECKERS]
     if unknown:

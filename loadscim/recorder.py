@@ -26,13 +26,14 @@ from typing import IO, Any
 
 from hdrh.histogram import HdrHistogram
 
+from loadscim import checks
 from loadscim.cadence import PASSES_KEY, first_violation_note, passes_of
 from loadscim.checks import compatibility, conformance
 from loadscim.checks.kinds import SHOULD_KINDS
 from loadscim.drift import Drift
 from loadscim.drift import describe as describe_drift
 from loadscim.ops import Op, Trial, Violation, dumps_trial
-from loadscim.scim.patch import PatchError, attribute_writes
+from loadscim.scim.patch import PatchError, attribute_writes, resource_writes
 from loadscim.summary import (
     ALL,
     MAX_GROUP_EXAMPLES,
@@ -74,7 +75,8 @@ class Tracked:
     deleted: bool = False
     """An ok DELETE (or a 404 to one) removed it."""
     uncertain: bool = False
-    """An ``info`` write touched it: its state may be either."""
+    """An ``info`` write touched it, or two writes to it overlapped in time (either may
+    have been applied last): its state may be either."""
     writes: int = 0
     """Writes sent to it by id so far (a reconciliation pass judges it only if none was sent
     while the pass read it)."""
@@ -84,10 +86,29 @@ class Tracked:
     """When its last write (or its create) completed (monotonic microseconds)."""
 
 
-def fold_write(item: Tracked, op: Op) -> None:
-    """Fold an ok PUT or PATCH into the model of a resource, for what the scenario put in
-    the model (the attribute paths in ``item.attributes``, ``active`` once set): the last
-    ok write is what reconciliation expects. Scenarios need not fold by hand."""
+def fold_create(item: Tracked, op: Op, followed: Iterable[str]) -> None:
+    """Start the model of a resource an ok create made: ``active`` and the ``followed``
+    attribute paths the create's body sent (scalars), as :func:`fold_write` then follows."""
+    if not isinstance(op.value, dict):
+        return
+    try:
+        sent = resource_writes(op.value)
+    except PatchError:
+        return
+    wanted = {path.lower() for path in followed}
+    for path, value in sent.items():
+        lower = path.lower()
+        if lower == "active" and "active" in wanted and isinstance(value, bool):
+            item.active = value
+            item.deactivated = not value
+        elif lower in wanted and isinstance(value, str | int | float | bool):
+            item.attributes[path] = value
+
+
+def fold_write(item: Tracked, op: Op, followed: Iterable[str] = ()) -> None:
+    """Fold an ok PUT or PATCH into the model of a resource, for what the model follows
+    (the attribute paths in ``item.attributes`` and ``followed``, ``active`` once set): the
+    last ok write is what reconciliation expects. Scenarios need not fold by hand."""
     # A PUT's body read as a path-less replace: a declared attribute it leaves out keeps its
     # value in the model (the scenarios' PUTs send the whole resource).
     operations = op.value if op.kind == "patch" else [{"op": "replace", "value": op.value}]
@@ -95,7 +116,8 @@ def fold_write(item: Tracked, op: Op) -> None:
         writes = attribute_writes(operations)
     except PatchError:
         return
-    declared = {path.lower(): path for path in item.attributes}
+    declared = {path.lower(): path for path in followed if path.lower() != "active"}
+    declared.update({path.lower(): path for path in item.attributes})
     for path, value in writes.items():
         if path.lower() == "active":
             if item.active is not None and isinstance(value, bool):
@@ -126,6 +148,9 @@ class Recorder:
         self.listener_errors = 0
         self.notes: list[str] = []
         self.tracked: dict[tuple[str, str], Tracked] = {}
+        self.followed: set[str] = set()
+        """The attribute paths (and ``active``) the model follows for reconciliation, as
+        the scenarios declare them (:meth:`follow`)."""
         self._deleted: deque[tuple[str, str]] = deque()
         self.iterations = 0
         self.late_iterations = 0
@@ -248,7 +273,8 @@ class Recorder:
         for name in trial.checks:
             stats = self.checker(name)
             stats.trials += 1
-            checker = self.checkers.get(name)
+            # A user-written checker registered after this recorder was made: the registry's.
+            checker = self.checkers.get(name) or checks.CHECKERS.get(name)
             if checker is None:
                 stats.errors += 1
                 log.error("trial %s names an unknown checker %r", trial.id, name)
@@ -365,9 +391,10 @@ class Recorder:
                 name = ""
                 if isinstance(op.observed, dict):
                     name = op.observed.get("userName") or op.observed.get("displayName") or ""
-                self.track(op.resource_type, op.resource_id, str(name)).settled_us = (
-                    op.end_us or 0
-                )
+                made = self.track(op.resource_type, op.resource_id, str(name))
+                made.settled_us = op.end_us or 0
+                if op.resource_type == "User" and self.followed:
+                    fold_create(made, op, self.followed)
             elif op.type == "info":
                 self.uncertain_creates += 1
         elif op.resource_id and op.is_write:
@@ -375,16 +402,27 @@ class Recorder:
             if item is None:
                 return
             item.pending = max(0, item.pending - 1)
+            if op.type in ("ok", "info") and op.start_us < item.settled_us:
+                item.uncertain = True  # writes that overlapped may apply in either order
             item.settled_us = max(item.settled_us, op.end_us or 0)
             if op.kind == "delete" and (op.type == "ok" or op.status == 404):
-                if not item.deleted:
+                if op.resource_type != "User":
+                    # Reconciliation reads Users only: a deleted group is done with.
+                    self.tracked.pop((op.resource_type, op.resource_id), None)
+                elif not item.deleted:
                     item.deleted = True
                     self._deleted.append((op.resource_type, op.resource_id))
                     self._bound_deleted()
             elif op.type == "info":
                 item.uncertain = True  # it may or may not have happened
             elif op.type == "ok" and op.kind in ("replace", "patch"):
-                fold_write(item, op)
+                fold_write(item, op, self.followed)
+
+    def follow(self, paths: Iterable[str]) -> None:
+        """Follow these User attribute paths (``active`` too) in the run's model: an ok
+        create's body starts them, ok PUTs and PATCHes fold into them, reconciliation
+        judges them at the end."""
+        self.followed.update(paths)
 
     def track(self, resource_type: str, resource_id: str, name: str) -> Tracked:
         key = (resource_type, resource_id)

@@ -13,7 +13,7 @@ by :mod:`loadscim.scim.patch`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, TypeAlias, get_args
 
 from loadscim.checks import (
     answered,
@@ -51,6 +51,58 @@ CheckerName = Literal[
 ]
 """The name of a trial checker (a key of :data:`CHECKERS`): what ``ScimUser.trial`` takes, so
 that mypy catches a misspelt one."""
+
+BUILT_IN: frozenset[str] = frozenset(get_args(CheckerName))
+
+
+class UserChecker(str):
+    """A user-written checker, registered by name (:func:`checker`): the value is its name,
+    so it goes wherever a :data:`CheckerName` goes (``self.trial(kind, ("zombie", mine))``,
+    a scenario's ``checks``); calling it checks a trial."""
+
+    check: Checker
+
+    def __call__(self, trial: Trial) -> list[Violation]:
+        return self.check(trial)
+
+
+Check: TypeAlias = CheckerName | UserChecker
+"""What a trial names: a built-in checker's name, or a registered user-written checker."""
+
+
+def register_checker(name: str, check: Checker) -> UserChecker:
+    """Register a user-written checker under ``name``; the handle a trial names it by.
+
+    Like the built-in ones it is a pure function of a trial (``trial.ops``, ``trial.meta``)
+    to violations, whose docstring quotes the rule it enforces. The recorder runs it when a
+    trial naming it ends; ``loadscim check --checkers FILE.py`` runs it on a saved history.
+    Registering a name again replaces the checker (a module imported twice); a built-in
+    name, or a checker without a docstring, is refused (ValueError).
+    """
+    if not name.isidentifier() or name in BUILT_IN:
+        raise ValueError(
+            f"checker name {name!r}: must be an identifier other than the built-in checkers "
+            f"({', '.join(sorted(BUILT_IN))}); choose another name"
+        )
+    if not (check.__doc__ or "").strip():
+        raise ValueError(
+            f"checker {name!r}: its docstring must quote the rule it enforces; add one"
+        )
+    handle = UserChecker(name)
+    handle.check = check
+    CHECKERS[name] = check
+    return handle
+
+
+def checker(name: str) -> Callable[[Checker], UserChecker]:
+    """Decorator: register a user-written checker under ``name`` (:func:`register_checker`)::
+
+        @checker("title_kept")
+        def title_kept(trial: Trial) -> list[Violation]:
+            \"\"\"RFC 7644 3.5.2: ...\"\"\"
+    """
+    return lambda check: register_checker(name, check)
+
 
 CHECKERS: dict[str, Checker] = {
     "lost_update": lost_update.check,
@@ -114,4 +166,14 @@ def run_checks(trial: Trial) -> dict[str, list[Violation]]:
     return results
 
 
-__all__ = ["CHECKERS", "Checker", "CheckerCrash", "run_checks"]
+__all__ = [
+    "BUILT_IN",
+    "CHECKERS",
+    "Check",
+    "Checker",
+    "CheckerCrash",
+    "UserChecker",
+    "checker",
+    "register_checker",
+    "run_checks",
+]

@@ -24,12 +24,11 @@ from typing import Any, TypeVar
 import gevent
 from gevent import GreenletExit
 
-from loadscim.checks import CheckerName, conformance
+from loadscim.checks import Check, conformance
 from loadscim.client import ScimClient
 from loadscim.fallback import with_fallbacks
 from loadscim.harness import Runtime, process_prefix, runtime
 from loadscim.ops import Op, Trial, Violation
-from loadscim.recorder import Tracked
 from loadscim.scim import payloads
 from loadscim.scim.dialects import Dialect, Request, get_dialect
 from loadscim.throttle import Throttle
@@ -40,11 +39,16 @@ from loadscim.visibility import WINDOW_KEY, PollPlan
 T = TypeVar("T")
 
 
-def declared_checks(user_class: type) -> tuple[str, ...]:
-    """The ``checks`` of a user class and of the classes it mixes, in order, once each."""
+WRITABLE = "<writable>"
+"""In :attr:`ScimUser.follows`: the User attribute :attr:`ScimUser.writable_attribute`."""
+
+
+def declared_checks(user_class: type, attribute: str = "checks") -> tuple[str, ...]:
+    """The ``checks`` (or another tuple attribute) of a user class and of the classes it
+    mixes, in order, once each."""
     names: dict[str, None] = {}
     for cls in user_class.__mro__:
-        names.update(dict.fromkeys(cls.__dict__.get("checks", ())))
+        names.update(dict.fromkeys(cls.__dict__.get(attribute, ())))
     return tuple(names)
 
 
@@ -67,6 +71,12 @@ class ScimUser(FastHttpUser):
     """In a scenario's class: its default dialect (``get_dialect("okta")``); None: ``rfc``.
     ``--dialect`` overrides it. In a running user: the :class:`Dialect` in use, whose
     User-Agent goes on every request of the user."""
+
+    follows: tuple[str, ...] = ()
+    """In a scenario's class: the User attributes the run's model follows for the end-of-run
+    reconciliation (``("active", "name.givenName", WRITABLE)``). The model folds every ok
+    create, PUT and PATCH into them by itself (an ``info`` write, or two writes that
+    overlap, make the account uncertain); a scenario never updates it by hand."""
 
     creates_groups: bool = False
     """Whether the scenario creates groups: the write pre-flight then creates one too."""
@@ -98,6 +108,10 @@ class ScimUser(FastHttpUser):
         self.dialect = get_dialect(self.rt.dialect_option or default or "rfc")
         self.scim = self.client_for(self.client, process=self.process)
         self.rt.recorder.declare(declared_checks(type(self)))
+        follows = declared_checks(type(self), "follows")
+        if follows:
+            writable = self.writable_attribute
+            self.rt.recorder.follow(writable if p == WRITABLE else p for p in follows)
         self._tags = 0
         self._racer_sessions: dict[int, FastHttpSession] = {}
         self._visibility_rng = random.Random(f"{self.rt.seed}:{self.process}:visibility")
@@ -150,8 +164,9 @@ class ScimUser(FastHttpUser):
         the checkers leave them alone (:mod:`loadscim.checks.stored`). Every trial is also
         judged by ``conformance`` (its answers against the RFCs).
         """
+        checks = [str(name) for name in checks]  # a UserChecker's name, as a plain str
         if conformance.NAME not in checks:
-            checks = (*checks, conformance.NAME)
+            checks.append(conformance.NAME)
         self.rt.recorder.declare(checks)
         capabilities = self.rt.target_capabilities()
         unstored = getattr(capabilities, "unstored_attributes", None)
@@ -162,7 +177,7 @@ class ScimUser(FastHttpUser):
         return Trial(id=self.tag(), kind=kind, checks=tuple(checks), meta=meta)
 
     @contextmanager
-    def trial(self, kind: str, checks: Sequence[CheckerName], **meta: Any) -> Iterator[TrialRun]:
+    def trial(self, kind: str, checks: Sequence[Check], **meta: Any) -> Iterator[TrialRun]:
         """A trial as a block, checked and cleared up when the block ends, also by an
         exception (:mod:`loadscim.users.trials`)::
 
@@ -262,12 +277,10 @@ class ScimUser(FastHttpUser):
             self.rt.recorder.judge_request(self.dialect.name, request.step, op)
         return op
 
-    def provision(
-        self, scim: ScimClient, tag: str, given: str, family: str
-    ) -> tuple[str, Tracked] | None:
+    def provision(self, scim: ScimClient, tag: str, given: str, family: str) -> str | None:
         """An IdP's first two steps for a new account, in this user's dialect: the existence
-        check (expect none), then the create; the new id and its entry in the run's model
-        (for reconciliation), or None when the create did not succeed."""
+        check (expect none), then the create; the new id, or None when the create did not
+        succeed."""
         d = self.dialect
         user_name = self.ns.user_name(tag)
         self.send(d.lookup_user(user_name), via=scim, expect=(404,))
@@ -279,10 +292,7 @@ class ScimUser(FastHttpUser):
         )
         if created.type != "ok" or not created.resource_id:
             return None
-        tracked = self.rt.recorder.track("User", created.resource_id, user_name)
-        tracked.active = True
-        tracked.attributes = {"name.givenName": given, "name.familyName": family}
-        return created.resource_id, tracked
+        return created.resource_id
 
     # -- what the target supports --------------------------------------------------------
 

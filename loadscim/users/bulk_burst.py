@@ -24,12 +24,14 @@ from locust import between, task
 from functools import partial
 from typing import Any
 
+from loadscim.checks import CheckerName
 from loadscim.client import ScimClient
-from loadscim.ops import Op, Trial
+from loadscim.ops import Op
 from loadscim.scim import payloads
 from loadscim.users.base import ScimUser
+from loadscim.users.trials import TrialRun
 
-CHECKS = ("bulk",)
+CHECKS: tuple[CheckerName, ...] = ("bulk",)
 OVER_LIMIT_MAX = 5000
 """Do not build an over-limit request above this many operations (the server says more)."""
 
@@ -78,28 +80,25 @@ class BulkBurstUser(ScimUser):
     def bulk_create(self) -> None:
         if not self.max_operations:
             return
-        trial = self.new_trial("bulk-create", CHECKS, **self._meta())
-        scim = self.scim.for_trial(trial)
-        op = bulk(scim, self._request())
-        self._read_back_and_finish(trial, scim, [op])
+        with self.trial("bulk-create", CHECKS, **self._meta()) as t:
+            self._read_back(t, [bulk(t.scim, self._request())])
 
     @task(2)
     def bulk_parallel(self) -> None:
         if not self.max_operations:
             return
-        trial = self.new_trial("bulk-parallel", CHECKS, **self._meta())
-        racers = self.racers(trial, max(2, min(self.fan_out, 4)))
-        requests = [self._request() for _ in racers]
-        ops = self.race(
-            [partial(bulk, r, body) for r, body in zip(racers, requests, strict=True)]
-        )
-        self._read_back_and_finish(trial, self.scim.for_trial(trial), ops)
+        with self.trial("bulk-parallel", CHECKS, **self._meta()) as t:
+            racers = t.racers(max(2, min(self.fan_out, 4)))
+            requests = [self._request() for _ in racers]
+            ops = self.race(
+                [partial(bulk, r, body) for r, body in zip(racers, requests, strict=True)]
+            )
+            self._read_back(t, ops)
 
     @task(1)
     def bulk_over_limit(self) -> None:
         if not self.max_operations or self.max_operations >= OVER_LIMIT_MAX:
             return
-        trial = self.new_trial("bulk-over-limit", CHECKS, **self._meta())
         operations = []
         for i in range(self.max_operations + 1):
             tag = self.tag()
@@ -111,18 +110,17 @@ class BulkBurstUser(ScimUser):
                     data={"schemas": [payloads.USER_SCHEMA], "userName": self.ns.user_name(tag)},
                 )
             )
-        op = bulk(self.scim.for_trial(trial), payloads.bulk(operations))
-        self._read_back_and_finish(trial, self.scim.for_trial(trial), [op], read=False)
+        with self.trial("bulk-over-limit", CHECKS, **self._meta()) as t:
+            self._read_back(t, [bulk(t.scim, payloads.bulk(operations))], read=False)
 
-    def _read_back_and_finish(
-        self, trial: Trial, scim: ScimClient, ops: list[Op], read: bool = True
-    ) -> None:
+    @staticmethod
+    def _read_back(t: TrialRun, ops: list[Op], read: bool = True) -> None:
+        """Read back what the BulkResponses say they created; delete it at the end."""
         created = [ref for op in ops for ref in created_resources(op)]
-        if read:
-            for rtype, rid in created:
-                scim.get(rtype, rid, expect=(404,))
-        self.finish(trial)
-        self.discard(created)
+        for rtype, rid in created:
+            if read:
+                t.scim.get(rtype, rid, expect=(404,))
+            t.discard_later(rtype, rid)
 
 
 def bulk(scim: ScimClient, body: dict[str, Any]) -> Op:

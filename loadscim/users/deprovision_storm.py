@@ -39,13 +39,15 @@ from typing import Any
 import gevent
 import gevent.pool
 
+from loadscim.checks import CheckerName
 from loadscim.client import ScimClient
 from loadscim.scim import payloads
 from loadscim.scim.parse import parse_list
 from loadscim.users import polls
 from loadscim.users.base import ScimUser
+from loadscim.users.trials import TrialRun
 
-CHECKS = ("zombie", "conflict_status", "pagination")
+CHECKS: tuple[CheckerName, ...] = ("zombie", "conflict_status", "pagination")
 
 
 class DeprovisionStormUser(ScimUser):
@@ -57,7 +59,12 @@ class DeprovisionStormUser(ScimUser):
 
     @task
     def storm(self) -> None:
-        trial = self.new_trial("deprovision-storm", CHECKS)
+        # Checked when the block ends; what its creates made (the population) deleted then.
+        with self.trial("deprovision-storm", CHECKS) as t:
+            self._storm(t)
+
+    def _storm(self, t: TrialRun) -> None:
+        trial = t.trial
         users: list[tuple[str, str]] = []  # (id, userName)
         setup = self.parallel(self.fan_out).for_trial(trial)
         prefix = self.ns.user_name(f"{trial.id}-")
@@ -85,7 +92,7 @@ class DeprovisionStormUser(ScimUser):
         half_way = self.population // 2
         self._pooled(create, range(half_way))
         self._alongside(partial(page_through, pagers[0]), create, range(half_way, self.population))
-        racers = self.racers(trial, self.fan_out)
+        racers = t.racers()
         deletes = d.supports("hard_delete_user")
         half = set(uid for uid, _ in users[::2]) if deletes else set()
         # Okta updates a profile by GET and a PUT of the whole user (active included).
@@ -129,8 +136,6 @@ class DeprovisionStormUser(ScimUser):
 
         self._pooled(read_back, range(len(users)))
         page_through(pagers[2])
-        self.finish(trial)
-        self.discard([("User", uid) for uid, _ in users])
 
     def _page_through(self, client: ScimClient, prefix: str) -> None:
         """Page the Users whose userName starts with ``prefix``, as an IdP's import does:

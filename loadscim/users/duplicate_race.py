@@ -31,11 +31,13 @@ import contextlib
 from functools import partial
 from typing import Any
 
+from loadscim.checks import CheckerName
 from loadscim.scim import payloads
 from loadscim.scim.parse import parse_list
 from loadscim.users.base import ScimUser
+from loadscim.users.trials import TrialRun
 
-CHECKS = ("duplicate_create", "conflict_status")
+CHECKS: tuple[CheckerName, ...] = ("duplicate_create", "conflict_status")
 
 
 class DuplicateRaceUser(ScimUser):
@@ -50,54 +52,49 @@ class DuplicateRaceUser(ScimUser):
     def username_race(self) -> None:
         tag = self.tag()
         user_name = self.ns.user_name(tag)
-        trial = self.new_trial("username-race", CHECKS, attribute="userName", user_name=user_name)
         d = self.dialect
         request = d.create_user(
             user_name, self.ns.external_id(tag), "Dup", "Licate", f"{user_name}@example.com"
         )
-        racers = self.racers(trial, self.fan_out)
-        self.race([partial(self.send, request, via=r, expect=(409,)) for r in racers])
-        scim = self.scim.for_trial(trial)
-        lookup = self.send(d.lookup_user(user_name), via=scim)
-        variant = user_name.upper()  # the same userName, as RFC 7643 4.1.1 compares it
-        self.send(
-            d.create_user(
-                variant,
-                self.ns.external_id(f"{tag}-case"),
-                "Dup",
-                "Licate",
-                f"{user_name}@example.com",
-            ),
-            via=scim,
-            expect=(409,),
-        )
-        variant_lookup = self.send(d.lookup_user(variant), via=scim)
-        self._finish(trial, lookup.observed, variant_lookup.observed)
+        with self.trial("username-race", CHECKS, attribute="userName", user_name=user_name) as t:
+            self.race([partial(self.send, request, via=r, expect=(409,)) for r in t.racers()])
+            lookup = self.send(d.lookup_user(user_name), via=t.scim)
+            variant = user_name.upper()  # the same userName, as RFC 7643 4.1.1 compares it
+            self.send(
+                d.create_user(
+                    variant,
+                    self.ns.external_id(f"{tag}-case"),
+                    "Dup",
+                    "Licate",
+                    f"{user_name}@example.com",
+                ),
+                via=t.scim,
+                expect=(409,),
+            )
+            variant_lookup = self.send(d.lookup_user(variant), via=t.scim)
+            self._discard_found(t, lookup.observed, variant_lookup.observed)
 
     @task
     def external_id_race(self) -> None:
         tag = self.tag()
         external_id = self.ns.external_id(tag)
-        trial = self.new_trial(
-            "externalid-race", CHECKS, attribute="externalId", external_id=external_id
-        )
-        racers = self.racers(trial, self.fan_out)
         d = self.dialect
-        names = [self.ns.user_name(f"{tag}-{i}") for i in range(len(racers))]
-        requests = [
-            d.create_user(name, external_id, "Ext", "Twin", f"{name}@example.com")
-            for name in names
-        ]
-        self.race(
-            [
-                partial(self.send, request, via=r, expect=(409,))
-                for r, request in zip(racers, requests, strict=True)
+        meta = {"attribute": "externalId", "external_id": external_id}
+        with self.trial("externalid-race", CHECKS, **meta) as t:
+            racers = t.racers()
+            names = [self.ns.user_name(f"{tag}-{i}") for i in range(len(racers))]
+            requests = [
+                d.create_user(name, external_id, "Ext", "Twin", f"{name}@example.com")
+                for name in names
             ]
-        )
-        lookup = self.send(
-            d.lookup_user_by_external_id(external_id), via=self.scim.for_trial(trial)
-        )
-        self._finish(trial, lookup.observed)
+            self.race(
+                [
+                    partial(self.send, request, via=r, expect=(409,))
+                    for r, request in zip(racers, requests, strict=True)
+                ]
+            )
+            lookup = self.send(d.lookup_user_by_external_id(external_id), via=t.scim)
+            self._discard_found(t, lookup.observed)
 
     @task
     def display_name_race(self) -> None:
@@ -106,30 +103,17 @@ class DuplicateRaceUser(ScimUser):
         if not self.requires("Group"):
             return
         name = self.ns.display_name(self.tag())
-        trial = self.new_trial("displayname-race", CHECKS, attribute="displayName")
-        racers = self.racers(trial, self.fan_out)
-        body = payloads.group(name)
-        self.race([partial(r.create, "Group", body, expect=(409,)) for r in racers])
-        lookup = self.scim.for_trial(trial).search(
-            "Group", payloads.eq_filter("displayName", name)
-        )
-        self._finish(trial, lookup.observed)
+        with self.trial("displayname-race", CHECKS, attribute="displayName") as t:
+            body = payloads.group(name)
+            self.race([partial(r.create, "Group", body, expect=(409,)) for r in t.racers()])
+            lookup = t.scim.search("Group", payloads.eq_filter("displayName", name))
+            self._discard_found(t, lookup.observed, resource_type="Group")
 
-    def _finish(self, trial: Any, *listings: Any) -> None:
-        """Judge the trial, then delete every account it made (created or found)."""
-        created = {
-            op.resource_id
-            for op in trial.ops
-            if op.kind == "create" and op.type == "ok" and op.resource_id
-        }
-        found: set[str] = set()
+    def _discard_found(self, t: TrialRun, *listings: Any, resource_type: str = "User") -> None:
+        """Delete at the end the run's resources the lookups found too (a create whose answer
+        was lost); what the trial's creates made is deleted anyway."""
         for listing in listings:
             with contextlib.suppress(ValueError):
-                found |= {
-                    r["id"]
-                    for r in parse_list(listing).resources
-                    if isinstance(r.get("id"), str) and self.ns.owns_resource(r)
-                }
-        self.finish(trial)
-        rtype = "Group" if trial.kind == "displayname-race" else "User"
-        self.discard([(rtype, rid) for rid in created | found])
+                for r in parse_list(listing).resources:
+                    if isinstance(r.get("id"), str) and self.ns.owns_resource(r):
+                        t.discard_later(resource_type, r["id"])

@@ -37,6 +37,7 @@ from typing import Any
 
 import gevent.pool
 
+from loadscim.checks import CheckerName
 from loadscim.client import ScimClient
 from loadscim.harness.finish import quiet_client
 from loadscim.scim import payloads
@@ -44,7 +45,7 @@ from loadscim.scim.dialects import get_dialect
 from loadscim.scim.parse import member_ids, parse_list
 from loadscim.users.base import ScimUser
 
-CHECKS = ("lost_update", "conflict_status")
+CHECKS: tuple[CheckerName, ...] = ("lost_update", "conflict_status")
 
 
 class EntraGroupChurnUser(ScimUser):
@@ -86,21 +87,18 @@ class EntraGroupChurnUser(ScimUser):
         outside = [u for u in self.pool if u not in members]
         adds = self.rng.sample(outside, min(len(outside), max(1, self.fan_out // 2)))
         removes = self.rng.sample(sorted(members), min(len(members), self.fan_out - len(adds)))
-        trial = self.new_trial(
-            "membership-churn", CHECKS, initial_members=sorted(members), group=gid
-        )
         d = self.dialect
         requests = [d.add_members(gid, [u]) for u in adds]
         requests += [d.remove_members(gid, [u]) for u in removes]
-        racers = self.racers(trial, len(requests))
-        self.race(
-            [
-                partial(self.send, q, via=r, expect=(409, 412))
-                for r, q in zip(racers, requests, strict=True)
-            ]
-        )
-        self.scim.for_trial(trial).get("Group", gid)
-        self.finish(trial)
+        meta = {"initial_members": sorted(members), "group": gid}
+        with self.trial("membership-churn", CHECKS, **meta) as t:
+            self.race(
+                [
+                    partial(self.send, q, via=r, expect=(409, 412))
+                    for r, q in zip(t.racers(len(requests)), requests, strict=True)
+                ]
+            )
+            t.scim.get("Group", gid)
 
 
 def app_users(user: ScimUser, app: ScimClient, count: int) -> list[str]:

@@ -40,18 +40,19 @@ from typing import Any
 import gevent
 import gevent.pool
 
+from loadscim.checks import CheckerName
 from loadscim.client import ScimClient
 from loadscim.harness import runtime
 from loadscim.harness.finish import quiet_client
-from loadscim.ops import Trial
 from loadscim.scim import payloads
 from loadscim.scim.dialects import get_dialect
 from loadscim.users.base import ScimUser
 from loadscim.users.entra_group_churn import only_id
+from loadscim.users.trials import TrialRun
 from loadscim.visibility import GRACE_S, MAX_INTERVAL_S
 
-USER_CHECKS = ("duplicate_create",)
-GROUP_CHECKS = ("lost_update", "conflict_status")
+USER_CHECKS: tuple[CheckerName, ...] = ("duplicate_create",)
+GROUP_CHECKS: tuple[CheckerName, ...] = ("lost_update", "conflict_status")
 MEMBERS_PER_PATCH = 5
 GROUP_MODES = ("match", "create")
 
@@ -64,6 +65,7 @@ class EntraInitialCycleUser(ScimUser):
 
     creates_groups = True
     checks: tuple[str, ...] = USER_CHECKS + GROUP_CHECKS
+    follows = ("active",)
 
     dialect = get_dialect("entra")
     wait_time = constant(0)
@@ -88,27 +90,25 @@ class EntraInitialCycleUser(ScimUser):
 
     def _users(self) -> list[str]:
         d = self.dialect
-        trial = self.new_trial("initial-cycle-users", USER_CHECKS, attribute="userName")
-        racers = self.racers(trial, self.fan_out)
         created: list[str] = []
+        with self.trial("initial-cycle-users", USER_CHECKS, attribute="userName") as t:
+            t.keep_all()  # the cycle's accounts stay until the run's cleanup
+            racers = t.racers()
 
-        def provision(i: int) -> None:
-            via = racers[i % len(racers)]
-            tag = self.tag()
-            name = self.ns.user_name(tag)
-            self.send(d.lookup_user(name), via=via, expect=(404,))
-            request = d.create_user(
-                name, self.ns.external_id(tag), "Initial", f"Cycle{i}", f"{name}@example.com"
-            )
-            op = self.send(request, via=via, expect=(409,))
-            if op.type == "ok" and op.resource_id:
-                created.append(op.resource_id)
-                self.rt.recorder.track("User", op.resource_id, name).active = True
-            self.send(d.lookup_user(name), via=via, expect=(404,))
+            def provision(i: int) -> None:
+                via = racers[i % len(racers)]
+                tag = self.tag()
+                name = self.ns.user_name(tag)
+                self.send(d.lookup_user(name), via=via, expect=(404,))
+                request = d.create_user(
+                    name, self.ns.external_id(tag), "Initial", f"Cycle{i}", f"{name}@example.com"
+                )
+                op = self.send(request, via=via, expect=(409,))
+                if op.type == "ok" and op.resource_id:
+                    created.append(op.resource_id)
+                self.send(d.lookup_user(name), via=via, expect=(404,))
 
-        pool = gevent.pool.Pool(self.fan_out)
-        pool.map(provision, range(self.population))
-        self.finish(trial)
+            gevent.pool.Pool(self.fan_out).map(provision, range(self.population))
         _TOTALS["users"] += len(created)
         return created
 
@@ -123,18 +123,17 @@ class EntraInitialCycleUser(ScimUser):
                 return
             meta["initial_members"] = []
             self._until_listed(name)
-        trial = self.new_trial("initial-cycle-group", GROUP_CHECKS, **meta)
-        scim = self.scim.for_trial(trial)
-        gid = only_id(self.send(d.lookup_group(name), via=scim).observed)
-        if gid is None:
-            request = d.create_group(name, external_id=self.ns.external_id(tag))
-            created = self.send(request, via=scim, expect=(409,))
-            if created.type != "ok" or not created.resource_id:
-                self.finish(trial)
-                return
-            gid = created.resource_id
-        _TOTALS["groups"] += 1
-        self._add_members(trial, gid, users)
+        with self.trial("initial-cycle-group", GROUP_CHECKS, **meta) as t:
+            t.keep_all()
+            gid = only_id(self.send(d.lookup_group(name), via=t.scim).observed)
+            if gid is None:
+                request = d.create_group(name, external_id=self.ns.external_id(tag))
+                created = self.send(request, via=t.scim, expect=(409,))
+                if created.type != "ok" or not created.resource_id:
+                    return
+                gid = created.resource_id
+            _TOTALS["groups"] += 1
+            self._add_members(t, gid, users)
 
     def _until_listed(self, name: str) -> None:
         """With a consistency window, wait (bounded) until the group the app already has
@@ -148,11 +147,11 @@ class EntraInitialCycleUser(ScimUser):
                 return
             gevent.sleep(MAX_INTERVAL_S)
 
-    def _add_members(self, trial: Trial, gid: str, users: list[str]) -> None:
+    def _add_members(self, t: TrialRun, gid: str, users: list[str]) -> None:
         batches = [
             users[i : i + MEMBERS_PER_PATCH] for i in range(0, len(users), MEMBERS_PER_PATCH)
         ]
-        racers = self.racers(trial, len(batches))
+        racers = t.racers(len(batches))
         ops = self.race(
             [
                 partial(self.send, self.dialect.add_members(gid, b), via=r, expect=(409, 412))
@@ -162,8 +161,7 @@ class EntraInitialCycleUser(ScimUser):
         _TOTALS["members"] += sum(
             len(b) for b, op in zip(batches, ops, strict=True) if op.type == "ok"
         )
-        self.scim.for_trial(trial).get("Group", gid)
-        self.finish(trial)
+        t.scim.get("Group", gid)
 
 
 @events.init_command_line_parser.add_listener

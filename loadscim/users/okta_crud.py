@@ -38,14 +38,13 @@ from locust import between, task
 
 from typing import Any
 
+from loadscim.checks import CheckerName
 from loadscim.client import ScimClient
-from loadscim.ops import Op
-from loadscim.recorder import Tracked
 from loadscim.scim.dialects import get_dialect
 from loadscim.users.base import ScimUser
 from loadscim.users.probes import probe_authentication
 
-CHECKS = ("read_your_writes",)
+CHECKS: tuple[CheckerName, ...] = ("read_your_writes",)
 ATTRIBUTES = ["userName", "name.givenName", "name.familyName", "active"]
 """What the verify reads judge (Okta's create also sends ``password``, ``locale`` ...)."""
 
@@ -54,6 +53,7 @@ class OktaCrudUser(ScimUser):
     """Walks a new account through Okta's CRUD test, one trial per account."""
 
     checks: tuple[str, ...] = CHECKS
+    follows = ("active", "name.givenName", "name.familyName")
 
     dialect = get_dialect("okta")
     wait_time = between(0.05, 0.3)
@@ -68,37 +68,27 @@ class OktaCrudUser(ScimUser):
         tag = self.tag()
         user_name = self.ns.user_name(tag)
         family = f"Okta{self.rng.randrange(10_000)}"
-        trial = self.new_trial("okta-crud", CHECKS, user_name=user_name, attributes=ATTRIBUTES)
-        scim = self.scim.for_trial(trial)
+        with self.trial("okta-crud", CHECKS, user_name=user_name, attributes=ATTRIBUTES) as t:
+            scim = t.scim
+            uid = self.provision(scim, tag, "Test", family)  # 1, 2
+            if uid is None:
+                return
+            t.keep("User", uid)  # reconciled at the end, then removed by the run's cleanup
+            self.send(d.get_user(uid), via=scim)  # 3
+            self._update(scim, uid, {"name.givenName": "Updated"})  # 4
+            self.send(d.get_user(uid), via=scim)  # 5
+            self.send(d.set_active(uid, False), via=scim)  # 6
+            self.send(d.get_user(uid), via=scim)  # 7
+            self.send(d.set_active(uid, True), via=scim)  # 8
+            self.send(d.lookup_user(user_name), via=scim)  # 9: reassign
+            self.send(d.lookup_user(user_name.upper()), via=scim)  # Okta's spec test: upper case
+            self._update(scim, uid, {"name.givenName": "Reassigned"})
+            self.send(d.get_user(uid), via=scim)  # 10
+            if d.supports("deprovision_user"):  # 11: unassign
+                self.send(d.deprovision_user(uid), via=scim, expect=(404,))
+                self.send(d.get_user(uid), via=scim, expect=(404,))  # 12
 
-        account = self.provision(scim, tag, "Test", family)  # 1, 2
-        if account is None:
-            self.finish(trial)
-            return
-        uid, tracked = account
-
-        self.send(d.get_user(uid), via=scim)  # 3
-        self._update(scim, uid, tracked, {"name.givenName": "Updated"})  # 4
-        self.send(d.get_user(uid), via=scim)  # 5
-        _fold(tracked, self.send(d.set_active(uid, False), via=scim), active=False)  # 6
-        self.send(d.get_user(uid), via=scim)  # 7
-        _fold(tracked, self.send(d.set_active(uid, True), via=scim), active=True)  # 8
-        self.send(d.lookup_user(user_name), via=scim)  # 9: reassign
-        self.send(d.lookup_user(user_name.upper()), via=scim)  # Okta's spec test: upper case
-        self._update(scim, uid, tracked, {"name.givenName": "Reassigned"})
-        self.send(d.get_user(uid), via=scim)  # 10
-        if d.supports("deprovision_user"):  # 11: unassign
-            op = self.send(d.deprovision_user(uid), via=scim, expect=(404,))
-            if op.kind == "delete":
-                tracked.uncertain = tracked.uncertain or op.type == "info"
-            else:
-                _fold(tracked, op, active=False)
-            self.send(d.get_user(uid), via=scim, expect=(404,))  # 12
-        self.finish(trial)
-
-    def _update(
-        self, scim: ScimClient, uid: str, tracked: Tracked, changes: dict[str, Any]
-    ) -> None:
+    def _update(self, scim: ScimClient, uid: str, changes: dict[str, Any]) -> None:
         """The dialect's profile update (Okta: GET, then PUT of what it read, changed)."""
         d = self.dialect
         current = None
@@ -107,19 +97,4 @@ class OktaCrudUser(ScimUser):
             if read.type != "ok" or not isinstance(read.observed, dict):
                 return
             current = read.observed
-        _fold(tracked, self.send(d.update_profile(uid, current, changes), via=scim), changes)
-
-
-def _fold(
-    tracked: Tracked, op: Op, attributes: dict[str, Any] | None = None, active: bool | None = None
-) -> None:
-    """Fold a write's outcome into the run's model of the account."""
-    if op.type == "info":
-        tracked.uncertain = True
-    if op.type != "ok":
-        return
-    if attributes:
-        tracked.attributes.update(attributes)
-    if active is not None:
-        tracked.active = active
-        tracked.deactivated = not active
+        self.send(d.update_profile(uid, current, changes), via=scim)

@@ -34,12 +34,14 @@ from locust import between, task
 from collections.abc import Sequence
 from functools import partial
 
+from loadscim.checks import CheckerName
 from loadscim.client import ScimClient
-from loadscim.ops import Op, Trial
+from loadscim.ops import Op
 from loadscim.scim.dialects import Member, get_dialect
 from loadscim.users.base import ScimUser
+from loadscim.users.trials import TrialRun
 
-CHECKS = ("lost_update", "conflict_status")
+CHECKS: tuple[CheckerName, ...] = ("lost_update", "conflict_status")
 
 
 class OktaGroupPushUser(ScimUser):
@@ -76,56 +78,57 @@ class OktaGroupPushUser(ScimUser):
     def push_add(self) -> None:
         if len(self.pool) < 2:
             return
-        trial = self.new_trial("push-add", CHECKS)
-        pushed = self._push_group(trial)
-        if pushed is None:
-            return
-        gid, name = pushed
-        sent = self._race_pushes(trial, gid, name, [([m], []) for m in self.pool])
-        self._read_back_and_delete(trial, gid, sent)
+        with self.trial("push-add", CHECKS) as t:
+            pushed = self._push_group(t)
+            if pushed is None:
+                return
+            gid, name = pushed
+            sent = self._race_pushes(t, gid, name, [([m], []) for m in self.pool])
+            self.members_visible(t.trial, gid, t.scim.get("Group", gid), sent)
+        self._unpush(gid)
 
     @task
     def push_mixed(self) -> None:
         if len(self.pool) < 4:
             return
-        trial = self.new_trial("push-mixed", CHECKS)
-        pushed = self._push_group(trial)
-        if pushed is None:
-            return
-        gid, name = pushed
-        half = len(self.pool) // 2
-        initial, newcomers = self.pool[:half], self.pool[half:]
-        scim = self.scim.for_trial(trial)
-        for request in self.dialect.push_group_membership(gid, name, add=initial):
-            self.send(request, via=scim)
-        changes: list[tuple[list[Member], list[str]]] = [([m], []) for m in newcomers]
-        changes += [([], [m.value]) for m in initial[::2]]
-        sent = self._race_pushes(trial, gid, name, changes)
-        self._read_back_and_delete(trial, gid, sent)
+        with self.trial("push-mixed", CHECKS) as t:
+            pushed = self._push_group(t)
+            if pushed is None:
+                return
+            gid, name = pushed
+            half = len(self.pool) // 2
+            initial, newcomers = self.pool[:half], self.pool[half:]
+            for request in self.dialect.push_group_membership(gid, name, add=initial):
+                self.send(request, via=t.scim)
+            changes: list[tuple[list[Member], list[str]]] = [([m], []) for m in newcomers]
+            changes += [([], [m.value]) for m in initial[::2]]
+            sent = self._race_pushes(t, gid, name, changes)
+            self.members_visible(t.trial, gid, t.scim.get("Group", gid), sent)
+        self._unpush(gid)
 
     # -- steps ----------------------------------------------------------------------------
 
-    def _push_group(self, trial: Trial) -> tuple[str, str] | None:
-        """Okta's group push: POST /Groups with no members, in the trial."""
+    def _push_group(self, t: TrialRun) -> tuple[str, str] | None:
+        """Okta's group push: POST /Groups with no members, in the trial. The group is
+        deleted after the trial by Okta's own request (:meth:`_unpush`)."""
         tag = self.tag()
         name = self.ns.display_name(tag)
         request = self.dialect.create_group(name, external_id=self.ns.external_id(tag))
-        created = self.send(request, via=self.scim.for_trial(trial))
+        created = self.send(request, via=t.scim)
         if created.type != "ok" or not created.resource_id:
-            self.finish(trial)
             return None
+        t.keep("Group", created.resource_id)
         return created.resource_id, name
 
     def _race_pushes(
         self,
-        trial: Trial,
+        t: TrialRun,
         gid: str,
         name: str,
         changes: Sequence[tuple[list[Member], list[str]]],
     ) -> list[tuple[Op, str, bool]]:
         """Each change is one push (membership PATCH, then the rename), all racing; the
         membership PATCH of each push of one member, with the member and whether it adds."""
-        racers = self.racers(trial, len(changes))
 
         def push(racer: ScimClient, add: list[Member], remove: list[str]) -> Op:
             sent = [
@@ -134,6 +137,7 @@ class OktaGroupPushUser(ScimUser):
             ]
             return sent[0]  # the membership PATCH (the rename follows)
 
+        racers = t.racers(len(changes))
         pushed = self.race([partial(push, r, *c) for r, c in zip(racers, changes, strict=True)])
         # Time to visibility of each push's one member (pushes change distinct members).
         return [
@@ -142,12 +146,7 @@ class OktaGroupPushUser(ScimUser):
             if len(added) + len(removed) == 1
         ]
 
-    def _read_back_and_delete(
-        self, trial: Trial, gid: str, pushed: Sequence[tuple[Op, str, bool]] = ()
-    ) -> None:
-        final = self.scim.for_trial(trial).get("Group", gid)
-        self.members_visible(trial, gid, final, pushed)
-        self.finish(trial)
-        deleted = self.send(self.dialect.delete_group(gid), via=self.parallel(1), expect=(404,))
-        if deleted.type == "ok" or deleted.status == 404:
-            self.rt.recorder.forget("Group", gid)
+    def _unpush(self, gid: str) -> None:
+        """Okta deletes a pushed group it unlinks (its request, judged for compatibility;
+        the run's model forgets a deleted group by itself)."""
+        self.send(self.dialect.delete_group(gid), via=self.parallel(1), expect=(404,))

@@ -32,11 +32,12 @@ from locust import between, task
 
 from functools import partial
 
-from loadscim.ops import Trial
+from loadscim.checks import CheckerName
 from loadscim.scim import payloads
 from loadscim.users.base import ScimUser
+from loadscim.users.trials import TrialRun
 
-CHECKS = ("lost_update", "conflict_status")
+CHECKS: tuple[CheckerName, ...] = ("lost_update", "conflict_status")
 
 
 class RacingPatchUser(ScimUser):
@@ -51,78 +52,71 @@ class RacingPatchUser(ScimUser):
     def membership_add(self) -> None:
         if not self.requires("Group", "membership_race"):
             return
-        k = self.fan_out
-        users = self.create_users(k)
-        trial = self.new_trial("membership-add", CHECKS)
-        gid = self.trial_group(trial, [])
-        if gid is None:
-            self.discard([("User", u) for u in users])
-            return
-        racers = self.racers(trial, len(users))
-        bodies = [payloads.patch([payloads.add_members([u])]) for u in users]
-        ops = self.race(
-            [
-                partial(r.patch, "Group", gid, body, expect=(409, 412))
-                for r, body in zip(racers, bodies, strict=True)
-            ]
-        )
-        final = self.scim.for_trial(trial).get("Group", gid)
-        added = [(op, u, True) for op, u in zip(ops, users, strict=True)]
-        self.members_visible(trial, gid, final, added)
-        self.finish(trial)
-        self.discard([("Group", gid), *(("User", u) for u in users)])
+        users = self.create_users(self.fan_out)
+        with self.trial("membership-add", CHECKS) as t:
+            for u in users:
+                t.discard_later("User", u)  # made before the trial
+            gid = self.trial_group(t, [])
+            if gid is None:
+                return
+            bodies = [payloads.patch([payloads.add_members([u])]) for u in users]
+            ops = self.race(
+                [
+                    partial(r.patch, "Group", gid, body, expect=(409, 412))
+                    for r, body in zip(t.racers(len(users)), bodies, strict=True)
+                ]
+            )
+            final = t.scim.get("Group", gid)
+            added = [(op, u, True) for op, u in zip(ops, users, strict=True)]
+            self.members_visible(t.trial, gid, final, added)
 
     @task
     def membership_mixed(self) -> None:
         if not self.requires("Group", "membership_race"):
             return
-        k = max(self.fan_out, 4)
-        users = self.create_users(k)
+        users = self.create_users(max(self.fan_out, 4))
         half = len(users) // 2
         initial, newcomers = users[:half], users[half:]
-        trial = self.new_trial("membership-mixed", CHECKS)
-        gid = self.trial_group(trial, initial)
-        if gid is None:
-            self.discard([("User", u) for u in users])
-            return
-        # Remove every other initial member; add every newcomer; and race an add against a
-        # remove of the same member (either outcome is allowed for that one).
-        operations = [payloads.add_members([u]) for u in newcomers]
-        operations += [payloads.remove_member(u) for u in initial[::2]]
-        if initial:
-            operations.append(payloads.add_members([initial[0]]))
-        racers = self.racers(trial, len(operations))
-        ops = self.race(
-            [
-                partial(r.patch, "Group", gid, payloads.patch([o]), expect=(409, 412))
-                for r, o in zip(racers, operations, strict=True)
-            ]
-        )
-        final = self.scim.for_trial(trial).get("Group", gid)
-        # The member both added and removed (initial[0]) may end either way: not measured.
-        removed = initial[::2]
-        n = len(newcomers)
-        changes = [(op, u, True) for op, u in zip(ops[:n], newcomers, strict=True)]
-        removes = ops[n : n + len(removed)]
-        changes += [(op, u, False) for op, u in zip(removes, removed, strict=True)]
-        self.members_visible(trial, gid, final, [c for c in changes if c[1] not in initial[:1]])
-        self.finish(trial)
-        self.discard([("Group", gid), *(("User", u) for u in users)])
+        with self.trial("membership-mixed", CHECKS) as t:
+            for u in users:
+                t.discard_later("User", u)
+            gid = self.trial_group(t, initial)
+            if gid is None:
+                return
+            # Remove every other initial member; add every newcomer; and race an add against
+            # a remove of the same member (either outcome is allowed for that one).
+            operations = [payloads.add_members([u]) for u in newcomers]
+            operations += [payloads.remove_member(u) for u in initial[::2]]
+            if initial:
+                operations.append(payloads.add_members([initial[0]]))
+            ops = self.race(
+                [
+                    partial(r.patch, "Group", gid, payloads.patch([o]), expect=(409, 412))
+                    for r, o in zip(t.racers(len(operations)), operations, strict=True)
+                ]
+            )
+            final = t.scim.get("Group", gid)
+            # The member both added and removed (initial[0]) may end either way: not measured.
+            removed = initial[::2]
+            n = len(newcomers)
+            changes = [(op, u, True) for op, u in zip(ops[:n], newcomers, strict=True)]
+            removes = ops[n : n + len(removed)]
+            changes += [(op, u, False) for op, u in zip(removes, removed, strict=True)]
+            measured = [c for c in changes if c[1] not in initial[:1]]
+            self.members_visible(t.trial, gid, final, measured)
 
-    def trial_group(self, trial: Trial, members: list[str]) -> str | None:
+    def trial_group(self, t: TrialRun, members: list[str]) -> str | None:
         """Create the trial's group with ``members``, as part of the trial: its starting
         state is what the server answered (read back before the race when the create's
         answer does not show the members), so a create that drops members is named
-        ``create-dropped``, never blamed on the race. The id, or None (trial finished)."""
-        scim = self.scim.for_trial(trial)
-        created = scim.create("Group", payloads.group(self.ns.display_name(self.tag()), members))
+        ``create-dropped``, never blamed on the race. The id, or None."""
+        created = t.scim.create("Group", payloads.group(self.ns.display_name(self.tag()), members))
         if created.type != "ok" or not created.resource_id:
-            self.finish(trial)
             return None
-        trial.meta["group"] = created.resource_id
+        t.meta["group"] = created.resource_id
         answer = created.observed if isinstance(created.observed, dict) else {}
         if members and "members" not in answer:
-            scim.get("Group", created.resource_id)
+            t.scim.get("Group", created.resource_id)
         return created.resource_id
 
     @task
@@ -141,32 +135,26 @@ class RacingPatchUser(ScimUser):
         uid = users[0]
         kind = "if-match" if if_match else "replace"
         attribute = self.writable_attribute
-        trial = self.new_trial(
-            kind, CHECKS, attributes=[attribute], user=uid, etag_advertised=if_match
-        )
-        scim = self.scim.for_trial(trial)
-        etag = None
-        if if_match:
-            read = scim.get("User", uid)
-            etag = read.etag
-            if read.type != "ok" or not etag:
-                self.finish(trial)
-                self.discard([("User", uid)])
-                return
-        values = [f"{attribute}-{trial.id}-{i}" for i in range(self.fan_out)]
-        racers = self.racers(trial, len(values))
-
-        bodies = [payloads.patch([payloads.patch_op("replace", attribute, v)]) for v in values]
-        self.race(
-            [
-                partial(r.patch, "User", uid, body, if_match=etag, expect=(409, 412))
-                for r, body in zip(racers, bodies, strict=True)
-            ]
-        )
-        if not if_match:
-            # One more write after the race: the last writer, alone, must win.
-            last = payloads.patch_op("replace", attribute, f"{attribute}-{trial.id}")
-            scim.patch("User", uid, payloads.patch([last]), expect=(409, 412))
-        scim.get("User", uid)
-        self.finish(trial)
-        self.discard([("User", uid)])
+        meta = {"attributes": [attribute], "user": uid, "etag_advertised": if_match}
+        with self.trial(kind, CHECKS, **meta) as t:
+            t.discard_later("User", uid)
+            scim = t.scim
+            etag = None
+            if if_match:
+                read = scim.get("User", uid)
+                etag = read.etag
+                if read.type != "ok" or not etag:
+                    return
+            values = [f"{attribute}-{t.trial.id}-{i}" for i in range(self.fan_out)]
+            bodies = [payloads.patch([payloads.patch_op("replace", attribute, v)]) for v in values]
+            self.race(
+                [
+                    partial(r.patch, "User", uid, body, if_match=etag, expect=(409, 412))
+                    for r, body in zip(t.racers(len(values)), bodies, strict=True)
+                ]
+            )
+            if not if_match:
+                # One more write after the race: the last writer, alone, must win.
+                last = payloads.patch_op("replace", attribute, f"{attribute}-{t.trial.id}")
+                scim.patch("User", uid, payloads.patch([last]), expect=(409, 412))
+            scim.get("User", uid)

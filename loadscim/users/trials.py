@@ -5,10 +5,10 @@ Inside the block, ``t.scim`` is the trial's client (its ops are the trial's), ``
 gives ``--fan-out`` clients whose requests race, ``t.meta`` is what the checkers read
 besides the ops. When the block ends, also by an exception, the trial is checked (its
 violations counted, and kept in ``t.violations``) and every resource an ok create of the
-trial made is deleted (``t.keep(...)`` spares one; ``t.discard_later(...)`` adds one made
-outside the trial). An exception then goes on to Locust, which counts it as a task error as
-before. A user stopped at the end of the run (``GreenletExit``) leaves its trial unchecked:
-the run's cleanup removes what it made.
+trial made is deleted (``t.keep(...)`` spares one, ``t.keep_all()`` every one;
+``t.discard_later(...)`` adds one made outside the trial). An exception then goes on to
+Locust, which counts it as a task error as before. A user stopped at the end of the run
+(``GreenletExit``) leaves its trial unchecked: the run's cleanup removes what it made.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ class TrialRun:
         self._racers = racers
         self.violations: list[Violation] = []
         self._kept: set[Resource] = set()
+        self._keep_all = False
         self._extra: list[Resource] = []
 
     @property
@@ -47,12 +48,18 @@ class TrialRun:
         """Do not delete this resource at the end (the scenario deletes it itself)."""
         self._kept.add((resource_type, resource_id))
 
+    def keep_all(self) -> None:
+        """Delete nothing at the end: what the trial made stays until the run's cleanup."""
+        self._keep_all = True
+
     def discard_later(self, resource_type: str, resource_id: str) -> None:
         """Delete this resource at the end too (one made outside the trial's client)."""
         self._extra.append((resource_type, resource_id))
 
     def created(self) -> list[Resource]:
         """What the trial's ok creates made and :meth:`discard_later` added, less the kept."""
+        if self._keep_all:
+            return []
         made = [
             (op.resource_type, op.resource_id)
             for op in self.trial.ops

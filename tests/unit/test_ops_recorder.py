@@ -388,3 +388,33 @@ def test_a_lone_completion_whose_answer_differs_little_from_its_body_is_written(
                 observed=observed, start_us=1, end_us=2)  # fmt: skip
         trial = Trial("sample-7", "sample", ("conformance",), {}, [op])
         assert loads_trial(dumps_trial(trial)) == trial
+
+
+def test_the_model_follows_what_the_scenarios_declare_from_the_create_on():
+    """``follows``: the create's body starts the model, every ok write folds into it, with
+    no scenario touching it; writes that overlap in time make it uncertain."""
+    recorder = Recorder("r")
+    recorder.follow(["active", "title", "name.givenName"])
+
+    def op(type_, kind, start, end, value=None, rid="u1"):
+        recorder.on_op(Op(type_, kind, resource_type="User", resource_id=rid, value=value,
+                          start_us=start, end_us=end, observed={"userName": "n"}))  # fmt: skip
+
+    body = {"userName": "n", "active": True, "name": {"givenName": "Ada"}, "nickName": "x"}
+    op("ok", "create", 0, 10, body)
+    (item,) = recorder.live()
+    assert item.active is True and item.attributes == {"name.givenName": "Ada"}
+    op("ok", "patch", 20, 30, [{"op": "replace", "path": "title", "value": "Engineer"}])
+    assert item.attributes == {"name.givenName": "Ada", "title": "Engineer"}
+    op("ok", "patch", 40, 50, [{"op": "replace", "path": "active", "value": False}])
+    assert item.deactivated and not item.uncertain
+    op("ok", "patch", 60, 90, [{"op": "replace", "path": "title", "value": "a"}])
+    op("ok", "patch", 70, 80, [{"op": "replace", "path": "title", "value": "b"}])
+    assert item.uncertain  # either may have been applied last
+
+
+def test_a_deleted_group_is_forgotten():
+    recorder = Recorder("r")
+    recorder.on_op(Op("ok", "create", resource_type="Group", resource_id="g1", observed={}))
+    recorder.on_op(Op("ok", "delete", resource_type="Group", resource_id="g1"))
+    assert recorder.tracked == {}

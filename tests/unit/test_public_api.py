@@ -9,7 +9,7 @@ import pytest
 from gevent import GreenletExit
 
 import loadscim
-from loadscim.checks import CHECKERS, CheckerName
+from loadscim.checks import BUILT_IN, CHECKERS, CheckerName
 from loadscim.client import Response, ScimClient
 from loadscim.ops import Trial
 from loadscim.scim import payloads
@@ -17,6 +17,7 @@ from loadscim.users.base import ScimUser
 from loadscim.users.trials import TrialRun
 
 PUBLIC = [
+    "Check",
     "CheckerName",
     "LoadscimError",
     "LoadscimShape",
@@ -24,7 +25,9 @@ PUBLIC = [
     "ScimUser",
     "Trial",
     "TrialRun",
+    "UserChecker",
     "Violation",
+    "checker",
 ]
 
 
@@ -37,8 +40,8 @@ def test_the_public_api_is_pinned():
         _ = loadscim.NoSuchThing
 
 
-def test_checker_names_are_the_checkers():
-    assert set(get_args(CheckerName)) == set(CHECKERS)
+def test_checker_names_are_the_built_in_checkers():
+    assert set(get_args(CheckerName)) == BUILT_IN <= set(CHECKERS)
 
 
 class Created:
@@ -111,3 +114,18 @@ def test_a_user_stopped_at_the_end_leaves_its_trial_to_the_run_cleanup():
         t.scim.create("User", payloads.user("a"))
         raise GreenletExit
     assert user.finished == [] and user.discarded == []
+
+
+def test_no_scenario_runs_a_trial_or_updates_the_model_by_hand():
+    """Every scenario uses ``with self.trial(...)`` (a trial cannot be left unchecked) and
+    leaves the run's model to the recorder (``follows``)."""
+    from pathlib import Path
+
+    root = Path(loadscim.__file__).parent
+    for path in [*(root / "users").glob("*.py"), *(root.parent / "scenarios").glob("*.py")]:
+        if path.name in ("base.py", "trials.py"):
+            continue
+        text = path.read_text()
+        for by_hand in ("new_trial(", ".finish(", "recorder.track(", "recorder.forget(",
+                        "tracked."):  # fmt: skip
+            assert by_hand not in text, (path.name, by_hand)
