@@ -2,7 +2,8 @@
 
 It gives a scenario a :class:`~loadscim.client.ScimClient` (``self.scim``) wired to the
 recorder, the run namespace (``self.ns``), a seeded random generator (``self.rng``), trials
-(``self.new_trial`` / ``self.finish``), racing clients whose requests really are in flight
+(``with self.trial(kind, checks) as t:``), the attributes the run's model follows
+(``follows``), racing clients whose requests really are in flight
 together (``self.racers``), the identity provider it plays (``self.dialect``, whose requests
 ``self.send`` sends and judges for compatibility) and what the target supports
 (``self.requires``: a missing feature makes its checks "not applicable").
@@ -158,7 +159,8 @@ class ScimUser(FastHttpUser):
         return f"{self.process}-{self._tags}"
 
     def new_trial(self, kind: str, checks: Sequence[str], **meta: Any) -> Trial:
-        """Start a trial; its ops are recorded by ``self.scim.for_trial(trial)``.
+        """Start a trial (what :meth:`trial` does first; a scenario uses :meth:`trial`, which
+        cannot leave it unchecked); its ops are recorded by ``self.scim.for_trial(trial)``.
 
         Attributes the pre-flight saw the target does not store go in ``meta["unjudged"]``:
         the checkers leave them alone (:mod:`loadscim.checks.stored`). Every trial is also
@@ -204,7 +206,8 @@ class ScimUser(FastHttpUser):
             self.discard(created)
 
     def finish(self, trial: Trial) -> list[Violation]:
-        """Check the trial now, count its violations, drop its ops."""
+        """Check the trial now, count its violations, drop its ops (what :meth:`trial` does
+        when its block ends)."""
         return self.rt.recorder.finish_trial(trial)
 
     # -- racing -----------------------------------------------------------------------

@@ -78,3 +78,26 @@ def test_offline_the_file_that_registers_it_is_imported_first(tmp_path):
         checks.CHECKERS.pop("never_deleted", None)
     with pytest.raises(loadscim.LoadscimError, match="--checkers"):
         check_history(str(saved), checker_files=[str(tmp_path / "missing.py")])
+
+
+def test_the_documented_checker_runs_as_written():
+    """docs/scenario-authoring.md, "A checker of your own": the example registers and judges."""
+    from pathlib import Path
+
+    docs = Path(__file__).parents[2] / "docs" / "scenario-authoring.md"
+    section = docs.read_text().split("### A checker of your own", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    try:
+        exec(compile(code, "scenario-authoring.md", "exec"), namespace)
+        title_kept = namespace["title_kept"]
+        history = trial(
+            ok("get", 0, 10, on="User/u1", observed={"title": "Engineer"}),
+            ok("get", 20, 30, on="User/u1", observed={"title": "Boss"}),
+            checks=(title_kept,),
+            title="Engineer",
+        )
+        found = Recorder("r").finish_trial(history)
+        assert [(v.kind, v.observed) for v in found] == [("title-changed", "Boss")]
+    finally:
+        checks.CHECKERS.pop("title_kept", None)
