@@ -80,6 +80,8 @@ class LineResult:
     """Samples the line was judged on (requests, histogram counts, trials)."""
     not_applicable: bool = False
     """A checker that does not apply to this target: neither FAIL nor UNKNOWN (status PASS)."""
+    warnings: int = 0
+    """A checker's violations of SHOULD kinds that this gate leaves as warnings."""
 
     @property
     def name(self) -> str:
@@ -135,6 +137,9 @@ class Verdict:
             inapplicable = sum(1 for ln in self.lines if ln.not_applicable)
             if inapplicable:
                 held += f", {inapplicable} not applicable"
+            warnings = sum(ln.warnings for ln in checks)
+            if warnings:
+                held += f"; {_count(warnings, 'SHOULD warning')}"
             return f"verdict: PASS ({held})"
         parts = []
         if failed_gate:
@@ -479,7 +484,7 @@ def _checker_line(
             kinds = ", ".join(f"{k} {n}" for k, n in sorted(warned.items()))
             reason = f"{stats.name}: warnings (SHOULD, not failing this gate): {kinds}"
         return LineResult("checker", text, stats.name, status, observed, str(allowed), reason,
-                          stats.trials, not_applicable)
+                          stats.trials, not_applicable, sum(warned.values()))
 
     if violations > allowed:
         noun = _count(violations, "violation")

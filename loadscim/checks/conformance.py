@@ -275,17 +275,27 @@ def _etag_changes(
     changed = _changed(first.observed, body)
     if changed:
         seen[(key, op.etag)] = op  # one finding per change, not one per later answer
-        _add(report, "etag-unchanged", op,
-             "a new ETag once the resource changed (RFC 7232 2.1, RFC 7644 3.14)",
-             f"ETag {op.etag} for {changed} {short(first.observed.get(changed), 30)} and "
-             f"{short(body.get(changed), 30)}")
+        path, before, after = changed
+        _add(
+            report,
+            "etag-unchanged",
+            op,
+            "a new ETag once the resource changed (RFC 7232 2.1, RFC 7644 3.14)",
+            f"ETag {op.etag} for {path} {short(before, 30)} and {short(after, 30)}",
+        )
 
 
-def _changed(a: dict[str, Any], b: dict[str, Any]) -> str | None:
-    """The first attribute (``meta`` aside) both bodies show with different values."""
+def _changed(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> tuple[str, Any, Any] | None:
+    """The first attribute (``meta`` aside; a sub-attribute of a complex one) both bodies show
+    with different values: its path and the two values."""
     for name in sorted(a.keys() & b.keys()):
-        if name != "meta" and _canonical(a[name]) != _canonical(b[name]):
-            return name
+        if name == "meta" or _canonical(a[name]) == _canonical(b[name]):
+            continue
+        if isinstance(a[name], dict) and isinstance(b[name], dict) and not prefix:
+            inner = _changed(a[name], b[name], f"{name}.")
+            if inner is not None:
+                return inner
+        return f"{prefix}{name}", a[name], b[name]
     return None
 
 

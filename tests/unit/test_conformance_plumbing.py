@@ -99,6 +99,7 @@ def test_should_findings_warn_by_default_and_fail_when_the_gate_says() -> None:
     line = next(ln for ln in evaluate(None, run).lines if ln.endpoint == "conformance")
     assert line.status is Status.PASS and line.observed == "0"
     assert "etag-unchanged 4" in line.reason and "SHOULD" in line.reason
+    assert evaluate(None, run).headline().endswith("; 4 SHOULD warnings)")
     strict = parse_gate('should = "fail"\n', "g.toml")
     assert evaluate(strict, run).status is Status.FAIL
     only = parse_gate('should = ["etag-unchanged"]\n', "g.toml")
