@@ -83,8 +83,7 @@ UNKNOWN_ID_TRIAL = "unknown-id"
 """The kind of the trial whose GET addresses an id no server issued."""
 SAMPLE_TRIAL = "sample"
 """The kind of the one-op trial of an answer sampled outside trials
-(:meth:`loadscim.recorder.Recorder.sample`): its ``meta`` is not run through scim2-models
-(about 30 us; the trials' answers are)."""
+(:meth:`loadscim.recorder.Recorder.sample`)."""
 JSON_TYPES = frozenset({"application/scim+json", "application/json"})
 RESOURCE_KINDS = frozenset({"create", "get", "replace", "patch"})
 CONFLICT_WRITES = frozenset({"create", "replace", "patch", "delete"})
@@ -102,7 +101,7 @@ def check(trial: Trial) -> list[Violation]:
     report = Report(NAME, trial)
     conflicts_judged = "conflict_status" in trial.checks
     seen: dict[tuple[tuple[str, str], str], Op] = {}
-    metas: set[str] | None = None if trial.kind == SAMPLE_TRIAL else set()
+    metas: set[str] = set()
     for op in completions(trial.ops):
         headers = op.headers
         if headers is None or op.status is None:
@@ -193,11 +192,10 @@ def _same_location(header: str, in_body: Any) -> bool:
     return a == b or (a.startswith("/") and b.endswith(a))
 
 
-def _resource(report: Report, op: Op, body: dict[str, Any], metas: set[str] | None) -> None:
+def _resource(report: Report, op: Op, body: dict[str, Any], metas: set[str]) -> None:
     """schemas and id on every body; ``meta`` through scim2-models on the first body of each
     endpoint in the trial (about 30 us each, so not on every answer; its sub-attributes
-    that RFC 7643 3.1 defines, so that a server's extra ones are not refused); ``metas`` None:
-    none (a sample outside trials)."""
+    that RFC 7643 3.1 defines, so that a server's extra ones are not refused)."""
     problems = []
     schemas = body.get("schemas")
     if not isinstance(schemas, list) or not schemas:
@@ -207,7 +205,7 @@ def _resource(report: Report, op: Op, body: dict[str, Any], metas: set[str] | No
         problems.append("no id")
     meta = body.get("meta")
     if isinstance(meta, dict):
-        if metas is None or op.endpoint in metas:
+        if op.endpoint in metas:
             meta = None
         else:
             metas.add(op.endpoint)
