@@ -15,7 +15,7 @@ The rules, by kind:
   resource SHALL include, in the HTTP "Location" header and the HTTP body, a JSON
   representation [RFC7159] with the attribute "meta.location"." A 201 without
   ``Location``; a 201 whose ``Location`` is not its body's ``meta.location`` (a relative
-  ``Location`` is compared with the end of ``meta.location``).
+  one of the two is compared with the end of the other).
 - ``version-mismatch`` (SHOULD): RFC 7644 3.14, "When supported, SCIM ETags MUST be
   specified as an HTTP header and SHOULD be specified within the 'version' attribute
   contained in the resource's 'meta' attribute" (RFC 7643 3.1: "This value must be the same
@@ -189,7 +189,7 @@ def _same_location(header: str, in_body: Any) -> bool:
     if not isinstance(in_body, str) or not in_body:
         return False
     a, b = header.rstrip("/"), in_body.rstrip("/")
-    return a == b or (a.startswith("/") and b.endswith(a))
+    return a == b or (a.startswith("/") and b.endswith(a)) or (b.startswith("/") and a.endswith(b))
 
 
 def _resource(report: Report, op: Op, body: dict[str, Any], metas: set[str]) -> None:

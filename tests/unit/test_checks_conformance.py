@@ -78,6 +78,9 @@ def test_no_location_and_location_mismatch() -> None:
     assert kinds(trial(created())) == ["no-location"]
     assert kinds(trial(created(location="http://x/v2/Users"))) == ["location-mismatch"]
     assert kinds(trial(created(location="/v2/Users/u1"))) == []  # relative, same resource
+    relative = resource()
+    relative["meta"]["location"] = "/v2/Users/u1"
+    assert kinds(trial(created(body=relative, location=LOCATION))) == []
     no_meta = {k: v for k, v in resource().items() if k != "meta"}
     assert kinds(trial(created(body=no_meta, location=LOCATION))) == [
         "location-mismatch",
