@@ -20,6 +20,7 @@ This module imports neither locust nor gevent: histories are checked offline too
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -315,9 +316,10 @@ def dumps_trial(trial: Trial) -> bytes:
                 continue
             key = orjson.dumps(value)
             count = seen[key] = seen.get(key, 0) + 1
-            if name not in _DIFFED or not isinstance(value, dict):
+            group = _DIFFED.get(name)
+            if group is None or not isinstance(value, dict):
                 continue
-            candidates = list(previous.values())
+            candidates = [v for n, v in previous.items() if _DIFFED[n] == group]
             previous[name] = (key, value)
             if count > 1:
                 continue
@@ -363,14 +365,20 @@ def dumps_trial(trial: Trial) -> bytes:
     return orjson.dumps(data) + b"\n"
 
 
-_DIFFED = frozenset({"value", "observed"})
-"""Fields whose objects are written as a difference from the previous one when shorter."""
+_DIFFED = {"value": "body", "observed": "body", "headers": "headers"}
+"""Fields whose objects are written as a difference from the last one of the same group
+(a body sent or answered, the header fields kept) when that is shorter."""
+_PREFIX = 8
+"""A string shares at least this many first characters with the one it replaces: written
+as the length shared and the rest (``x``)."""
 
 
 def _diff(base: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
     """What turns ``base`` into ``value``: ``s`` keys set (changed or new), ``p`` keys whose
-    objects differ (a difference of their own), ``r`` keys removed, ``k`` the key order
-    when it is not base's order with new keys last (:func:`_patched`)."""
+    objects differ (a difference of their own), ``l`` keys whose lists of objects differ
+    item by item (same length: a difference per item), ``x`` keys whose strings share a
+    beginning (``[length shared, rest]``), ``r`` keys removed, ``k`` the key order when it
+    is not base's order with new keys last (:func:`_patched`)."""
     diff: dict[str, Any] = {}
     for key, item in value.items():
         if key not in base:
@@ -381,6 +389,16 @@ def _diff(base: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
             continue  # the same JSON (1 == True == 1.0, and objects in another order, are not)
         if isinstance(old, dict) and isinstance(item, dict):
             diff.setdefault("p", {})[key] = _diff(old, item)
+        elif (
+            isinstance(old, list)
+            and isinstance(item, list)
+            and len(old) == len(item)
+            and all(isinstance(x, dict) for x in (*old, *item))
+        ):
+            diff.setdefault("l", {})[key] = [_diff(a, b) for a, b in zip(old, item, strict=True)]
+        elif isinstance(old, str) and isinstance(item, str) and _shared(old, item) >= _PREFIX:
+            shared = _shared(old, item)
+            diff.setdefault("x", {})[key] = [shared, item[shared:]]
         else:
             diff.setdefault("s", {})[key] = item
     removed = [key for key in base if key not in value]
@@ -389,6 +407,11 @@ def _diff(base: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
     if list(_order(base, diff)) != list(value):
         diff["k"] = list(value)
     return diff
+
+
+def _shared(a: str, b: str) -> int:
+    """How many first characters ``a`` and ``b`` share."""
+    return len(os.path.commonprefix([a, b]))  # noqa: RUF071 (characters, not paths)
 
 
 def _order(base: dict[str, Any], diff: dict[str, Any]) -> list[str]:
@@ -404,6 +427,10 @@ def _patched(base: dict[str, Any], diff: dict[str, Any]) -> dict[str, Any]:
     changed: dict[str, Any] = {**diff.get("s", {})}
     for key, sub in diff.get("p", {}).items():
         changed[key] = _patched(base[key], sub)
+    for key, subs in diff.get("l", {}).items():
+        changed[key] = [_patched(a, sub) for a, sub in zip(base[key], subs, strict=True)]
+    for key, (shared, rest) in diff.get("x", {}).items():
+        changed[key] = base[key][:shared] + rest
     order = diff.get("k") or _order(base, diff)
     return {key: changed[key] if key in changed else base[key] for key in order}
 

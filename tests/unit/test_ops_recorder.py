@@ -328,6 +328,14 @@ def test_answers_that_differ_little_are_written_as_differences():
     assert _patched(user, _diff(user, later)) == later
     assert list(_patched(later, _diff(later, reordered))) == list(reordered)
     assert orjson.dumps(_patched({"a": [True]}, _diff({"a": [True]}, {"a": [1]}))) == b'{"a":[1]}'
+    # strings sharing a beginning, and lists of objects item by item
+    a = {"location": "http://127.0.0.1:44579/v2/Users/1", "emails": [{"value": "x", "n": 1}]}
+    b = {"location": "http://127.0.0.1:44579/v2/Users/2", "emails": [{"value": "y", "n": 1}]}
+    diff = _diff(a, b)
+    assert diff["x"]["location"] == [len(a["location"]) - 1, "2"] and "l" in diff
+    assert orjson.dumps(_patched(a, diff)) == orjson.dumps(b)
+    c = {"location": "elsewhere", "emails": [{"value": "y"}, {"value": "z"}]}
+    assert orjson.dumps(_patched(a, _diff(a, c))) == orjson.dumps(c)  # set whole
 
 
 V2_LINE = (  # written by format 2 (bench/overhead_scim.py against the canned nginx)
