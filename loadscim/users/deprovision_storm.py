@@ -142,7 +142,7 @@ class DeprovisionStormUser(ScimUser):
         ``startIndex`` 1, then on by what each page listed, until ``totalResults``."""
         size = max(2, min(100, self.population // 4))
         start = 1
-        for _ in range(self.population // size + 3):
+        for _ in range(2 * self.population // size + 3):
             page = client.search(
                 "User", payloads.sw_filter("userName", prefix), start_index=start, count=size
             )
@@ -154,7 +154,9 @@ class DeprovisionStormUser(ScimUser):
                 return
             listed = len(listing.resources)
             start += listed
-            if listed < size or start > listing.total:
+            # A short page is no end (RFC 7644 3.4.2.4 lets a server return fewer than
+            # ``count``): totalResults is, as for Okta's import.
+            if not listed or start > listing.total:
                 return
 
     def _alongside(self, side: Callable[[], Any], work: Callable[[int], Any], items: Any) -> None:
