@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from loadscim.target.defects import _zero_based
 from loadscim.target.faults import Dice, FaultPlan
 from loadscim.target.rewrite import (
     rewrite_answer,
@@ -154,3 +155,30 @@ def test_bulk_error_no_detail() -> None:
     )  # fmt: skip
     assert json.loads(body)["Operations"] == [
         {"status": "400"}, {"status": "201", "location": "/v2/Users/1"}]  # fmt: skip
+
+
+def test_duplicate_member_and_wrong_total_rewrite_reads() -> None:
+    group = {"id": "g1", "members": [{"value": "u1"}, {"value": "u2"}]}
+    faults = ("duplicate-member",)
+    _, _, body = rewrite_answer(
+        faults, dice(*faults), environ("GET", "/Groups/g1"), "200 OK", [],
+        json.dumps(group).encode(),
+    )  # fmt: skip
+    assert [m["value"] for m in json.loads(body)["members"]] == ["u1", "u2", "u1"]
+    _, _, body = rewrite_answer(
+        faults, dice(*faults), environ("PATCH", "/Groups/g1"), "200 OK", [],
+        json.dumps(group).encode(),
+    )  # fmt: skip
+    assert len(json.loads(body)["members"]) == 2  # a write's answer is left alone
+    listing = {"totalResults": 12, "itemsPerPage": 2, "Resources": [{"id": "a"}, {"id": "b"}]}
+    faults = ("wrong-total",)
+    _, _, body = rewrite_answer(
+        faults, dice(*faults), environ("GET", "/Users"), "200 OK", [],
+        json.dumps(listing).encode(),
+    )  # fmt: skip
+    assert json.loads(body)["totalResults"] == 2
+
+
+def test_page_skips_takes_start_index_as_zero_based() -> None:
+    assert _zero_based("filter=x&startIndex=1&count=5") == "filter=x&startIndex=2&count=5"
+    assert _zero_based("count=5") == "count=5"
