@@ -68,7 +68,8 @@ def _asker(rt: Runtime) -> tuple[Ask | None, str]:
         return url_asker(rt, rt.opts.probe, parse_expect(rt.opts.probe_expect))
     for cls in getattr(rt.environment, "user_classes", None) or ():
         probe = getattr(cls, "probe", None)
-        if callable(probe):
+        # A Locust task named probe (locust.task marks it) is the scenario's work, not this.
+        if callable(probe) and not hasattr(probe, "locust_task_weight"):
             return callable_asker(probe), f"{cls.__name__}.probe"
     return None, ""
 

@@ -3,6 +3,8 @@ and the verdict on hand-written probe histories (no server)."""
 
 from __future__ import annotations
 
+from locust import task
+
 import pytest
 
 from loadscim.checks import downstream
@@ -116,4 +118,11 @@ def test_a_scenario_probe_callable_is_used_without_the_option() -> None:
     assert ask({"userName": "bob", "id": "2"}) == (False, "HTTP 403")
     assert ask({"userName": "eve", "id": "3"}) == (None, "None")
     rt.environment.user_classes = [object]
+    assert _asker(rt) == (None, "")  # type: ignore[arg-type]
+
+    class WithATaskNamedProbe:  # tests/integration/scenarios/probe.py: a task, not a probe
+        @task
+        def probe(self) -> None: ...
+
+    rt.environment.user_classes = [WithATaskNamedProbe]
     assert _asker(rt) == (None, "")  # type: ignore[arg-type]
