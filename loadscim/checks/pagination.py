@@ -6,9 +6,9 @@ The rules it enforces, RFC 7644 3.4.2 and 3.4.2.4:
   The value may be larger than the number of resources returned, such as when returning a
   single page". Each page's ``totalResults`` lies between the resources that certainly
   matched while it was served (created ok before it started, no delete begun before it
-  ended) and those that may have (a create begun before it ended, not failed; no delete
-  completed ok before it started, unless the paging lists a resource after its ok DELETE:
-  that is ``zombie-listed``, and the deletes then bound nothing).
+  ended) and those that may have (a create begun before it ended, not failed: a deleted
+  resource still counted is ``zombie-listed``, the zombie checker's finding, which the pages
+  need not show, so deletes do not lower this bound).
 - "startIndex: The 1-based index of the first query result." Paging is not stateful:
   "Clients MUST be prepared to handle inconsistent results", so a resource that moves
   between pages (an update or a delete reorders or shifts them) may be missed, and one
@@ -90,13 +90,6 @@ def _judge(
     window_us: int = 0,
 ) -> None:
     deletes = [op for op in changes if op.kind == "delete" and op.type != "fail"]
-    gone = [
-        (d, page)
-        for page in pages
-        for d in deletes
-        if d.type == "ok" and seen_by(d, page, window_us) and d.resource_id in _ids(page)
-    ]
-    trusted = [] if gone else deletes  # listed after an ok DELETE: zombie's finding, not ours
     for page in pages:
         total = page.observed.get("totalResults") if isinstance(page.observed, dict) else None
         if page.type != "ok" or not isinstance(total, int) or isinstance(total, bool):
@@ -109,15 +102,12 @@ def _judge(
             and seen_by(create, page, window_us)
             and not any(d.resource_id == rid and d.start_us < end for d in deletes)
         ]
+        # A deleted resource still counted is zombie's finding (zombie-listed), not a total:
+        # the pages need not show it, so deletes do not lower the upper bound.
         possible = [
             rid
             for rid, create in creates.items()
-            if create.type != "fail"
-            and create.start_us < end
-            and not any(
-                d.resource_id == rid and d.type == "ok" and seen_by(d, page, window_us)
-                for d in trusted
-            )
+            if create.type != "fail" and create.start_us < end
         ]
         if not len(certain) <= total <= len(possible):
             low, high = len(certain), len(possible)
