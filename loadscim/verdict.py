@@ -178,11 +178,18 @@ def evaluate(gate: Gate | None, summary: RunSummary) -> Verdict:
     return combine(_nothing_applies(lines, summary))
 
 
+RUN_WIDE_CHECKERS = frozenset({"conformance"})
+"""Checkers every run has whatever its scenario does (``conformance``: sampled answers and
+the one unknown-id GET per load process): their trials say nothing about whether the
+scenario had anything to do on the target."""
+
+
 def _nothing_applies(lines: list[LineResult], summary: RunSummary) -> list[LineResult]:
-    """When every checker of the run is not applicable to the target and none judged a
+    """When every checker of the scenario is not applicable to the target and none judged a
     trial (bulk_burst against a server without Bulk), the lines that are UNKNOWN for want
-    of samples are not applicable either: the scenario had nothing to do on that target."""
-    checkers = list(summary.checkers.values())
+    of samples are not applicable either: the scenario had nothing to do on that target
+    (the run-wide checkers' probe of it aside: :data:`RUN_WIDE_CHECKERS`)."""
+    checkers = [c for c in summary.checkers.values() if c.name not in RUN_WIDE_CHECKERS]
     if not checkers or any(not c.not_applicable or c.trials for c in checkers):
         return lines
     why = "; ".join(f"{c.name}: {c.not_applicable}" for c in checkers)

@@ -353,6 +353,21 @@ def test_not_applicable_checker_is_neither_fail_nor_unknown() -> None:
     assert verdict.reasons == []
 
 
+def test_a_scenario_with_nothing_to_do_passes_though_the_unknown_id_probe_was_judged() -> None:
+    """bulk_burst against a target without Bulk: its one request is the unknown-id GET that
+    conformance judges (every load process sends it), too few for the errors line. The
+    scenario had nothing to do: PASS with N/A lines, not UNKNOWN."""
+    probe = run({"GET /Users/{id}": [9 * MS]})
+    summary = with_checker(probe, "bulk", trials=0, not_applicable="bulk.supported is false")
+    with_checker(summary, "conformance", trials=1)
+    verdict = evaluate(parse_gate('errors = "rate < 1%"', "g.toml"), summary)
+    assert verdict.status is Status.PASS, verdict.reasons
+    errors = next(line for line in verdict.lines if line.kind == "errors")
+    assert errors.not_applicable and "nothing to measure (bulk: " in errors.reason
+    conformance = with_checker(summary, "conformance", trials=1, violations=1)
+    assert evaluate(None, conformance).status is Status.FAIL  # what it found still counts
+
+
 # ---------------------------------------------------------------------------------- self-trust
 
 
