@@ -63,3 +63,18 @@ def test_options_locust_has_itself_are_not_registered_twice():
     flags = {s for action in parser._actions for s in action.option_strings}
     assert "--pace" in flags and "--report-json" in flags
     assert not flags & {"--users", "--duration", "--target", "--stop-timeout", "--json"}
+
+
+def test_the_consistency_window_takes_the_duration_grammar():
+    opts = options.validate(parsed("--consistency-window", "1.5s", "--visibility-sample", "1"))
+    assert opts.consistency_window == 1.5 and opts.visibility_sample == 1.0
+    pairs = dict(zip(opts.locust_argv()[::2], opts.locust_argv()[1::2], strict=False))
+    assert options.validate(parsed("--consistency-window", pairs["--consistency-window"]))
+    assert options.validate(parsed()).consistency_window == 0.0
+    for argv, message in [
+        (("--consistency-window", "2x"), "--consistency-window '2x': a duration is"),
+        (("--visibility-sample", "2"), "--visibility-sample 2: must be from 0 to 1"),
+    ]:
+        with pytest.raises(UsageError) as info:
+            options.validate(parsed(*argv))
+        assert str(info.value).startswith(message) and "\n" not in str(info.value)
