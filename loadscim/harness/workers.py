@@ -231,7 +231,10 @@ def await_final_reports(rt: Runtime) -> None:
     timeout = rt.opts.worker_report_timeout
     deadline = time.monotonic() + timeout
     # Messages arrive on the runner's own greenlets: waiting on one of them would block them.
-    can_wait = gevent.getcurrent() not in runner.greenlet
+    # A load shape's greenlet is one of them but receives nothing: it ends a run with a shape
+    # (its tick returns None, it quits), and must wait like the run-time timer does.
+    current = gevent.getcurrent()
+    can_wait = current not in runner.greenlet or current is runner.shape_greenlet
     missing_since: dict[str, float] = {}
     while True:
         pending = []

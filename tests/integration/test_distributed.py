@@ -170,6 +170,16 @@ def test_workers_2_lifecycle_five_runs_in_a_row():
         test_workers_2_lifecycle_judges_after_every_final_report()
 
 
+def test_workers_2_with_a_load_shape_judge_after_every_final_report():
+    """deprovision_storm has a load shape (flat): Locust's shape greenlet ends the run. The
+    master still waits for each worker's final report; it used not to, and swept the
+    workers' names while their storms still paged them (a false wrong-total, UNKNOWN)."""
+    code, out, err = run_two_workers("deprovision_storm")
+    assert "sent no final report" not in err, out + err
+    assert code == 0 and verdict_line(out).startswith("verdict: PASS"), out + err
+    assert out.count("- cleanup: removed") == 2, out
+
+
 def test_workers_2_with_a_fault_fail():
     code, out, err = run_two_workers("racing_patch", ("lost-update",))
     assert code == 1, out + err
