@@ -80,6 +80,9 @@ def test_clean_storage_creates_one_of_racing_duplicates() -> None:
 
 def test_duplicate_create_keeps_both_and_survives_their_deletion() -> None:
     store = storage("duplicate-create")
+    # The fault's pause is 1-10 ms; five uniqueness checks on a busy machine can take longer,
+    # so the first insert would land before the last check. Pause long enough for all five.
+    store.dice.pause = lambda name, low=0.0, high=0.0: 0.25  # type: ignore[method-assign]
     created, _ = race_creates(store, "alice", 5)
     assert len(created) == 5
     assert len(search(store, 'userName eq "alice"')) == 5
