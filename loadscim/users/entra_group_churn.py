@@ -66,6 +66,7 @@ class EntraGroupChurnUser(ScimUser):
         if not self.requires("Group", *CHECKS) or not self.requires("patch", *CHECKS):
             return
         self.app = quiet_client(self.rt)
+        self.app.throttle = self.rt.new_throttle()  # a 429 resent after Retry-After
         self.pool = app_users(self, self.app, self.population + self.fan_out)
         members = self.pool[: self.population]
         name = self.ns.display_name(self.tag())

@@ -74,6 +74,7 @@ class EntraInitialCycleUser(ScimUser):
     def on_start(self) -> None:
         super().on_start()
         self.app = quiet_client(self.rt)
+        self.app.throttle = self.rt.new_throttle()  # a 429 resent after Retry-After
         self.with_groups = self.requires("Group", *GROUP_CHECKS) and self.requires(
             "patch", *GROUP_CHECKS
         )
