@@ -62,6 +62,11 @@ def record_value(hist: HdrHistogram, value: int) -> None:
         hist.max_value = value
 
 
+TARGET_LACKS = "target_lacks"
+"""``RunSummary.extra`` key: the optional features the target says it lacks, each with why
+(``{"patch": "the target's ServiceProviderConfig says patch is not supported (RFC 7644
+3.5.2)"}``): a gate line for ``PATCH ...`` or ``POST /Bulk`` is then not applicable."""
+
 @dataclass
 class EndpointStats:
     """Counts and latency of one endpoint (``POST /Users``) or of all of them (``*``)."""

@@ -28,7 +28,7 @@ from loadscim.checks.kinds import SHOULD_KINDS, is_warning
 from loadscim.config import Gate, LatencyLine, LatencyRule, RateRule
 from loadscim.errors import EXIT_ERROR, EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN
 from loadscim.ops import Violation
-from loadscim.summary import ALL, CheckerStats, EndpointStats, RunSummary
+from loadscim.summary import ALL, TARGET_LACKS, CheckerStats, EndpointStats, RunSummary
 
 CPU_SATURATED_PERCENT = 90.0
 """Above this CPU use of a load generator, its timings are not trusted."""
@@ -271,6 +271,17 @@ def _stats(summary: RunSummary, endpoint: str) -> EndpointStats | None:
     return merged
 
 
+def _lacked(summary: RunSummary, endpoint: str) -> str | None:
+    """Why an endpoint never seen could not be: the target says it lacks PATCH or Bulk
+    (RFC 7644 3.5.2, 3.7: optional), so the scenario updated by PUT or sent no bulk."""
+    lacks = summary.extra.get(TARGET_LACKS) or {}
+    if endpoint.startswith("PATCH "):
+        return lacks.get("patch")
+    if endpoint.rstrip("/").endswith(" /Bulk"):
+        return lacks.get("bulk")
+    return None
+
+
 def _unseen_reason(summary: RunSummary, endpoint: str) -> str:
     seen = sorted(n for n, s in summary.endpoints.items() if n != ALL and s.requests > 0)
     if not seen:
@@ -304,6 +315,11 @@ def _latency_rule(
                           reason, samples)
 
     if stats is None or (stats.requests == 0 and stats.hist.get_total_count() == 0):
+        lacked = _lacked(summary, endpoint)
+        if lacked:
+            return dataclasses.replace(
+                result(Status.PASS, f"{label}: not applicable: {lacked}", 0), not_applicable=True
+            )
         return result(Status.UNKNOWN, _unseen_reason(summary, endpoint), 0)
     hist = stats.hist_corrected if rule.corrected else stats.hist
     if hist is None:
@@ -392,6 +408,10 @@ def _rate_line(gate: Gate, endpoint: str, rule: RateRule, summary: RunSummary) -
     label = f"{name} {rule.text}"
     stats = _stats(summary, endpoint)
     if stats is None or stats.requests == 0:
+        lacked = _lacked(summary, endpoint)
+        if lacked:
+            return LineResult("errors", rule.text, endpoint, Status.PASS, "", rule.limit_text,
+                              f"{label}: not applicable: {lacked}", 0, True)
         why = _unseen_reason(summary, endpoint) if endpoint != ALL else "no requests recorded"
         return LineResult("errors", rule.text, endpoint, Status.UNKNOWN, "", rule.limit_text,
                           f"{label}: {why}", 0)

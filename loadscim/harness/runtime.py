@@ -33,7 +33,7 @@ from loadscim.scim.bodies import Bodies
 from loadscim.scim.dialects import Dialect, get_dialect
 from loadscim.scim.namespace import Namespace, new_run_id
 from loadscim.scim.templates import Template
-from loadscim.summary import RunSummary
+from loadscim.summary import TARGET_LACKS, RunSummary
 from loadscim.throttle import Throttle
 from loadscim.visibility import WINDOW_KEY
 
@@ -274,6 +274,10 @@ def build_summary(rt: Runtime) -> RunSummary:
     window = getattr(rt.opts, "consistency_window", 0.0)
     if window:
         summary.extra[WINDOW_KEY] = window
+    capabilities = rt.target_capabilities()
+    lacks = {f: capabilities.lacks(f) for f in ("patch", "bulk")} if capabilities else {}
+    if any(lacks.values()):
+        summary.extra[TARGET_LACKS] = {f: why for f, why in lacks.items() if why}
     summary.started_unix = time.time() - (time.monotonic() - started)
     runner = rt.environment.runner
     if runner is not None:

@@ -6,7 +6,7 @@ import pytest
 
 from loadscim.config import Gate, parse_gate
 from loadscim.ops import Violation
-from loadscim.summary import ALL, RunSummary, new_histogram, record_us
+from loadscim.summary import ALL, TARGET_LACKS, RunSummary, new_histogram, record_us
 from loadscim.verdict import (
     LineResult,
     Status,
@@ -366,6 +366,23 @@ def test_a_scenario_with_nothing_to_do_passes_though_the_unknown_id_probe_was_ju
     assert errors.not_applicable and "nothing to measure (bulk: " in errors.reason
     conformance = with_checker(summary, "conformance", trials=1, violations=1)
     assert evaluate(None, conformance).status is Status.FAIL  # what it found still counts
+
+
+def test_a_gate_line_of_patch_or_bulk_the_target_lacks_is_not_applicable() -> None:
+    """A shipped gate names "PATCH /Users/{id}"; a target without PATCH (RFC 7644 3.5.2:
+    optional) got PUTs instead. Its lines are N/A, not UNKNOWN "a typo?"; an endpoint the
+    target has but the run never used stays UNKNOWN."""
+    summary = run({"PUT /Users/{id}": [MS] * 30, "GET /Users": [MS] * 30})
+    why = "the target's ServiceProviderConfig says patch is not supported (RFC 7644 3.5.2)"
+    summary.extra[TARGET_LACKS] = {"patch": why}
+    verdict = evaluate(latency_gate("PATCH /Users/{id}", "p95 < 1s"), summary)
+    assert verdict.status is Status.PASS, verdict.reasons
+    line = only_line(verdict)
+    assert line.not_applicable and line.label == "N/A" and why in line.reason
+    errors = evaluate(gate('[errors_by_endpoint]\n"PATCH /Users/{id}" = "rate < 1%"\n'), summary)
+    assert errors.status is Status.PASS and only_line(errors).not_applicable, errors.reasons
+    bulk = evaluate(latency_gate("POST /Bulk", "p95 < 2s"), summary)
+    assert bulk.status is Status.UNKNOWN and "a typo?" in bulk.reasons[0]
 
 
 # ---------------------------------------------------------------------------------- self-trust
