@@ -93,9 +93,9 @@ def check(trial: Trial) -> list[Violation]:
     """
     report = Report(NAME, trial)
     ops = completions(trial.ops)
-    history = History(ops)
-    kept = stored.settle(report, history, trial)
     wanted = trial.meta.get("attributes")
+    history = History(ops, wanted)  # only the registers of the named paths (their bases)
+    kept = stored.settle(report, history, trial)
     judge_ = _Judge(report, history, int(float(trial.meta.get(WINDOW_KEY) or 0) * 1e6))
     searches = [
         op

@@ -32,6 +32,7 @@ from loadscim.checks.common import precedes, short
 from loadscim.ops import Op
 from loadscim.scim.patch import (
     REPLACE_ALL,
+    PatchError,
     attribute_writes,
     base_attribute,
     member_changes,
@@ -265,12 +266,25 @@ class Effect:
         return self.members.get(member, self.other_members)
 
 
-def effect_of(op: Op) -> Effect:
-    """The effect of a create, replace, patch or delete (NO_EFFECT everywhere for a read)."""
+def effect_of(op: Op, bases: frozenset[str] | None = None) -> Effect:
+    """The effect of a create, replace, patch or delete (NO_EFFECT everywhere for a read).
+
+    With ``bases`` (top-level attributes, lower-cased), a POST or PUT body's attributes are
+    those in one of them (and every extension's): the same effect on every path that falls
+    in one of ``bases``, without flattening the rest of the body.
+    """
     if op.kind == "delete":
         return Effect(exists=False)
     if op.kind in ("create", "replace"):
-        body = resource_writes(op.value)
+        value = op.value
+        if bases is not None and isinstance(value, dict):
+            value = {
+                k: v
+                for k, v in value.items()
+                if base_attribute(k) in bases
+                or (isinstance(v, dict) and k.lower().startswith("urn:"))
+            }
+        body = resource_writes(value)
         listed = resource_members(op.value)
         if listed is None:
             # a new resource has no members; a PUT without members may keep or clear them
@@ -318,15 +332,29 @@ def _paths(writes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str], froz
     return attributes, spelled, frozenset(bases)
 
 
+def _bases(named: Iterable[str]) -> frozenset[str] | None:
+    """The top-level attributes of ``named`` paths (None, all of them, if one is no path)."""
+    try:
+        return frozenset(base_attribute(str(p)) for p in named)
+    except PatchError:
+        return None
+
+
 @functools.lru_cache(maxsize=4096)
 def _lower_and_base(path: str) -> tuple[str, str]:
     return path.lower(), base_attribute(path)
 
 
 class History:
-    """The writes of one trial, by resource, with their effects computed once."""
+    """The writes of one trial, by resource, with their effects computed once.
 
-    def __init__(self, ops: Iterable[Op]) -> None:
+    With ``named`` (attribute paths), only the registers of those paths, of the paths in
+    the same top-level attributes, and of extensions are kept from POST and PUT bodies
+    (:func:`effect_of`); :meth:`attribute_paths` then lists only those.
+    """
+
+    def __init__(self, ops: Iterable[Op], named: Iterable[str] | None = None) -> None:
+        bases = None if named is None else _bases(named)
         self.ops = list(ops)
         self.writes: dict[tuple[str, str], list[Op]] = {}
         self.effects: dict[int, Effect] = {}
@@ -335,7 +363,7 @@ class History:
             if op.kind in ("create", "replace", "patch", "delete") and op.resource_id:
                 key = (op.resource_type, op.resource_id)
                 self.writes.setdefault(key, []).append(op)
-                self.effects[id(op)] = effect_of(op)
+                self.effects[id(op)] = effect_of(op, bases)
 
     def effect(self, op: Op) -> Effect:
         return self.effects[id(op)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from histories import fail, info, ok
 
-from loadscim.checks.register import ANY, UNKNOWN, Write, effect_of, judge, same_value
+from loadscim.checks.register import ANY, UNKNOWN, History, Write, effect_of, judge, same_value
 from loadscim.ops import Op, completions
 
 
@@ -113,3 +113,25 @@ def test_effects() -> None:
         )
     )[0]
     assert effect_of(entra).attribute("emails") is ANY  # part of the list changed
+
+
+def test_history_of_named_paths_keeps_their_registers_exactly() -> None:
+    """``History(ops, named)`` leaves out of POST and PUT bodies only the top-level
+    attributes no named path falls in; every register of a named path (its base: written,
+    written elsewhere in it, or omitted) and every extension are as in the full history."""
+    ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    body = {"userName": "a", "title": "T", "Name": {"givenName": "G", "familyName": "F"},
+            "emails": [{"value": "a@x"}], ext: {"department": "D"}}  # fmt: skip
+    ops = completions(
+        ok("create", 0, 1, on="User/u", value=body)
+        + ok("replace", 2, 3, on="User/u", value={"userName": "a", "name": {"familyName": "H"}})
+        + ok("patch", 4, 5, on="User/u", value=[{"op": "replace", "path": "title", "value": "X"}])
+    )
+    named = ["title", "name.givenName", "active", f"{ext}:department"]
+    full, part = History(ops), History(ops, named)
+    for path in [*named, "name", "name.familyName"]:
+        assert part.attribute(("User", "u"), path) == full.attribute(("User", "u"), path), path
+    create = part.effect(ops[0])
+    assert "username" not in create.attributes and "emails" not in create.bases
+    assert create.attributes["title"] == "T" and f"{ext}:department".lower() in create.attributes
+    assert History(ops, ["a["]).effect(ops[0]).attributes == full.effect(ops[0]).attributes
