@@ -474,6 +474,7 @@ class Recorder:
                 "kinds": dict(s.kinds),
                 "examples": [v.to_dict() for v in s.examples],
                 "not_applicable": s.not_applicable,
+                "unknown": s.unknown,
                 "groups": [g.to_dict() for g in s.groups.values()],
             }
             for name, s in self.checker_stats.items()
@@ -509,7 +510,7 @@ class Recorder:
             s.kinds = {}
             s.groups = {}
             s.examples = []
-            s.not_applicable = None
+            s.not_applicable = s.unknown = None
         self.listener_errors = 0
         self.notes = []
         return data
@@ -546,6 +547,7 @@ class Recorder:
                 kinds=dict(c.get("kinds") or {}),
                 examples=[Violation.from_dict(v) for v in c.get("examples", ())],
                 not_applicable=c.get("not_applicable"),
+                unknown=c.get("unknown"),
             )
             for group in c.get("groups") or ():
                 found = FindingGroup.from_dict(group)

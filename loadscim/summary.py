@@ -149,6 +149,9 @@ class CheckerStats:
     """Times the checker itself raised: its result cannot be trusted."""
     not_applicable: str | None = None
     """Why the checker does not apply to this target (pre-flight), or None."""
+    unknown: str | None = None
+    """Why its result cannot be trusted though it raised nothing (too little of its evidence
+    was read: a reason and what to change), or None: the checker's line is UNKNOWN."""
     groups: dict[str, FindingGroup] = field(default_factory=dict)
     """Violations by kind and subject (an attribute, ``members``, an endpoint), by
     :attr:`FindingGroup.key`: each finding named once, with its count and first examples."""
@@ -198,6 +201,8 @@ class CheckerStats:
             self.examples.extend(other.examples[:room])
         if other.not_applicable and not self.not_applicable:
             self.not_applicable = other.not_applicable
+        if other.unknown and not self.unknown:
+            self.unknown = other.unknown
 
 
 @dataclass

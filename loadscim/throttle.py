@@ -152,6 +152,7 @@ class Throttle:
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        deadline: float | None = None,
     ) -> None:
         self.stats = stats if stats is not None else ThrottleStats()
         self.retries = retries
@@ -159,10 +160,16 @@ class Throttle:
         self.sleep = sleep
         self.clock = clock
         self.until = 0.0
+        self.deadline = deadline
+        """A ``clock`` time after which nothing is resent and no wait runs past (a time
+        budget: the reconciliation's reads must end well inside the worker report timeout)."""
 
     def wait(self) -> float:
         """Hold the caller until the last Retry-After has passed; the seconds waited."""
-        remaining = self.until - self.clock()
+        now = self.clock()
+        remaining = self.until - now
+        if self.deadline is not None:
+            remaining = min(remaining, self.deadline - now)
         if remaining <= 0:
             return 0.0
         self.sleep(remaining)
@@ -172,6 +179,8 @@ class Throttle:
     def may_retry(self, attempt: int, waited_s: float) -> bool:
         """Whether a 429 to send number ``attempt`` (0 first) of a request that has waited
         ``waited_s`` so far is resent."""
+        if self.deadline is not None and self.clock() >= self.deadline:
+            return False
         return attempt < self.retries and waited_s < self.max_wait_s
 
     def saw(self, status: int | None, headers: Mapping[str, str], retry: bool = False) -> None:

@@ -525,6 +525,8 @@ def _checker_line(
         times = _count(stats.errors, "time")
         return line(Status.UNKNOWN, f"{stats.name}: the checker raised {times}; "
                     "its result cannot be trusted")
+    if stats.unknown:
+        return line(Status.UNKNOWN, stats.unknown)
     if stats.not_applicable:
         return line(Status.PASS, f"{stats.name}: not applicable: {stats.not_applicable}", True)
     if stats.trials == 0:

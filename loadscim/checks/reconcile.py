@@ -34,7 +34,9 @@ Trial contract: ``trial.kind`` ``reconcile``;
   does not store them, or a trial found them ``not-stored``: named once, there);
 - ops: a ``get`` of each ``id`` (ok, or 404) and a ``search`` whose ``value["filter"]`` is
   ``userName eq "<userName>"``; the last of each is judged. A resource without them is not
-  judged.
+  judged: :func:`unread` counts those, and :func:`unread_lines` makes the note, and the
+  reason the checker's result is UNKNOWN when more than half of them were never read back
+  (a run that lacks evidence is UNKNOWN, never PASS; a few throttled reads are a note).
 
 Violation kinds (one of each at most per resource): ``missing`` (the model says it exists:
 GET 404, or the filter finds nothing while GET finds it), ``duplicate`` (the filter finds
@@ -122,6 +124,44 @@ class _Reads:
             and op.resource_type == resource_type
             and same_text("userName", filter_value(op, "userName"), user_name)
         )
+
+
+UNKNOWN_SHARE = 0.5
+"""More than this share of the resources left unread makes the checker's result UNKNOWN."""
+
+
+def unread(trial: Trial) -> set[tuple[str, str]]:
+    """The resources of ``meta["expected"]`` (resource type, id) whose GET
+    by id got no answer to judge (ok or 404) or whose userName filter got no ok answer (a
+    429 resent until the time budget ran out, a 5xx, a read never sent)."""
+    reads = _Reads(completions(trial.ops))
+    expected = trial.meta.get("expected") or ()
+    missing = set()
+    for entry in expected:
+        key = (str(entry.get("resource_type") or "User"), str(entry["id"]))
+        user_name = entry.get("userName")
+        if not reads.gets.get(key) or (user_name and reads.search(key[0], user_name) is None):
+            missing.add(key)
+    return missing
+
+
+def unread_lines(resources: int, missing: int, budget_s: float) -> tuple[str | None, str | None]:
+    """The note on the resources not read back and, past :data:`UNKNOWN_SHARE`, the reason
+    the reconcile result is UNKNOWN (with what to change); ``(None, None)`` when all were."""
+    if not missing:
+        return None, None
+    note = (
+        f"reconcile: {missing} of {resources} resources not judged: a read by id or by "
+        f"userName got no answer to judge (a 429 resent after Retry-After until the "
+        f"{budget_s:.0f} s budget ran out, or an error)"
+    )
+    if missing <= UNKNOWN_SHARE * resources:
+        return note, None
+    why = (
+        f"reconcile: {missing} of {resources} resources were not read back, so it vouches for "
+        "too little; see the throttling note, and lower the load or raise --throttle-retries"
+    )
+    return note, why
 
 
 def _judge(report: Report, entry: dict[str, Any], reads: _Reads, unjudged: Kept) -> None:

@@ -22,10 +22,11 @@ import time
 import gevent
 
 from loadscim.cadence import PASS_MAX, PASS_TIME_S, Pass, choose, unchanged
+from loadscim.checks.reconcile import unread
 from loadscim.client import ScimClient
-from loadscim.harness.finish import quiet_client, read_back, reconcile_trial
+from loadscim.harness.finish import quiet_client, read_back, reconcile_trial, resending
 from loadscim.harness.runtime import Runtime
-from loadscim.ops import Violation, completions
+from loadscim.ops import Violation
 
 log = logging.getLogger("loadscim")
 
@@ -81,14 +82,16 @@ def run_pass(rt: Runtime, client: ScimClient, number: int, budget_s: float) -> P
     writes = {(t.resource_type, t.id): t.writes for t in chosen}
     worker = _worker(rt)
     trial = reconcile_trial(rt, f"reconcile-pass-{worker or 'p'}{number}", chosen)
-    read_back(rt, client, trial, chosen, deadline=began + budget_s)
-    # Judge only what no write touched while it was read, and what was read.
+    deadline = began + budget_s
+    read_back(rt, resending(rt, client, deadline), trial, chosen, deadline=deadline)
+    # Judge only what no write touched while it was read, and what was read back (a read
+    # still throttled when the budget ran out is skipped, not judged).
     still = unchanged(writes, model)
-    read = {(op.resource_type, op.resource_id) for op in completions(trial.ops) if op.kind == "get"}
+    missed = unread(trial)
     expected = [
         e
         for e in trial.meta["expected"]
-        if (e["resource_type"], e["id"]) in still and (e["resource_type"], e["id"]) in read
+        if (e["resource_type"], e["id"]) in still and (e["resource_type"], e["id"]) not in missed
     ]
     skipped += len(chosen) - len(expected)
     trial.meta["expected"] = expected

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import locust  # noqa: F401  (first: it monkey-patches the standard library with gevent)
 
+import copy
 import logging
 import random
 import time
@@ -21,6 +22,7 @@ import time
 import gevent
 import gevent.pool
 
+from loadscim.checks.reconcile import unread, unread_lines
 from loadscim.cleanup import PAGE_SIZE, Cleaner
 from loadscim.client import ScimClient
 from loadscim.fallback import with_fallbacks
@@ -39,6 +41,9 @@ RECONCILE_MAX = 2000
 PARALLEL = 8
 MAX_WINDOW_WAIT_S = 60.0
 """With --consistency-window T, reconciliation reads back T after the load (at most this)."""
+RECONCILE_BUDGET_S = 30.0
+"""Seconds the end-of-run reads may take, resends after 429 included: none starts, and no
+429 is resent, after it (well inside a worker's 60 s report timeout)."""
 
 
 def quiet_client(rt: Runtime) -> ScimClient:
@@ -46,6 +51,20 @@ def quiet_client(rt: Runtime) -> ScimClient:
     session = quiet_session(rt.environment.host or "", concurrency=PARALLEL, **options)
     # Its own throttle counts: the report's throttling and outcomes are the load's.
     return rt.client(session, process="finish", throttle=Throttle(ThrottleStats()))
+
+
+def resending(rt: Runtime, client: ScimClient, deadline: float) -> ScimClient:
+    """``client`` resending a 429 after Retry-After like the load does (--throttle-retries,
+    --throttle-max-wait), until ``deadline`` (monotonic): a throttled read back is evidence
+    lost, not a finding. Its own throttle counts: the report's throttling is the load's."""
+    reader = copy.copy(client)
+    reader.throttle = Throttle(
+        ThrottleStats(),
+        retries=rt.opts.throttle_retries,
+        max_wait_s=rt.opts.throttle_max_wait,
+        deadline=deadline,
+    )
+    return reader
 
 
 def finish_run(rt: Runtime) -> None:
@@ -72,7 +91,13 @@ def reconcile(rt: Runtime, client: ScimClient) -> None:
     if window:  # the last writes may take that long to show (--consistency-window)
         trial.meta[WINDOW_KEY] = window
         gevent.sleep(min(window, MAX_WINDOW_WAIT_S))
-    read_back(rt, client, trial, tracked)
+    deadline = time.monotonic() + RECONCILE_BUDGET_S
+    read_back(rt, resending(rt, client, deadline), trial, tracked, deadline)
+    note, why = unread_lines(len(tracked), len(unread(trial)), RECONCILE_BUDGET_S)
+    if note:
+        rt.recorder.notes.append(note)
+    if why:  # too little was read back to vouch for the server: UNKNOWN, never PASS
+        rt.recorder.checker("reconcile").unknown = why
     # A finding a pass during the run counted (--reconcile-every) is not counted again.
     rt.recorder.finish_trial(trial, select=rt.seen.new)
 
@@ -118,6 +143,8 @@ def read_back(
         if deadline is not None and time.monotonic() > deadline:
             return
         scim.get(t.resource_type, t.id, expect=(404,))
+        if deadline is not None and time.monotonic() > deadline:
+            return
         scim.search(t.resource_type, payloads.eq_filter("userName", t.name))
 
     pool = gevent.pool.Pool(PARALLEL)

@@ -10,6 +10,7 @@ target read back (through its faults) and compared with the snapshot taken befor
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 
@@ -199,3 +200,20 @@ def test_the_entra_provisioning_app_resends_throttled_requests():
     outcomes = note(result.stdout, "outcomes of the load's requests")
     assert "HTTP 429" not in outcomes, output
     assert "throttled: " in output and ", 0 requests never got through" in output, output
+
+
+def test_reconciliation_resends_throttled_reads_and_judges_them(tmp_path):
+    """The end-of-run reconciliation reads back every resource like the load sends: a 429
+    is resent after Retry-After (it used to be left unjudged: 3 of 8 resources, yet PASS), so a
+    target that throttles correctly PASSes with every resource judged."""
+    report = tmp_path / "run.json"
+    result = loadscim(
+        "run", "lifecycle", "--duration", "4s", "--users", "4", "--seed", "7",
+        "--target-fault", "throttle=0.2", "--json", str(report),
+    )  # fmt: skip
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    summary = json.loads(report.read_text())
+    assert summary["checkers"]["reconcile"]["trials"] >= 1
+    assert summary["checkers"]["reconcile"]["unknown"] is None
+    assert not [n for n in summary["notes"] if "resources not judged" in n], summary["notes"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from histories import fail, kinds, listing, ok, search, trial, user
 
-from loadscim.checks.reconcile import check
+from loadscim.checks.reconcile import check, unread, unread_lines
 
 
 def entry(rid="u1", name="ada", **fields):
@@ -113,3 +113,33 @@ def test_username_filter_matches_case_insensitively() -> None:
     t.ops[-2].value = search('userName eq "ADA"')
     assert check(t) == []
     assert kinds(check(reconcile(entry(), entry("u2", "bob"), get=404))) == ["missing", "missing"]
+
+
+def test_reads_answered_429_are_unread_not_judged() -> None:
+    # A well-behaved throttling server: its 429 to a read back is lost evidence, no finding.
+    name = "bob"
+    throttled = trial(
+        reconcile(entry()).ops,
+        fail("get", 0, 10, 429, on="User/u2"),
+        fail("search", 0, 10, 429, on="User", value=search(f'userName eq "{name}"')),
+        ok("get", 0, 10, on="User/u3", observed=server("u3", "cy")),
+        fail("search", 0, 10, 429, on="User", value=search('userName eq "cy"')),
+        kind="reconcile",
+        checks=("reconcile",),
+        expected=[entry(), entry("u2", name), entry("u3", "cy")],
+    )
+    assert check(throttled) == []
+    assert unread(throttled) == {("User", "u2"), ("User", "u3")}  # u3's filter went unanswered
+    assert unread(reconcile(entry(), entry("u2", "bob"))) == set()
+
+
+def test_unread_share_makes_a_note_then_unknown() -> None:
+    assert unread_lines(12, 0, 30) == (None, None)
+    note, why = unread_lines(12, 2, 30)
+    assert note is not None and "2 of 12 resources not judged" in note and why is None
+    note, why = unread_lines(12, 6, 30)
+    assert why is None  # half judged: still evidence, with the note
+    note, why = unread_lines(12, 7, 30)
+    assert note is not None and why is not None and "7 of 12" in why
+    assert "--throttle-retries" in why  # what to change
+    assert unread_lines(1, 1, 30)[1] is not None  # the only resource, never read: UNKNOWN

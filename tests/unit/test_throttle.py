@@ -193,3 +193,16 @@ def test_bad_retries(value):
         UsageError, match=r"--throttle-retries .*an integer from 0 to 100; write e.g."
     ):
         check_retries(value)
+
+
+def test_no_resend_and_no_wait_past_the_deadline():
+    # The reconciliation's reads resend 429s, but only within their time budget.
+    fake = FakeTime()
+    throttle = Throttle(
+        retries=10, sleep=fake.sleep, clock=fake.clock, deadline=fake.clock() + 5.0
+    )
+    transport = Scripted(*[Response(429, {"Retry-After": "3"}, b"")] * 4)
+    done = ScimClient(transport, throttle=throttle).get("User", "u1")
+    assert done.status == 429 and len(transport.sent) == 3  # at 3 s, at 5 s: then stop
+    assert fake.slept == [3.0, 2.0]  # the second wait is cut at the deadline
+    assert throttle.stats.gave_up == 1

@@ -577,3 +577,12 @@ def test_throttled_line_needs_samples() -> None:
 def test_throttled_line_aborts_a_run_on_fail() -> None:
     text = 'throttled = "rate < 5%"\nabort_on_fail = true\nabort_grace = "1s"'
     assert breached_now(gate(text), throttled_run(20), 5.0) is not None
+
+
+def test_a_checker_that_read_too_little_is_unknown_with_its_reason() -> None:
+    why = "reconcile: 7 of 12 resources were not read back, so it vouches for too little"
+    summary = with_checker(run(BUSY), "reconcile", trials=1, unknown=why)
+    line = only_line(evaluate(None, summary))
+    assert line.status is Status.UNKNOWN and line.reason == why
+    failing = with_checker(run(BUSY), "reconcile", trials=1, violations=1, unknown=why)
+    assert only_line(evaluate(None, failing)).status is Status.FAIL  # a finding still counts
