@@ -50,6 +50,15 @@ def is_5xx(op: Op) -> bool:
     return op.status is not None and op.status >= 500 and op.status != 501
 
 
+def is_contention_5xx(op: Op) -> bool:
+    """A 5xx a write racing another is judged for: :func:`is_5xx`, but not 503. RFC 9110
+    15.6.4: 503 "indicates that the server is currently unable to handle the request due to
+    a temporary overload or scheduled maintenance": a server shedding load (with
+    Retry-After) during a race is not mishandling the conflict, for a create as for an
+    update."""
+    return is_5xx(op) and op.status != 503
+
+
 def error_problem(op: Op, scim_type: str | None = None) -> str | None:
     """What is wrong with an error answer's body, or None: RFC 7644 3.12 wants a SCIM Error
     (``schemas`` holds ``urn:ietf:params:scim:api:messages:2.0:Error``), and, when

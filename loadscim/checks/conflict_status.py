@@ -23,8 +23,9 @@ The rules it enforces:
   unique value, or a group displayName a server makes unique, must get 409),
   ``5xx-under-contention`` for a PUT, PATCH or DELETE racing another write to the resource
   (a deadlock or a failed optimistic lock answered 500: RFC 7644 3.12 gives 409 for a
-  conflict and 412 for a failed If-Match). A 503 to an update is throttling, not judged. A
-  timeout without an answer is not judged.
+  conflict and 412 for a failed If-Match). A 503 to a create or an update sheds load and is
+  not judged (RFC 9110 15.6.4: "a temporary overload or scheduled maintenance"). A timeout
+  without an answer is not judged.
 
 Trial contract (any ``trial.kind``): ``create`` / ``replace`` / ``patch`` / ``delete`` ops,
 with ``resource_type`` / ``resource_id`` (creates: ``value`` the body), ``if_match`` the
@@ -43,7 +44,7 @@ from loadscim.checks.common import (
     OVERLOAD_STATUSES,
     Report,
     error_problem,
-    is_5xx,
+    is_contention_5xx,
     resource_key,
     resource_name,
     same_text,
@@ -81,7 +82,7 @@ def check(trial: Trial) -> list[Violation]:
                     [op],
                 )
         creating = op.kind == "create"
-        if is_5xx(op) and (creating or op.status != 503):
+        if is_contention_5xx(op):
             rivals = [other for other in writes if other is not op and _contend(op, other)]
             if rivals:
                 report.add(

@@ -47,7 +47,8 @@ Violation kinds: ``duplicate-201`` (more than one ok create of a unique value, r
 it), ``case-sensitive-filter`` (a lookup written otherwise than the account finds none),
 ``no-uniqueness-scimtype`` (a 409 without an Error body or without scimType uniqueness),
 ``wrong-status`` (a refused create of a taken unique value answered with another 4xx than
-409; 429 is not judged), ``5xx-on-conflict``, ``lookup-count`` (the lookup found too many or
+409; 429 is not judged), ``5xx-on-conflict`` (not 503: it sheds load, RFC 9110 15.6.4),
+``lookup-count`` (the lookup found too many or
 too few), ``lookup-missing`` (an ok create's id is not among the resources found).
 """
 
@@ -61,7 +62,7 @@ from loadscim.checks.common import (
     error_problem,
     filter_value,
     found_count,
-    is_5xx,
+    is_contention_5xx,
     last,
     listed,
     precedes,
@@ -169,7 +170,7 @@ def judge_race(
                 f"{op.status} {op.scim_type or ''}".strip(),
                 [op],
             )
-        elif len(race) > 1 and is_5xx(op):
+        elif len(race) > 1 and is_contention_5xx(op):
             report.add(
                 "5xx-on-conflict",
                 resource,

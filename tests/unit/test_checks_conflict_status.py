@@ -117,11 +117,22 @@ def test_503_to_racing_updates_is_throttling_not_judged() -> None:
 def test_5xx_on_racing_creates_of_one_username() -> None:
     t = trial(
         ok("create", 0, 50, on="User", resource_id="u1", value=user("ada")),
-        info("create", 10, 40, status=503, on="User", value=user("Ada")),
+        info("create", 10, 40, status=500, on="User", value=user("Ada")),
         info("create", 20, 30, status=500, on="User", value=user("bob")),
     )
     [v] = check(t)
     assert (v.kind, v.resource) == ("5xx-on-conflict", "Ada")
+
+
+def test_503_to_racing_creates_sheds_load_like_to_updates() -> None:
+    # RFC 9110 15.6.4: 503 is "a temporary overload": a create racing another is not
+    # mishandling the conflict when the server sheds it (it counted as 5xx-on-conflict).
+    t = trial(
+        ok("create", 0, 50, on="User", resource_id="u1", value=user("ada")),
+        info("create", 10, 40, status=503, on="User", value=user("Ada")),
+        info("create", 12, 45, status=503, on="User", value=user("ada")),
+    )
+    assert check(t) == []
 
 
 def test_5xx_without_contention_or_timeouts_are_not_judged() -> None:

@@ -78,6 +78,16 @@ def test_5xx_in_place_of_409_is_its_own_class() -> None:
     assert v.kind == "5xx-on-conflict" and v.observed == "500"
 
 
+def test_503_to_a_racing_create_sheds_load_and_is_not_judged() -> None:
+    # RFC 9110 15.6.4: 503 says "a temporary overload", not how the conflict was handled.
+    t = trial(
+        created("u1", 0, 100),
+        info("create", 10, 90, status=503, on="User", value=ADA),
+        lookup("u1"),
+    )
+    assert check(t) == []
+
+
 def test_lone_5xx_is_not_contention() -> None:
     t = trial(info("create", 10, 90, status=500, on="User", value=ADA), lookup())
     assert check(t) == []
