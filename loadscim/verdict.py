@@ -510,8 +510,11 @@ def _checker_line(
         if warned and status is Status.PASS and not reason:
             kinds = ", ".join(f"{k} {n}" for k, n in sorted(warned.items()))
             reason = f"{stats.name}: warnings (SHOULD, not failing this gate): {kinds}"
+        # An N/A line judged nothing it applies to: the trials its scenario finished anyway
+        # (pagination's, against a target without filter) are not counted as judged.
+        samples = 0 if not_applicable else stats.trials
         return LineResult("checker", text, stats.name, status, observed, str(allowed), reason,
-                          stats.trials, not_applicable, sum(warned.values()))
+                          samples, not_applicable, sum(warned.values()))
 
     if violations > allowed:
         noun = _count(violations, "violation")

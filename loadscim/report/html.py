@@ -259,7 +259,7 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> str:
                 (
                     f"<td>{_e(line.endpoint)}</td>",
                     f'<td class="status">{_e(line.label)}</td>',
-                    f'<td class="num">{stats.trials if stats else ""}</td>',
+                    f'<td class="num">{"" if line.samples is None else line.samples}</td>',
                     f'<td class="num">{_e(line.observed)}</td>',
                     f'<td class="num">{_e(line.limit)}</td>',
                     f"<td>{_e(_kinds(stats.kinds) if stats else '')}</td>",

@@ -155,7 +155,7 @@ def _checkers(summary: RunSummary, verdict: Verdict) -> list[str]:
     for line in lines:
         name = line.endpoint or ""
         stats = summary.checkers.get(name)
-        trials = stats.trials if stats else 0
+        trials = line.samples or 0  # the trials judged: none on an N/A line
         row = f"  {line.label:<7} {name:<{width}} {trials:>7} trials {line.observed:>6} violations"
         if line.limit != "0":
             row += f" (allowed {line.limit})"

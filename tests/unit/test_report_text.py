@@ -130,3 +130,19 @@ def test_empty_run() -> None:
         "verdict: UNKNOWN (1 line unknown: the run recorded no requests and judged no trials: "
         "nothing to vouch for)"
     )
+
+
+def test_a_not_applicable_row_counts_no_trials_and_says_why() -> None:
+    # pagination's trials finish against a target without filter, yet judge nothing: the
+    # row read "N/A pagination 6 trials".
+    summary = summary_with({"GET /Users": [5 * MS] * 40})
+    pagination = summary.checker("pagination")
+    pagination.trials = 6
+    pagination.not_applicable = "the target does not support filter"
+    verdict = evaluate(None, summary)
+    [line] = [ln for ln in verdict.lines if ln.kind == "checker"]
+    assert line.label == "N/A" and line.samples == 0
+    text = render_text(summary, verdict)
+    row = next(ln for ln in text.split("\n") if "pagination" in ln and "trials" in ln)
+    assert row.split()[:4] == ["N/A", "pagination", "0", "trials"], row
+    assert "not applicable: the target does not support filter" in text
