@@ -33,4 +33,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 .venv/bin/ruff check loadscim tests
 .venv/bin/mypy loadscim
-exec .venv/bin/python -m pytest "$@"
+# The suite on several pytest-xdist workers (tests/conftest.py starts the longest first; the
+# docker tests stay on one worker: --dist loadgroup). LOADSCIM_TEST_WORKERS=0: one process.
+exec .venv/bin/python -m pytest -n "${LOADSCIM_TEST_WORKERS:-3}" --dist loadgroup "$@"

@@ -9,6 +9,8 @@ import sys
 import urllib.request
 from pathlib import Path
 
+from loadscim.target.process import EmbeddedTarget
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -57,3 +59,28 @@ def verdict_line(output: str) -> str:
     lines = [line for line in output.splitlines() if line.startswith("verdict: ")]
     assert len(lines) == 1, output
     return lines[0]
+
+
+class Targets:
+    """Embedded targets by fault set, seed and token, started on first use, stopped at the
+    end (the ``targets`` fixture of tests/integration/conftest.py)."""
+
+    def __init__(self) -> None:
+        self._started: dict[tuple[tuple[str, ...], int, str | None], EmbeddedTarget] = {}
+
+    def url(self, *faults: str, seed: int = 7, token: str | None = None) -> str:
+        """The base URL of a target with these faults (none: the clean target); with
+        ``token``, one that requires it."""
+        key = (tuple(faults), seed, token)
+        target = self._started.get(key)
+        if target is None or target.returncode is not None:
+            target = EmbeddedTarget(faults=faults, seed=seed, token=token)
+            target.start()
+            self._started[key] = target
+        assert target.url is not None
+        return target.url
+
+    def stop(self) -> None:
+        for target in self._started.values():
+            target.stop()
+        self._started.clear()

@@ -12,14 +12,14 @@ import json
 
 import numpy as np
 import pytest
-from runs import ROOT, loadscim
+from runs import ROOT, Targets, loadscim
 
 pytestmark = pytest.mark.integration
 
 PROBE_RAW = str(ROOT / "tests" / "integration" / "scenarios" / "probe_raw.py")
 
 
-def test_hdr_percentiles_match_exact_ones(tmp_path):
+def test_hdr_percentiles_match_exact_ones(targets: Targets, tmp_path):
     raw_file = tmp_path / "raw.tsv"
     summary_file = tmp_path / "summary.json"
     result = loadscim(
@@ -29,8 +29,8 @@ def test_hdr_percentiles_match_exact_ones(tmp_path):
         "4",
         "--duration",
         "8s",
-        "--target-fault",
-        "latency=2",
+        "--target",
+        targets.url("latency=2"),
         "--json",
         str(summary_file),
         env={"LOADSCIM_TEST_RAW": str(raw_file)},

@@ -13,7 +13,7 @@ Real runs (`loadscim run` against the embedded target with seeded faults, 127.0.
 from __future__ import annotations
 
 import pytest
-from runs import ROOT, loadscim, verdict_line
+from runs import ROOT, Targets, loadscim, verdict_line
 from test_mutation_matrix import checker_rows
 
 pytestmark = pytest.mark.integration
@@ -23,10 +23,10 @@ NEEDS_PATCH = {"okta_group_push", "entra_group_churn", "entra_initial_cycle"}
 """Scenarios of IdPs that change memberships by PATCH only: their races are N/A without it."""
 
 
-def run(scenario: str, *faults: str, seconds: int = 3) -> tuple[int, str]:
+def run(targets: Targets, scenario: str, *faults: str, seconds: int = 3) -> tuple[int, str]:
+    """A run of 2 users on the shared target with ``faults`` (tests/integration/conftest.py)."""
     args = ["run", scenario, "--duration", f"{seconds}s", "--users", "2", "--seed", "7"]
-    for fault in faults:
-        args += ["--target-fault", fault]
+    args += ["--target", targets.url(*faults)]
     result = loadscim(*args)
     return result.returncode, result.stdout + result.stderr
 
@@ -41,8 +41,8 @@ def assert_no_false_fail(scenario: str, fault: str, code: int, output: str) -> N
         assert "patch is not supported (RFC 7644" in " ".join(output.split())
 
 
-def test_a_target_without_patch_or_filters_passes_racing_patch() -> None:
-    code, output = run("racing_patch", "no-patch", "no-filter")
+def test_a_target_without_patch_or_filters_passes_racing_patch(targets: Targets) -> None:
+    code, output = run(targets, "racing_patch", "no-patch", "no-filter")
     assert_no_false_fail("racing_patch", "", code, output)
     assert "PUT /Groups/{id}" in output and "PATCH /Groups/{id}" not in output
     assert checker_rows(output)["lost_update"][1] > 0
@@ -51,13 +51,15 @@ def test_a_target_without_patch_or_filters_passes_racing_patch() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("fault", ["no-patch", "no-filter"])
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_every_scenario_honours_what_the_target_lacks(scenario: str, fault: str) -> None:
-    code, output = run(scenario, fault)
+def test_every_scenario_honours_what_the_target_lacks(
+    targets: Targets, scenario: str, fault: str
+) -> None:
+    code, output = run(targets, scenario, fault)
     assert_no_false_fail(scenario, fault, code, output)
 
 
-def test_a_create_that_drops_members_is_create_dropped_not_a_race() -> None:
-    code, output = run("racing_patch", "group-create-drops-members", seconds=4)
+def test_a_create_that_drops_members_is_create_dropped_not_a_race(targets: Targets) -> None:
+    code, output = run(targets, "racing_patch", "group-create-drops-members", seconds=4)
     assert code == 1 and verdict_line(output).startswith("verdict: FAIL"), output
     label, _trials, _violations, kinds = checker_rows(output)["lost_update"]
     assert label == "FAIL" and "create-dropped" in kinds, output
@@ -65,8 +67,8 @@ def test_a_create_that_drops_members_is_create_dropped_not_a_race() -> None:
     assert "create-dropped POST /Groups: members:" in output
 
 
-def test_an_attribute_never_stored_is_not_stored_not_stale_reads() -> None:
-    code, output = run("lifecycle", "drop-attribute=title", seconds=4)
+def test_an_attribute_never_stored_is_not_stored_not_stale_reads(targets: Targets) -> None:
+    code, output = run(targets, "lifecycle", "drop-attribute=title", seconds=4)
     assert code == 1, output
     label, _trials, violations, kinds = checker_rows(output)["read_your_writes"]
     assert label == "FAIL" and kinds == f"not-stored {violations}", output

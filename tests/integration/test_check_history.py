@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from runs import loadscim
+from runs import Targets, loadscim
 
 pytestmark = pytest.mark.integration
 
 
-def test_history_of_a_faulty_run_fails_again_offline(tmp_path):
+def test_history_of_a_faulty_run_fails_again_offline(targets: Targets, tmp_path):
     history = tmp_path / "h.jsonl"
     run = loadscim(
         "run",
         "racing_patch",
-        "--target-fault",
-        "lost-update",
+        "--target",
+        targets.url("lost-update"),
         "--duration",
         "4s",
         "--users",
@@ -31,11 +31,12 @@ def test_history_of_a_faulty_run_fails_again_offline(tmp_path):
     assert only.returncode == 0 and "lost_update" not in only.stdout
 
 
-def test_clean_history_passes_and_bad_files_are_one_line(tmp_path):
+def test_clean_history_passes_and_bad_files_are_one_line(clean_target: str, tmp_path):
     history = tmp_path / "h.jsonl"
     run = loadscim(
-        "run", "duplicate_race", "--duration", "3s", "--users", "2", "--history", str(history)
-    )
+        "run", "duplicate_race", "--duration", "3s", "--users", "2", "--history", str(history),
+        "--target", clean_target,
+    )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     assert loadscim("check", str(history)).returncode == 0
     broken = tmp_path / "broken.jsonl"

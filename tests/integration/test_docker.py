@@ -28,7 +28,8 @@ from pathlib import Path
 import pytest
 from runs import ROOT
 
-pytestmark = [pytest.mark.docker, pytest.mark.integration]
+# One engine at a time: both tests on one pytest-xdist worker (scripts/test.sh: --dist loadgroup).
+pytestmark = [pytest.mark.docker, pytest.mark.integration, pytest.mark.xdist_group("docker")]
 
 BASE_IMAGE = "loadscim-test-base:bookworm"
 IMAGE = "loadscim:test"

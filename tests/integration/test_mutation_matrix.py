@@ -3,19 +3,20 @@
 For each fault of the embedded target, the matching scenario runs briefly against a target
 with that fault: the matching checker must report violations and the verdict must be FAIL
 (exit 1). Against the clean target every scenario of the library gives zero violations and
-PASS, with its own gate (gates/<scenario>.toml) when it has one, run several times
-(``LOADSCIM_CLEAN_RUNS``, default 2 for the trial scenarios and 1 for the others; the slow
-test runs each 5 times).
+PASS, with its own gate (gates/<scenario>.toml, latency limits looser) when it has one, five
+times each (``LOADSCIM_CLEAN_RUNS``). The runs share one target per fault set (tests/
+integration/conftest.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from matrix import MATRIX, WITHOUT_FAULT, Row, readme_table
-from runs import ROOT, loadscim, verdict_line
+from runs import ROOT, Targets, loadscim, verdict_line
 
 from loadscim.checks.kinds import KINDS
 
@@ -73,26 +74,54 @@ def kind_names(kinds: str) -> set[str]:
     return set(re.findall(r"([\w-]+) \d+", kinds))
 
 
+TOKEN = "matrix-t0ken"
+
+
 def run(
+    targets: Targets,
     scenario: str,
     *faults: str,
-    gate: bool = False,
+    gate: Path | None = None,
     extra: tuple[str, ...] = (),
     token: bool = False,
+    seconds: int = 5,
 ) -> tuple[int, str]:
-    args = ["run", scenario, "--duration", "5s", "--users", "3", "--seed", "7", *extra]
-    for spec in faults:
-        for fault in spec.split():  # "replica-lag=300 flap": two faults
-            args += ["--target-fault", fault]
-    if gate and (ROOT / "gates" / f"{scenario}.toml").is_file():
-        args += ["--gate", f"gates/{scenario}.toml"]
-    result = loadscim(*args, env={"LOADSCIM_TOKEN": "matrix-t0ken"} if token else None)
+    """A run (5 s) of 3 users of ``scenario`` on the shared target with ``faults``
+    (tests/integration/conftest.py); with ``token``, one that requires a bearer token."""
+    split = [fault for spec in faults for fault in spec.split()]  # "replica-lag=300 flap"
+    url = targets.url(*split, token=TOKEN if token else None)
+    args = ["run", scenario, "--duration", f"{seconds}s", "--users", "3", "--seed", "7", *extra]
+    args += ["--target", url]
+    if gate is not None:
+        args += ["--gate", str(gate)]
+    result = loadscim(*args, env={"LOADSCIM_TOKEN": TOKEN} if token else None)
     return result.returncode, result.stdout + result.stderr
 
 
+LATENCY_SLACK = 5
+"""Clean runs are judged by their scenario's gate with every latency limit this many times
+looser: the test is about correctness (no violation, no error, every gate line evaluated),
+and a test machine with another process on one core is slower than the gates assume."""
+
+
+def clean_gate(scenario: str, directory: Path) -> Path | None:
+    """``gates/<scenario>.toml`` with its latency limits LATENCY_SLACK times looser."""
+    source = ROOT / "gates" / f"{scenario}.toml"
+    if not source.is_file():
+        return None
+
+    def looser(match: re.Match[str]) -> str:
+        return f"{match.group(1)}{float(match.group(2)) * LATENCY_SLACK:g}{match.group(3)}"
+
+    text = re.sub(r"((?:p\d+|max|mean) < )(\d+(?:\.\d+)?)(ms|s)\b", looser, source.read_text())
+    gate = directory / f"{scenario}.toml"
+    gate.write_text(text)
+    return gate
+
+
 @pytest.mark.parametrize("row", MATRIX, ids=[f"{row.fault}-{row.scenario}" for row in MATRIX])
-def test_fault_is_caught(row: Row) -> None:
-    code, output = run(row.scenario, row.fault, extra=row.args, token=row.token)
+def test_fault_is_caught(targets: Targets, row: Row) -> None:
+    code, output = run(targets, row.scenario, row.fault, extra=row.args, token=row.token)
     rows = checker_rows(output)
     assert code == 1, output
     assert verdict_line(output).startswith("verdict: FAIL")
@@ -136,10 +165,10 @@ def test_readme_matrix_is_generated_from_the_table() -> None:
     assert table == readme_table(), "run python tests/integration/matrix.py and paste it"
 
 
-def test_random_server_errors_are_no_compatibility_finding():
+def test_random_server_errors_are_no_compatibility_finding(targets: Targets):
     """5% of all requests answered 500 at random: the errors gate line fails, but no Okta
     request shape is blamed (a 5xx is a compatibility finding only when it repeats)."""
-    code, output = run("okta_crud", "error-rate=0.05")
+    code, output = run(targets, "okta_crud", "error-rate=0.05")
     rows = checker_rows(output)
     assert code == 1 and "errors rate < 1%" in verdict_line(output), output
     label, trials, violations, _ = rows["compatibility"]
@@ -147,31 +176,27 @@ def test_random_server_errors_are_no_compatibility_finding():
     assert "compatibility: " not in output, output
 
 
-def _clean(scenario: str, runs: int) -> None:
-    for _ in range(runs):
-        code, output = run(scenario, gate=True)
-        rows = checker_rows(output)
-        assert code == 0, output
-        assert verdict_line(output).startswith("verdict: PASS")
-        assert rows and all(v == 0 and t > 0 for _, t, v, _ in rows.values()), output
+CLEAN_RUNS = int(os.environ.get("LOADSCIM_CLEAN_RUNS", "5"))
 
 
+@pytest.mark.parametrize("attempt", range(1, CLEAN_RUNS + 1))
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_clean_target_passes(scenario):
-    default = "2" if scenario in TRIAL_SCENARIOS else "1"
-    _clean(scenario, int(os.environ.get("LOADSCIM_CLEAN_RUNS", default)))
+def test_clean_target_passes(targets: Targets, tmp_path: Path, scenario: str, attempt: int):
+    """Every scenario PASSes the clean target with its gate (latency limits looser:
+    :data:`LATENCY_SLACK`), no checker reporting a violation, every one judging trials,
+    LOADSCIM_CLEAN_RUNS times (5 by default; each its own test, so that they spread over
+    pytest-xdist's workers). (3 s runs are too short: bulk_burst's gate wants 20 POST /Bulk.)"""
+    code, output = run(targets, scenario, gate=clean_gate(scenario, tmp_path))
+    rows = checker_rows(output)
+    assert code == 0, output
+    assert verdict_line(output).startswith("verdict: PASS")
+    assert rows and all(v == 0 and t > 0 for _, t, v, _ in rows.values()), output
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("scenario", SCENARIOS)
-def test_clean_target_passes_five_times_in_a_row(scenario):
-    _clean(scenario, 5)
-
-
-def test_a_target_requiring_a_token_passes_the_auth_probes():
+def test_a_target_requiring_a_token_passes_the_auth_probes(targets: Targets, tmp_path: Path):
     """With a token, okta_crud's first user probes without it and with a wrong one: the
     clean target refuses both (401) and creates nothing, so ``authentication`` PASSes."""
-    code, output = run("okta_crud", gate=True, token=True)
+    code, output = run(targets, "okta_crud", gate=clean_gate("okta_crud", tmp_path), token=True)
     rows = checker_rows(output)
     assert code == 0 and verdict_line(output).startswith("verdict: PASS"), output
     assert rows["authentication"][:3] == ("PASS", 1, 0), output

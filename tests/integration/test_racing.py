@@ -8,21 +8,21 @@ membership trial must all be in flight at once (each starts before any ends).
 from __future__ import annotations
 
 import pytest
-from runs import loadscim
+from runs import Targets, loadscim
 
 from loadscim.ops import completions, loads_trial
 
 pytestmark = pytest.mark.integration
 
 
-def test_racers_are_in_flight_together(tmp_path):
+def test_racers_are_in_flight_together(targets: Targets, tmp_path):
     history = tmp_path / "history.jsonl"
     fan_out = 16  # above FastHttpSession's default of 10 connections
     result = loadscim(
         "run",
         "racing_patch",
-        "--target-fault",
-        "latency=200",
+        "--target",
+        targets.url("latency=200"),
         "--duration",
         "5s",
         "--users",

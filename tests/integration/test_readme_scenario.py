@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from runs import ROOT, loadscim, verdict_line
+from runs import ROOT, Targets, loadscim, verdict_line
 
 pytestmark = pytest.mark.integration
 
@@ -23,9 +23,9 @@ def readme_scenario(tmp_path) -> str:
 
 
 @pytest.mark.parametrize(("fault", "code"), [("", 0), ("ignore-deactivate", 1)])
-def test_the_readme_scenario_runs(tmp_path, fault, code):
+def test_the_readme_scenario_runs(targets: Targets, tmp_path, fault, code):
     args = ["run", readme_scenario(tmp_path), "--duration", "3s", "--users", "2"]
-    result = loadscim(*args, *(["--target-fault", fault] if fault else []))
+    result = loadscim(*args, "--target", targets.url(*([fault] if fault else [])))
     assert result.returncode == code, result.stdout[-2000:] + result.stderr[-2000:]
     line = verdict_line(result.stdout)
     assert line.startswith("verdict: PASS" if code == 0 else "verdict: FAIL"), line

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from runs import get_json, loadscim, verdict_line
+from runs import Targets, get_json, loadscim, verdict_line
 
 from loadscim.target.process import EmbeddedTarget
 
@@ -60,11 +60,9 @@ def in_namespace(url: str, run_id: str) -> list[dict[str, Any]]:
     "scenario",
     [s if s in QUICK else pytest.param(s, marks=pytest.mark.slow) for s in SCENARIOS],
 )
-def test_every_scenario_passes_a_strict_server(scenario: str) -> None:
-    result = loadscim(
-        "run", scenario, "--duration", "3s", "--users", "2",
-        "--target-fault", "strict-email", "--target-fault", "require-formatted",
-    )  # fmt: skip
+def test_every_scenario_passes_a_strict_server(targets: Targets, scenario: str) -> None:
+    url = targets.url("strict-email", "require-formatted")
+    result = loadscim("run", scenario, "--duration", "3s", "--users", "2", "--target", url)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert verdict_line(result.stdout).startswith("verdict: PASS")
@@ -172,13 +170,11 @@ def test_workers_send_and_preflight_the_template(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("scenario", ["racing_patch", "lifecycle"])
-def test_some_attribute_is_one_the_server_declares(scenario: str) -> None:
+def test_some_attribute_is_one_the_server_declares(targets: Targets, scenario: str) -> None:
     # A server without title: /Schemas does not declare it, and it stores none. The title
     # race and lifecycle's update write nickName instead, and nothing is blamed on title.
-    result = loadscim(
-        "run", scenario, "--duration", "3s", "--users", "2",
-        "--target-fault", "undeclared=title", "--target-fault", "drop-attribute=title",
-    )  # fmt: skip
+    url = targets.url("undeclared=title", "drop-attribute=title")
+    result = loadscim("run", scenario, "--duration", "3s", "--users", "2", "--target", url)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert verdict_line(result.stdout).startswith("verdict: PASS")
