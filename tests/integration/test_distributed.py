@@ -17,7 +17,9 @@ from runs import ROOT, count, verdict_line
 
 from loadscim.target.process import EmbeddedTarget
 
-pytestmark = pytest.mark.integration
+# One distributed run at a time (on one pytest-xdist worker, scripts/test.sh: --dist
+# loadgroup): two at once, on a busy machine, left a master waiting for a killed worker.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("distributed")]
 
 
 def free_port() -> int:
@@ -139,6 +141,9 @@ def finish(run: subprocess.Popen, timeout: float = 180) -> tuple[int, str, str]:
     try:
         out, err = run.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        # Locust runs in a session of its own: kill it too, or it keeps the pipes open.
+        for child in psutil.Process(run.pid).children(recursive=True):
+            child.kill()
         run.kill()
         out, err = run.communicate()
     return run.returncode, out, err
