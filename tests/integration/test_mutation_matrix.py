@@ -4,7 +4,7 @@ For each fault of the embedded target, the matching scenario runs briefly agains
 with that fault: the matching checker must report violations and the verdict must be FAIL
 (exit 1). Against the clean target every scenario of the library gives zero violations and
 PASS, with its own gate (gates/<scenario>.toml, latency limits looser) when it has one, five
-times each (``LOADSCIM_CLEAN_RUNS``). The runs share one target per fault set (tests/
+times each (``LOADSCIM_CLEAN_RUNS``). The clean runs share one target (tests/
 integration/conftest.py).
 """
 
@@ -86,12 +86,15 @@ def run(
     token: bool = False,
     seconds: int = 5,
 ) -> tuple[int, str]:
-    """A run (5 s) of 3 users of ``scenario`` on the shared target with ``faults``
-    (tests/integration/conftest.py); with ``token``, one that requires a bearer token."""
+    """A run (5 s) of 3 users of ``scenario``: on a target of its own with ``faults``, else
+    on the shared clean target (tests/integration/conftest.py); with ``token``, one that
+    requires a bearer token."""
     split = [fault for spec in faults for fault in spec.split()]  # "replica-lag=300 flap"
-    url = targets.url(*split, token=TOKEN if token else None)
     args = ["run", scenario, "--duration", f"{seconds}s", "--users", "3", "--seed", "7", *extra]
-    args += ["--target", url]
+    if split:  # a target of its own: what a fault leaves behind must not reach another row
+        args += [arg for fault in split for arg in ("--target-fault", fault)]
+    else:
+        args += ["--target", targets.url(token=TOKEN if token else None)]
     if gate is not None:
         args += ["--gate", str(gate)]
     result = loadscim(*args, env={"LOADSCIM_TOKEN": TOKEN} if token else None)
