@@ -29,7 +29,12 @@ import pytest
 from runs import ROOT
 
 # One engine at a time: both tests on one pytest-xdist worker (scripts/test.sh: --dist loadgroup).
-pytestmark = [pytest.mark.docker, pytest.mark.integration, pytest.mark.xdist_group("docker")]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.integration,
+    pytest.mark.xdist_group("docker"),
+    pytest.mark.timeout(1800),  # the image build alone may take 10 min on a busy machine
+]
 
 BASE_IMAGE = "loadscim-test-base:bookworm"
 IMAGE = "loadscim:test"
