@@ -66,6 +66,10 @@ def is_distributed(args: Any) -> bool:
     return args.workers > 1 or args.expect_workers > 0
 
 
+LOCAL_WORKERS_MAX_WAIT = 120
+"""Seconds the master of ``--workers N`` waits for its local workers to connect."""
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -86,6 +90,10 @@ def master_arguments(args: Any, port: int) -> list[str]:
         str(port),
         "--worker-report-timeout",
         f"{args.worker_report_timeout:g}",
+        # Workers this command starts itself: one that dies before it connects must not leave
+        # the master waiting for ever (Locust's default); workers started elsewhere (containers,
+        # pods pulling images) may take as long as they need.
+        *(["--expect-workers-max-wait", str(LOCAL_WORKERS_MAX_WAIT)] if args.workers > 1 else []),
     ]
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -53,6 +54,15 @@ def get_json(url: str, token: str | None = None) -> dict:
 def count(base_url: str, resource: str, token: str | None = None) -> int:
     """totalResults of GET /Users or /Groups on the target."""
     return int(get_json(f"{base_url}/{resource}?count=0", token)["totalResults"])
+
+
+def wait_for_load(base_url: str, timeout: float = 90, token: str | None = None) -> None:
+    """Return once the run's users are at work (the target holds a User): on a busy machine
+    Locust's start takes seconds, and a signal or a killed worker before it tests nothing."""
+    deadline = time.monotonic() + timeout
+    while count(base_url, "Users", token) == 0:
+        assert time.monotonic() < deadline, f"no User appeared on {base_url} in {timeout:g} s"
+        time.sleep(0.2)
 
 
 def verdict_line(output: str) -> str:

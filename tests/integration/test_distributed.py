@@ -13,7 +13,7 @@ import time
 
 import psutil
 import pytest
-from runs import ROOT, count, verdict_line
+from runs import ROOT, count, verdict_line, wait_for_load
 
 from loadscim.target.process import EmbeddedTarget
 
@@ -192,7 +192,8 @@ def test_a_worker_killed_mid_run_makes_it_unknown_and_its_names_are_swept(sig):
         run = start_run("lifecycle", "--target", target.url, "--workers", "2", "--users", "4",
                         "--duration", "10s")
         workers = local_workers(run, 2)
-        time.sleep(5)
+        wait_for_load(target.url)
+        time.sleep(3)
         workers[0].send_signal(sig)
         code, out, err = finish(run)
         line = verdict_line(out)
@@ -215,7 +216,8 @@ def test_the_only_worker_killed_makes_it_unknown():
                         "--users", "3", "--duration", "20s", env=env)
         worker = start_worker(port, target.url, env)
         try:
-            time.sleep(7)
+            wait_for_load(target.url, token=TOKEN)
+            time.sleep(3)
             for child in psutil.Process(worker.pid).children(recursive=True):
                 child.kill()
             worker.kill()
@@ -307,7 +309,8 @@ def test_a_lost_workers_leftovers_are_counted_with_no_cleanup_and_the_command_re
         run = start_run("lifecycle", "--target", target.url, "--workers", "2", "--users", "4",
                         "--duration", "8s", "--no-cleanup")
         workers = local_workers(run, 2)
-        time.sleep(5)
+        wait_for_load(target.url)
+        time.sleep(3)
         workers[1].kill()
         code, out, err = finish(run)
         assert code == 2, out + err

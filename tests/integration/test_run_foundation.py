@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from runs import ROOT, count, loadscim, locust, verdict_line
+from runs import ROOT, count, loadscim, locust, verdict_line, wait_for_load
 
 from loadscim.target.process import EmbeddedTarget
 
@@ -122,7 +122,8 @@ def test_ctrl_c_cleans_up_and_still_judges():
              "--duration", "60s", "--users", "5"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        time.sleep(6)
+        wait_for_load(target.url)
+        time.sleep(2)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
         assert process.returncode in (0, 2), stdout + stderr

@@ -48,9 +48,11 @@ def test_the_master_of_local_workers_listens_on_loopback():
     assert distributed.master_arguments(args, 4000) == [
         "--master", "--expect-workers", "3", "--master-bind-host", "127.0.0.1",
         "--master-bind-port", "4000", "--worker-report-timeout", "30",
+        "--expect-workers-max-wait", "120",  # a local worker dead before it connects: no hang
     ]
     remote = distributed.master_arguments(options(expect_workers=2), 5557)
     assert remote[remote.index("--master-bind-host") + 1] == "*"
+    assert "--expect-workers-max-wait" not in remote  # containers may take their time
 
 
 def test_a_worker_gets_no_secret_on_its_command_line(tmp_path):
