@@ -15,6 +15,7 @@ where a missing engine fails it.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -171,7 +172,11 @@ def build_image() -> None:
 def image() -> Iterator[str]:
     if not tool("docker-compose"):
         unavailable("docker-compose is not installed (apt-get install docker-compose)")
-    with running_engine():
+    # One engine at a time, whatever pytest-xdist's scheduling does (the xdist_group mark did
+    # not keep the two tests on one worker: two dockerd at once fail on the volume store lock).
+    lock = (Path(tempfile.gettempdir()) / "loadscim-docker-test.lock").open("w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    with lock, running_engine():
         build_base_image()
         build_image()
         # The CA bundle was a build secret: it must not be in the image.
