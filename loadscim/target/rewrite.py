@@ -34,6 +34,16 @@ if TYPE_CHECKING:
 
 SCIM_JSON = "application/scim+json"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+PROTOCOL_REWRITES = (
+    "created-200",
+    "no-location",
+    "location-mismatch",
+    "version-mismatch",
+    "error-status-int",
+    "unknown-id-200",
+    "resource-no-schemas",
+)
+"""Faults that break the protocol's answer shapes (the conformance checker's kinds)."""
 REWRITES = (
     "409-no-scimtype",
     "400-on-conflict",
@@ -47,25 +57,9 @@ REWRITES = (
     "bulk-error-no-detail",
     "duplicate-member",
     "wrong-total",
-    "created-200",
-    "no-location",
-    "location-mismatch",
-    "version-mismatch",
-    "error-status-int",
-    "unknown-id-200",
-    "resource-no-schemas",
+    *PROTOCOL_REWRITES,
 )
-PROTOCOL = frozenset(
-    {
-        "created-200",
-        "no-location",
-        "location-mismatch",
-        "version-mismatch",
-        "error-status-int",
-        "unknown-id-200",
-        "resource-no-schemas",
-    }
-)
+PROTOCOL = frozenset(PROTOCOL_REWRITES)
 REQUEST_REWRITES = ("bulk-bad-ref", "bulk-always-413", "bulk-error-no-detail")
 SPC_REWRITES = ("bulk-no-413",)
 ADVERTISED_MAX_OPERATIONS = 10
