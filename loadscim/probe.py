@@ -5,7 +5,7 @@ to each linked service, a deprovisioned one no longer can. A *probe* asks a link
 whether a user has access: ``--probe URL-TEMPLATE`` (an HTTP GET; the template names the
 user's identity) with ``--probe-expect BEFORE,AFTER`` (the statuses meaning "has access" and
 "has none", default ``200,401/403/404``), or a Python callable a scenario sets (a user
-class's ``probe``: identity in, True / False / None or a status out).
+class's ``downstream_probe``: identity in, True / False / None or a status out).
 
 For each deprovisioning the run makes (a DELETE of a User, or a write setting ``active``
 false), while the load runs and within a bound: the probe is asked once just before the

@@ -1,6 +1,6 @@
-"""Downstream probes during the run (``--probe``, or a user class's ``probe``): the probe is
-asked just before each deprovisioning is sent, then polled from its ok answer until access
-ends; each probed deprovisioning is a ``downstream`` trial, and its delay goes into the
+"""Downstream probes during the run (``--probe``, or a user class's ``downstream_probe``):
+the probe is asked just before each deprovisioning is sent, then polled from its ok answer
+until access ends; each probed deprovisioning is a ``downstream`` trial, and its delay goes into the
 visibility kind ``downstream-revoke`` (:mod:`loadscim.probe` says what is probed and when).
 
 Hooked into every client the runtime makes (:meth:`Prober.on_invoke` /
@@ -67,10 +67,9 @@ def _asker(rt: Runtime) -> tuple[Ask | None, str]:
     if rt.opts.probe:
         return url_asker(rt, rt.opts.probe, parse_expect(rt.opts.probe_expect))
     for cls in getattr(rt.environment, "user_classes", None) or ():
-        probe = getattr(cls, "probe", None)
-        # A Locust task named probe (locust.task marks it) is the scenario's work, not this.
-        if callable(probe) and not hasattr(probe, "locust_task_weight"):
-            return callable_asker(probe), f"{cls.__name__}.probe"
+        probe = getattr(cls, "downstream_probe", None)
+        if callable(probe):
+            return callable_asker(probe), f"{cls.__name__}.downstream_probe"
     return None, ""
 
 

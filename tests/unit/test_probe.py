@@ -107,20 +107,20 @@ def test_a_scenario_probe_callable_is_used_without_the_option() -> None:
     answers = {"ada": True, "bob": 403}
 
     class WithProbe:
-        probe = staticmethod(lambda identity: answers.get(identity["userName"]))
+        downstream_probe = staticmethod(lambda identity: answers.get(identity["userName"]))
 
     rt = SimpleNamespace(
         opts=SimpleNamespace(probe=""), environment=SimpleNamespace(user_classes=[WithProbe])
     )
     ask, label = _asker(rt)  # type: ignore[arg-type]
-    assert ask is not None and label == "WithProbe.probe"
+    assert ask is not None and label == "WithProbe.downstream_probe"
     assert ask({"userName": "ada", "id": "1"}) == (True, "True")
     assert ask({"userName": "bob", "id": "2"}) == (False, "HTTP 403")
     assert ask({"userName": "eve", "id": "3"}) == (None, "None")
     rt.environment.user_classes = [object]
     assert _asker(rt) == (None, "")  # type: ignore[arg-type]
 
-    class WithATaskNamedProbe:  # tests/integration/scenarios/probe.py: a task, not a probe
+    class WithATaskNamedProbe:  # tests/integration/scenarios/probe.py: its work, not a probe
         @task
         def probe(self) -> None: ...
 
