@@ -38,7 +38,8 @@ SEEN_MAX = 10_000
 
 
 class Model(Protocol):
-    """What a pass needs of the run's model of one resource (:class:`loadscim.recorder.Tracked`)."""
+    """What a pass needs of the run's model of one resource
+    (:class:`loadscim.resources.Tracked`)."""
 
     resource_type: str
     id: str

@@ -21,6 +21,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from loadscim.summary import ALL, HIST_HIGHEST_US, HIST_LOWEST_US, record_value
+from loadscim.windows import decode, encode, new_histogram
 
 FIRST_WIDTH_S = 1.0
 MAX_WINDOWS = 12
@@ -30,7 +31,9 @@ PERCENTILE = 99.0
 
 
 def _histogram() -> HdrHistogram:
-    return HdrHistogram(HIST_LOWEST_US, HIST_HIGHEST_US, 2)
+    """A drift window's histogram: the 5 s windows' layout (2 significant digits), so a
+    request is counted in both at one index (:mod:`loadscim.measurements`)."""
+    return new_histogram()
 
 
 @dataclass(frozen=True)
@@ -70,20 +73,28 @@ class Drift:
         self.t0 = now
 
     def record(self, name: str, value_us: int, now: float) -> None:
+        hist, _ = self.window(name, now)
+        if hist is not None:
+            record_value(hist, min(max(int(value_us), HIST_LOWEST_US), HIST_HIGHEST_US))
+
+    def window(self, name: str, now: float) -> tuple[HdrHistogram | None, float]:
+        """The histogram ``name``'s latencies at ``now`` go to (None before :meth:`start`),
+        and when the next window starts: until then (unless :meth:`absorb` or
+        :meth:`drain` is called) the same histogram. Its layout is the 5 s windows'
+        (:func:`loadscim.windows.new_histogram`)."""
         if self.t0 is None:
-            return
+            return None, now  # not started: ask again next time
         index = int(max(0.0, now - self.t0) / self.width)
         while index >= MAX_WINDOWS:
             self._coarsen()
             index //= 2
-        value = min(max(int(value_us), HIST_LOWEST_US), HIST_HIGHEST_US)
         windows = self.windows.get(name)
         if windows is None:
             windows = self.windows[name] = {}
         hist = windows.get(index)
         if hist is None:
             hist = windows[index] = _histogram()
-        record_value(hist, value)
+        return hist, self.t0 + (index + 1) * self.width
 
     def _coarsen(self) -> None:
         """Double the width: windows 2k and 2k+1 become window k."""
@@ -118,7 +129,7 @@ class Drift:
         data = {
             "width": self.width,
             "windows": {
-                key: {str(i): _encode(h) for i, h in windows.items()}
+                key: {str(i): encode(h) for i, h in windows.items()}
                 for key, windows in self.windows.items()
             },
         }
@@ -136,7 +147,7 @@ class Drift:
             mine = self.windows.setdefault(key, {})
             for index_text, encoded in windows.items():
                 index = int(int(index_text) * width / self.width)
-                hist = _decode(encoded)
+                hist = decode(encoded)
                 if index in mine:
                     mine[index].add(hist)
                 else:
@@ -203,14 +214,3 @@ def describe(comparisons: list[Comparison], duration_s: float) -> str | None:
 def _ms(value_us: int) -> str:
     ms = value_us / 1000
     return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
-
-
-def _encode(hist: HdrHistogram) -> str:
-    encoded = hist.encode()
-    return encoded.decode("ascii") if isinstance(encoded, bytes) else str(encoded)
-
-
-def _decode(text: str) -> HdrHistogram:
-    hist = _histogram()
-    hist.decode_and_add(text.encode("ascii") if isinstance(text, str) else text)
-    return hist

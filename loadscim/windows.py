@@ -79,17 +79,24 @@ class Windows:
         self._current = -1
 
     def record(self, name: str, value_us: int, failed: bool) -> None:
-        index = int(self.clock() // WINDOW_S)
+        window, _ = self.open_window(name, self.clock())
+        window.requests += 1
+        if failed:
+            window.failures += 1
+        record_us(window.hist, value_us)
+
+    def open_window(self, name: str, now: float) -> tuple[_Open, float]:
+        """The window ``name``'s requests at ``now`` (:attr:`clock`) count in, and when the
+        next one starts: a request before then counts in the same window (the recorder
+        keeps it until then instead of looking it up per request)."""
+        index = int(now // WINDOW_S)
         if index != self._current:
             self._close(before=index)
             self._current = index
         window = self._open.get((index, name))
         if window is None:
             window = self._open[(index, name)] = _Open()
-        window.requests += 1
-        if failed:
-            window.failures += 1
-        record_us(window.hist, value_us)
+        return window, float((index + 1) * WINDOW_S)
 
     def _close(self, before: int | None = None) -> None:
         for key in [k for k in self._open if before is None or k[0] < before]:

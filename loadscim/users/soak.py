@@ -10,7 +10,7 @@ What a soak adds is time: the report compares the latency of the first third of 
 with the last third (p99, per endpoint: "latency drift") and the load generator's memory
 (RSS) at the start and the end. So that neither is the harness's own doing, nothing piles up:
 every iteration removes what it made (here lifecycle always deprovisions by DELETE, and the
-run's model keeps only the latest deleted accounts, :data:`loadscim.recorder.KEEP_DELETED`),
+run's model keeps only the latest deleted accounts, :data:`loadscim.resources.KEEP_DELETED`),
 so the target's population and the run's model stay flat however long it runs. The dialect
 applies to the deprovision storm and the duplicate race (``--dialect``).
 

@@ -53,7 +53,8 @@ def forbidden(module: str, banned: tuple[str, ...]) -> list[str]:
 PURE = ("loadscim.checks", "loadscim.verdict", "loadscim.report", "loadscim.options",
         "loadscim.duration", "loadscim.config", "loadscim.summary", "loadscim.distributed",
         "loadscim.fallback", "loadscim.baseline", "loadscim.windows",
-        "loadscim.cadence", "loadscim.probe")  # fmt: skip
+        "loadscim.cadence", "loadscim.probe", "loadscim.recorder", "loadscim.measurements",
+        "loadscim.resources", "loadscim.outcomes", "loadscim.drift")  # fmt: skip
 
 
 @pytest.mark.parametrize("module", under(PURE))

@@ -97,3 +97,64 @@ def test_hdr_log_is_a_time_series_of_interval_histograms(tmp_path) -> None:
     assert [n for _, n in untagged] == [3, 1, 1]
     assert [start for start, _ in untagged] == sorted(start for start, _ in untagged)
     assert sum(n for _, tag, n in intervals if tag == "POST_/Users") == 3
+
+
+def test_a_request_is_recorded_once_in_each_series_as_each_would_record_it():
+    """The recorder keeps where an endpoint's requests go until a window of either series
+    ends (loadscim.measurements): its histograms, 5 s windows and drift windows hold exactly
+    what recording into each alone gives, across window ends, the drift windows coarsening,
+    a drain in the middle, and values beyond the histograms' range."""
+    import random
+
+    from loadscim.drift import Drift
+    from loadscim.summary import HIST_HIGHEST_US, record_us
+
+    rng = random.Random(3)
+    wall, mono = Clock(1000.0), Clock(50.0)
+    recorder = Recorder("r")
+    recorder.windows, recorder.monotonic = Windows(wall), mono
+    recorder.drift.start(mono.now)
+    windows, drift = Windows(wall), Drift()
+    drift.start(mono.now)
+    hists: dict[str, object] = {}
+    requests: dict[str, list[int]] = {}
+    drained = []
+    for i in range(3000):
+        wall.now += rng.random() * 0.02
+        mono.now += rng.random() * 0.02
+        name = rng.choice(["GET /Users/{id}", "POST /Users", "PATCH /Users/{id}"])
+        ms = rng.choice([0.0, rng.random() * 50, HIST_HIGHEST_US / 500])
+        failed = rng.random() < 0.1
+        recorder.record_request(name, ms, failed)
+        windows.record(name, int(ms * MS), failed)
+        drift.record(name, int(ms * MS), mono.now)
+        hist = hists.setdefault(name, new_histogram())
+        record_us(hist, int(ms * MS))  # type: ignore[arg-type]
+        counts = requests.setdefault(name, [0, 0])
+        counts[0] += 1
+        counts[1] += failed
+        if i == 1500:
+            drained.append(recorder.drain())
+    assert drift.width > 1.0  # coarsened at least once
+    master = Recorder("m")
+    for data in [*drained, recorder.drain()]:
+        master.absorb(data)
+    assert master.windows.rows() == _absorbed(windows.drain()).rows()
+    expected = Drift()
+    expected.absorb(drift.drain())
+    assert master.drift.width == expected.width
+    for name, by_index in expected.windows.items():
+        ours = master.drift.windows[name]
+        assert sorted(ours) == sorted(by_index)
+        for index, hist in by_index.items():
+            assert list(ours[index].counts) == list(hist.counts)
+    for name, hist in hists.items():
+        stats = master.endpoints[name]
+        assert [stats.requests, stats.failures] == requests[name]
+        assert list(stats.hist.counts) == list(hist.counts)  # type: ignore[attr-defined]
+
+
+def _absorbed(data: list) -> Windows:
+    windows = Windows(Clock(0.0))
+    windows.absorb(data)
+    return windows
