@@ -77,6 +77,9 @@ class Op:
     """A sampled answer's ``content-type``, ``location`` and ``etag`` header fields (lower
     case names; those present), for the ``conformance`` checker; None when not sampled
     (:mod:`loadscim.client`: every op of a trial, every Nth otherwise)."""
+    parsed: Any = field(default=None, compare=False, repr=False)
+    """A write's value as read once (:func:`loadscim.scim.patch.parsed`), for every reader
+    of this Op; not part of the op: not compared, not written to the history."""
 
     @property
     def is_write(self) -> bool:
@@ -94,12 +97,18 @@ class Op:
         return self.start_us < other_end and other.start_us < self_end
 
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {f.name: getattr(self, f.name) for f in _OP_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Op:
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = {f.name for f in _OP_FIELDS}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+_OP_FIELDS: tuple[dataclasses.Field[Any], ...] = tuple(
+    f for f in dataclasses.fields(Op) if f.name != "parsed"
+)
+"""The fields of an Op (what is written and read back): all but ``parsed``."""
 
 
 def classify_status(status: int) -> str:
@@ -237,7 +246,6 @@ def describe(op: Op, t0_us: int = 0) -> str:
     return f"#{op.seq} {who} {name}{sent} -> {status} {op.type}{extra} @{start:.1f}-{end}ms"
 
 
-_FIELDS: tuple[dataclasses.Field[Any], ...] = dataclasses.fields(Op)
 _REPEATED = frozenset(
     {
         "kind",
@@ -445,12 +453,12 @@ _CARRIED = ("process", "resource_type", "resource_id")
 
 def _compact_ops(trial: Trial) -> list[dict[str, Any]]:
     invocations: dict[int, Op] = {}
-    carried: dict[str, Any] = {f.name: f.default for f in _FIELDS if f.name in _CARRIED}
+    carried: dict[str, Any] = {f.name: f.default for f in _OP_FIELDS if f.name in _CARRIED}
     out = []
     for op in trial.ops:
         base = invocations.get(op.seq) if op.type != "invoke" else None
         fields: dict[str, Any] = {}
-        for f in _FIELDS:
+        for f in _OP_FIELDS:
             name = f.name
             value = getattr(op, name)
             if op.type == "invoke" and name in carried:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadscim.ops import Op
-from loadscim.scim.patch import PatchError, attribute_writes, resource_writes
+from loadscim.scim.patch import PatchError, parsed
 
 KEEP_DELETED = 2000
 """Deleted resources kept in the run's model for reconciliation (the latest ones)."""
@@ -55,7 +55,7 @@ def fold_create(item: Tracked, op: Op, followed: Iterable[str]) -> None:
     if not isinstance(op.value, dict):
         return
     try:
-        sent = resource_writes(op.value)
+        sent = parsed(op).writes()
     except PatchError:
         return
     wanted = {path.lower() for path in followed}
@@ -72,15 +72,17 @@ def fold_write(item: Tracked, op: Op, followed: Iterable[str] = ()) -> None:
     """Fold an ok PUT or PATCH into the model of a resource, for what the model follows
     (the attribute paths in ``item.attributes`` and ``followed``, ``active`` once set): the
     last ok write is what reconciliation expects. Scenarios need not fold by hand."""
-    # A PUT's body read as a path-less replace: a declared attribute it leaves out keeps its
-    # value in the model (the scenarios' PUTs send the whole resource).
-    operations = op.value if op.kind == "patch" else [{"op": "replace", "value": op.value}]
-    try:
-        writes = attribute_writes(operations)
-    except PatchError:
-        return
     declared = {path.lower(): path for path in followed if path.lower() != "active"}
     declared.update({path.lower(): path for path in item.attributes})
+    if not declared and item.active is None:
+        return  # nothing of it is followed: the write need not be read
+    # A PUT's body read as a path-less replace: a declared attribute it leaves out keeps its
+    # value in the model (the scenarios' PUTs send the whole resource). The operations are
+    # parsed once for the model and the checkers (``parsed``).
+    try:
+        writes = parsed(op).writes()
+    except PatchError:
+        return
     for path, value in writes.items():
         if path.lower() == "active":
             if item.active is not None and isinstance(value, bool):

@@ -222,3 +222,31 @@ def test_read_attribute() -> None:
     assert read_attribute(resource, "urn:ietf:params:scim:schemas:core:2.0:User:userName") == "ada"
     assert read_attribute(resource, "title") is None
     assert read_attribute(None, "title") is None
+
+
+def test_a_writes_value_is_parsed_once_for_every_reader_and_never_written():
+    """``parsed(op)``: what attribute_writes / member_changes / resource_writes give, made
+    once and kept on the Op (the model and the checkers share it); not compared, not in
+    the history; an unreadable value raises for every reader."""
+    from loadscim.ops import Op, Trial, dumps_trial, loads_trial
+    from loadscim.scim.patch import parsed
+
+    operations = orjson.loads(OKTA_MEMBERSHIP)["Operations"]
+    patch = Op("ok", "patch", seq=2, resource_type="Group", resource_id="g1", value=operations)
+    first = parsed(patch)
+    assert first.writes() == attribute_writes(operations)
+    assert first.member_changes() == member_changes(operations)
+    assert parsed(patch) is first and first.writes() is first.writes()
+    body = {"userName": "a", "name": {"givenName": "A"}, "active": True}
+    put = Op("ok", "replace", seq=1, resource_type="User", resource_id="u1", value=body)
+    assert parsed(put).writes() == resource_writes(body) == attribute_writes(
+        [{"op": "replace", "value": body}]
+    )
+    bad = Op("ok", "patch", seq=3, value=[{"op": "remove"}])
+    for _ in range(2):
+        with pytest.raises(PatchError, match="remove without a path"):
+            parsed(bad).writes()
+    trial = Trial("t1", "membership", ops=[put, patch])
+    back = loads_trial(dumps_trial(trial))
+    assert back.ops == trial.ops and all(op.parsed is None for op in back.ops)
+    assert b"parsed" not in dumps_trial(trial) and "parsed" not in patch.to_dict()
