@@ -121,14 +121,9 @@ def _related_of(named: frozenset[str], lowers: tuple[str, ...]) -> tuple[str, ..
 def settle(report: Report, history: History, trial: Trial) -> Kept:
     """Report ``not-stored`` and ``create-dropped`` for the trial's resources, and make each
     create's effect what the server answered. Call before judging any register."""
-    named = trial.meta.get("attributes")
-    kept = Kept(
-        {str(p).lower() for p in trial.meta.get("unjudged") or ()},
-        {},
-        None if named is None else frozenset(str(p).lower() for p in named),
-    )
+    kept = kept_for(trial)
     for key, writes in history.writes.items():
-        answers = _answers(history.ops, key)
+        answers = answers_of(history.ops, key)
         unstored = _not_stored(report, history, key, writes, answers, kept)
         kept.unstored[key] = unstored
         for create in writes:
@@ -137,7 +132,46 @@ def settle(report: Report, history: History, trial: Trial) -> Kept:
     return kept
 
 
-def _answers(ops: list[Op], key: tuple[str, str]) -> list[Op]:
+def kept_for(trial: Trial) -> Kept:
+    """A trial's :class:`Kept` before anything is settled: its unjudged and named paths."""
+    named = trial.meta.get("attributes")
+    return Kept(
+        {str(p).lower() for p in trial.meta.get("unjudged") or ()},
+        {},
+        None if named is None else frozenset(str(p).lower() for p in named),
+    )
+
+
+def all_shown(
+    history: History, key: tuple[str, str], writes: list[Op], answers: list[Op], kept: Kept
+) -> bool:
+    """Whether some answer shows every path ok writes of the resource set (or the path is
+    left alone): then :func:`settle` finds no ``not-stored`` there."""
+    return all(
+        kept.skip(key, path) or _shown_by_any(kept, answers, path)
+        for path, _, _ in _written(history, writes, kept).values()
+    )
+
+
+def create_shown(
+    history: History, key: tuple[str, str], create: Op, answers: list[Op], kept: Kept
+) -> bool:
+    """The common case of a create, decided by its own answer: it shows every attribute
+    (nothing can be missing from all the evidence) and no members were sent; then
+    :func:`settle` finds no ``create-dropped`` for it."""
+    if not any(a is create for a in answers) or resource_members(create.value):
+        return False
+    effect = history.effect(create)
+    spellings = effect.spelled
+    return all(
+        kept.shows(create, spellings.get(lower, lower))
+        or not _shown(effect.attributes[lower])
+        or kept.skip(key, lower)
+        for lower in kept.settled(effect)
+    )
+
+
+def answers_of(ops: list[Op], key: tuple[str, str]) -> list[Op]:
     """Ok answers of the server that show the resource (reads, and writes with a body)."""
     return [
         op
@@ -174,14 +208,9 @@ def _leaves(path: str, value: Any) -> list[str]:
     return paths
 
 
-def _not_stored(
-    report: Report,
-    history: History,
-    key: tuple[str, str],
-    writes: list[Op],
-    answers: list[Op],
-    kept: Kept,
-) -> set[str]:
+def _written(history: History, writes: list[Op], kept: Kept) -> dict[str, tuple[str, Op, str]]:
+    """Lower-cased path -> (spelling, the first ok write that set it, the attribute written)
+    of every settled path that ok writes of one resource gave a value."""
     written: dict[str, tuple[str, Op, str]] = {}
     for op in writes:
         if op.type != "ok" or op.kind == "delete":
@@ -199,6 +228,18 @@ def _not_stored(
                 leaf_lower = leaf.lower()
                 if kept.settles(leaf_lower):
                     written.setdefault(leaf_lower, (leaf, op, spelled))
+    return written
+
+
+def _not_stored(
+    report: Report,
+    history: History,
+    key: tuple[str, str],
+    writes: list[Op],
+    answers: list[Op],
+    kept: Kept,
+) -> set[str]:
+    written = _written(history, writes, kept)
     unstored: set[str] = set()
     for lower, (path, first, attribute) in written.items():
         if kept.skip(key, path) or (unstored and any(lower.startswith(p + ".") for p in unstored)):
@@ -240,20 +281,11 @@ def _create_dropped(
     kept: Kept,
 ) -> None:
     """Compare a create's body with the server's first account of the new resource."""
+    if create_shown(history, key, create, answers, kept):
+        return
     evidence: list[Op] = [a for a in answers if a is create][:1]
     effect = history.effect(create)
     sent = resource_members(create.value) or []
-    if evidence and not sent:
-        # the common case, decided by the create's own answer: it shows every attribute
-        # (nothing can be missing from all the evidence) and no members were sent
-        spellings = effect.spelled
-        if all(
-            kept.shows(create, spellings.get(lower, lower))
-            or not _shown(effect.attributes[lower])
-            or kept.skip(key, lower)
-            for lower in kept.settled(effect)
-        ):
-            return
     others = [w for w in writes if w is not create]
     reads = [a for a in answers if a.kind == "get" and precedes(create, a)]
     first_read = next(
