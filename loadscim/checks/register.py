@@ -235,9 +235,12 @@ def _absent(value: Any) -> bool:
     return value is None or (not value and isinstance(value, str | list | dict))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Effect:
-    """What one write does to each register of the resource it addresses."""
+    """What one write does to each register of the resource it addresses.
+
+    Not changed once made (a create the server dropped parts of gets a new one); not a
+    frozen dataclass, whose ``__init__`` costs twice as much (one made per write judged)."""
 
     exists: Any = NO_EFFECT
     """True for a create, False for a delete."""
