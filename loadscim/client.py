@@ -57,6 +57,15 @@ class Response:
     json: Any = None
     """The parsed body, once :meth:`parse` ran."""
     parsed: bool = False
+    lines: Callable[[str], list[str]] | None = None
+    """The values of one header field by its lower-case name, when ``headers`` can give
+    them without a scan (geventhttpclient's case-insensitive Headers); else None."""
+
+    def values_of(self, name: str) -> list[str]:
+        """The values of header field ``name`` (lower case), in the order received."""
+        if self.lines is not None:
+            return self.lines(name)
+        return [value for key, value in self.headers.items() if key.lower() == name]
 
     def parse(self) -> Any:
         """Parse the body as JSON once; an unreadable body sets ``error``."""
@@ -66,7 +75,7 @@ class Response:
                 try:
                     self.json = orjson.loads(self.body)
                 except orjson.JSONDecodeError as e:
-                    ctype = _header(self.headers, "content-type") or "no content type"
+                    ctype = next(iter(self.values_of("content-type")), "no content type")
                     self.error = self.error or f"answer is not JSON ({ctype}): {e}"[:200]
         return self.json
 
@@ -388,7 +397,7 @@ class ScimClient:
             self.sample_every > 0 and invocation.seq % self.sample_every == 0
         )
         if sampled:
-            completion.headers = sampled_headers(response.headers)
+            completion.headers = sampled_headers(response)
         if sink is not None:
             sink(completion)
         if self.on_complete is not None:
@@ -471,7 +480,8 @@ def complete(invocation: Op, response: Response, end_us: int) -> Op:
         parsed = parse_error(observed)
         if parsed is not None:
             scim_type = parsed.scim_type
-        etag = _header(response.headers, "etag")
+        etags = response.values_of("etag")
+        etag = etags[0] if etags else None
         if isinstance(observed, dict):
             if etag is None:
                 meta = observed.get("meta")
@@ -502,22 +512,16 @@ def complete(invocation: Op, response: Response, end_us: int) -> Op:
     )
 
 
-SAMPLED_HEADERS = frozenset({"content-type", "location", "etag"})
+SAMPLED_HEADERS = ("content-type", "location", "etag")
 """The header fields a sampled answer keeps (:mod:`loadscim.checks.conformance` reads them)."""
 
 
-def sampled_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """The :data:`SAMPLED_HEADERS` of an answer, by lower-case name."""
+def sampled_headers(response: Response) -> dict[str, str]:
+    """The :data:`SAMPLED_HEADERS` of an answer, by lower-case name (the last value of a
+    field sent more than once)."""
     kept = {}
-    for name, value in headers.items():
-        low = name.lower()
-        if low in SAMPLED_HEADERS:
-            kept[low] = value
+    for name in SAMPLED_HEADERS:
+        values = response.values_of(name)
+        if values:
+            kept[name] = values[-1]
     return kept
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    for key, value in headers.items():
-        if key.lower() == name:
-            return value
-    return None

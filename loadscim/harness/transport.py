@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import geventhttpclient.client as _ghc
 from geventhttpclient.client import HTTPClient
+from geventhttpclient.header import Headers
 from geventhttpclient.url import URL, requote_uri
 
 from loadscim.client import Response
@@ -96,13 +97,13 @@ class LocustTransport:
                 encoding = answer.get("content-encoding")
                 if encoding:
                     content = _decode(content, str(encoding))
-            response = Response(answer.status_code, _headers(answer), content)
+            response = _response(answer.status_code, answer, content)
         except Exception as e:  # every network or HTTP problem is an answer
             elapsed_ms = (time.perf_counter() - started) * 1000
             status = answer.status_code if answer is not None else None
             message = _describe(e)
             if status:
-                response = Response(status, _headers(answer), b"", error=message)
+                response = _response(status, answer, b"", error=message)
                 failure = f"HTTP {status}, unreadable answer: {message}"
             else:
                 kind = error_kind(e)
@@ -137,9 +138,12 @@ _SAFE_URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 """A request URI that needs no quoting (ScimClient quotes ids and queries itself)."""
 
 
-def _headers(answer: Any) -> Mapping[str, str]:
-    """The answer's header fields (geventhttpclient's case-insensitive Headers, not copied)."""
-    return cast(Mapping[str, str], answer.info())
+def _response(status: int, answer: Any, content: bytes, error: str | None = None) -> Response:
+    """A Response with the answer's header fields: geventhttpclient's case-insensitive
+    Headers, not copied, whose ``getlist`` gives a field's values without a scan."""
+    fields: Headers = answer.info()
+    headers = cast(Mapping[str, str], fields)
+    return Response(status, headers, content, error=error, lines=fields.getlist)
 
 
 def _decode(content: bytes, encoding: str) -> bytes:

@@ -23,7 +23,7 @@ attribute is one capability note, not a violation per read.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +88,7 @@ class Bodies:
     judged: Callable[[str, str], bool] | None = None
     """``judged(path, resource_type)``: whether checkers judge the attribute (None: all)."""
 
-    _by_shape: dict[tuple[str, Any], list[str]] = field(
+    _by_shape: dict[tuple[str, Any], dict[str, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
@@ -169,23 +169,20 @@ class Bodies:
 
     def judged_part(self, resource_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """``body`` without the attributes that are not judged."""
-        judged = self.judged
-        if judged is None:
+        if self.judged is None:
             return dict(body)
-        kept = dict(body)
-        for path in self._unjudged(resource_type, body):
-            kept = _without(kept, path)
-        return kept
+        return _kept(body, self._unjudged(resource_type, body))
 
-    def _unjudged(self, resource_type: str, body: Mapping[str, Any]) -> list[str]:
-        """The paths of ``body`` not judged; the same for every body of the same shape (the
-        keys at every level), so asked once per shape: every create and replace asks."""
+    def _unjudged(self, resource_type: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """The paths of ``body`` not judged, as a :func:`_drop_tree`; the same for every body
+        of the same shape (the keys at every level), so made once per shape: every create
+        and replace asks."""
         key = (resource_type, _shape(body))
         found = self._by_shape.get(key)
         if found is None:
             judged = self.judged
             assert judged is not None
-            found = [p for p in attribute_paths(body) if not judged(p, resource_type)]
+            found = _drop_tree(p for p in attribute_paths(body) if not judged(p, resource_type))
             if len(self._by_shape) >= _SHAPES:
                 self._by_shape.clear()
             self._by_shape[key] = found
@@ -225,38 +222,75 @@ _SHAPES = 1024
 
 def _shape(value: Any) -> Any:
     """The keys of an object at every level (lists item by item): what
-    :func:`~loadscim.scim.templates.attribute_paths` depends on, as a hashable value."""
-    if isinstance(value, _SCALARS):
-        return None
+    :func:`~loadscim.scim.templates.attribute_paths` depends on, as a hashable value (asked
+    of every body sent: scalars are told by their exact type, without a call)."""
     if isinstance(value, list):
-        return tuple([_shape(item) for item in value])
+        return tuple([None if i.__class__ in _SCALARS else _shape(i) for i in value])
     if isinstance(value, Mapping):
-        return tuple([(k, _shape(v)) for k, v in value.items()])
+        items = value.items()
+        return tuple([(k, None if v.__class__ in _SCALARS else _shape(v)) for k, v in items])
     return None
 
 
-_SCALARS = (str, int, float, type(None))
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-def _without(body: Mapping[str, Any], path: str) -> dict[str, Any]:
-    """A copy of ``body`` without the attribute at ``path`` (``title``, ``emails.type``,
-    ``urn:...:User:costCenter``)."""
-    kept = dict(body)
+class _InMapping(dict[str, Any]):
+    """A :func:`_drop_tree` node under an extension's URN: applied to an object only."""
+
+
+_GONE = None
+"""A :func:`_drop_tree` leaf: the attribute is left out."""
+_ABSENT: Any = object()
+
+
+def _drop_tree(paths: Iterable[str]) -> dict[str, Any]:
+    """The attribute paths to leave out of a body (``title``, ``emails.type``,
+    ``urn:...:User:costCenter``) as a tree of keys: a key maps to :data:`_GONE` (left out)
+    or to the tree of what to leave out inside it (in an object, or in every object of a
+    list); :func:`_kept` applies it in one pass."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        _insert(tree, path)
+    return tree
+
+
+def _insert(tree: dict[str, Any], path: str) -> None:
     if path.lower().startswith("urn:"):
-        urn, _, rest = path.rpartition(":")
-        inner = kept.get(urn)
-        if isinstance(inner, Mapping):
-            kept[urn] = _without(inner, rest)
-        return kept
-    head, _, rest = path.partition(".")
-    if not rest:
-        kept.pop(head, None)
-        return kept
-    inner = kept.get(head)
-    if isinstance(inner, Mapping):
-        kept[head] = _without(inner, rest)
-    elif isinstance(inner, list):
-        kept[head] = [_without(i, rest) if isinstance(i, Mapping) else i for i in inner]
+        key, _, rest = path.rpartition(":")
+        node = tree.get(key, _ABSENT)
+        if node is _ABSENT:
+            node = tree[key] = _InMapping()
+    else:
+        key, _, rest = path.partition(".")
+        if not rest:
+            tree[key] = _GONE
+            return
+        node = tree.get(key, _ABSENT)
+        if node is _ABSENT:
+            node = tree[key] = {}
+    if node is not _GONE:
+        _insert(node, rest)
+
+
+def _kept(body: Mapping[str, Any], tree: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``body`` without what ``tree`` (:func:`_drop_tree`) leaves out; what it
+    does not reach is shared, not copied."""
+    if not tree:
+        return dict(body)
+    kept: dict[str, Any] = {}
+    for key, value in body.items():
+        node = tree.get(key, _ABSENT)
+        if node is _ABSENT:
+            kept[key] = value
+        elif node is _GONE:
+            continue
+        elif isinstance(value, Mapping):
+            kept[key] = _kept(value, node)
+        elif isinstance(value, list) and not isinstance(node, _InMapping):
+            kept[key] = [_kept(i, node) if isinstance(i, Mapping) else i for i in value]
+        else:
+            kept[key] = value
     return kept
 
 

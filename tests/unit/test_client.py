@@ -131,3 +131,36 @@ def test_a_write_abandoned_mid_flight_reaches_the_model_as_info():
     with contextlib.suppress(Stopped):
         client.get("User", "u1")
     assert len(completed) == 1  # a read changes nothing: the model needs no word of it
+
+
+def test_header_fields_read_alike_by_lookup_and_by_scan():
+    """The Locust transport hands geventhttpclient's case-insensitive Headers with their
+    ``getlist`` (no scan of every field per answer); a transport with a plain mapping is
+    scanned: the completion's ETag and the sampled fields are the same either way."""
+    from geventhttpclient.header import Headers
+
+    from loadscim.client import sampled_headers
+
+    fields = Headers()
+    fields.add("Content-Type", "application/scim+json")
+    fields.add("ETag", 'W/"1"')
+    fields.add("Location", "http://x/Users/u1")
+    fields.add("etag", 'W/"2"')
+    fields.add("X-Other", "1")
+    answer = body({"id": "u1", "userName": "n"})
+    by_lookup = Response(201, fields, answer, lines=fields.getlist)
+    by_scan = Response(201, dict(fields.items()), answer)  # "ETag" and "etag" both kept
+    for name in ("etag", "content-type", "location", "x-missing"):
+        assert by_lookup.values_of(name) == by_scan.values_of(name)
+    assert by_lookup.values_of("etag") == ['W/"1"', 'W/"2"']
+    assert sampled_headers(by_lookup) == {
+        "content-type": "application/scim+json",
+        "location": "http://x/Users/u1",
+        "etag": 'W/"2"',
+    }
+    made = [
+        ScimClient(ScriptedTransport(answer_)).for_trial(Trial("t", "k")).create("User", {})
+        for answer_ in (by_lookup, by_scan)
+    ]
+    assert [op.etag for op in made] == ['W/"1"', 'W/"1"']
+    assert made[0].headers is not None and made[0].headers["location"] == "http://x/Users/u1"

@@ -209,3 +209,53 @@ def test_the_judged_part_is_asked_once_per_body_shape_and_exact_for_each():
     assert bodies.judged_part("User", {"emails": emails}) == {
         "emails": [{"value": "a@example.com"}, {"value": "b@example.com"}]
     }
+
+
+def _without(body: Any, path: str) -> dict[str, Any]:
+    """The judged part's earlier way, one path at a time: the reference for the one pass."""
+    kept = dict(body)
+    if path.lower().startswith("urn:"):
+        urn, _, rest = path.rpartition(":")
+        inner = kept.get(urn)
+        if isinstance(inner, dict):
+            kept[urn] = _without(inner, rest)
+        return kept
+    head, _, rest = path.partition(".")
+    if not rest:
+        kept.pop(head, None)
+        return kept
+    inner = kept.get(head)
+    if isinstance(inner, dict):
+        kept[head] = _without(inner, rest)
+    elif isinstance(inner, list):
+        kept[head] = [_without(i, rest) if isinstance(i, dict) else i for i in inner]
+    return kept
+
+
+def test_the_judged_part_leaves_out_in_one_pass_what_leaving_out_each_path_would():
+    import random
+
+    from loadscim.scim.bodies import _drop_tree, _kept
+
+    rng = random.Random(5)
+    body = {
+        "schemas": [USER, EXT],
+        "userName": "a",
+        "name": {"givenName": "A", "familyName": "B", "formatted": "A B"},
+        "emails": [{"value": "a@x", "type": "work", "primary": True}, "odd", {"value": "b@x"}],
+        "phoneNumbers": [],
+        "title": "x",
+        EXT: {"costCenter": "1", "manager": {"value": "m", "displayName": "M"}},
+        "urn:scalar:Thing": "s",
+        "urn:list:Ext": [{"a": 1, "b": 2}],
+        "groups": [{"value": "g"}],
+    }
+    extra = ["name", "emails", EXT, "nope.deeper", "urn:scalar:Thing", "urn:list:Ext:a"]
+    paths = [*attribute_paths(body), *extra]
+    for _ in range(300):
+        chosen = rng.sample(paths, rng.randint(0, len(paths)))
+        expected: dict[str, Any] = dict(body)
+        for path in chosen:
+            expected = _without(expected, path)
+        assert _kept(body, _drop_tree(chosen)) == expected, chosen
+    assert body["name"] == {"givenName": "A", "familyName": "B", "formatted": "A B"}
