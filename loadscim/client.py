@@ -361,8 +361,8 @@ class ScimClient:
                 request_headers["If-Match"] = if_match
             if payload is not None:
                 request_headers.setdefault("Content-Type", SCIM_MEDIA_TYPE)
-        if self.throttle is not None:
-            self.throttle.wait()
+        if self.throttle is not None and self.throttle.until:
+            self.throttle.wait()  # a 429 was seen: hold until its Retry-After has passed
 
         invocation = Op(
             type="invoke",
@@ -427,8 +427,10 @@ class ScimClient:
             response = self.transport.send(
                 method, path, payload, headers, name, (*expect, 429) if retry else expect
             )
+            if response.status != 429:
+                return response
             throttle.saw(response.status, response.headers, retry)
-            if response.status != 429 or not retry:
+            if not retry:
                 return response
             attempt += 1
             waited += throttle.wait()

@@ -15,7 +15,7 @@ from locust.exception import CatchResponseError
 import re
 import time
 import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, cast
 
 import geventhttpclient.client as _ghc
@@ -143,7 +143,14 @@ def _response(status: int, answer: Any, content: bytes, error: str | None = None
     Headers, not copied, whose ``getlist`` gives a field's values without a scan."""
     fields: Headers = answer.info()
     headers = cast(Mapping[str, str], fields)
-    return Response(status, headers, content, error=error, lines=fields.getlist)
+    return Response(status, headers, content, error=error, lines=_lines(fields))
+
+
+def _lines(fields: Headers) -> Callable[[str], list[str]]:
+    """``fields.getlist``, asking first whether the field is there (``getlist`` of a
+    missing field raises and catches a KeyError: most fields asked for are missing)."""
+    has, getlist = fields.__contains__, fields.getlist
+    return lambda name: getlist(name) if has(name) else []
 
 
 def _decode(content: bytes, encoding: str) -> bytes:
