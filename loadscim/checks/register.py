@@ -287,7 +287,10 @@ def effect_of(op: Op, bases: frozenset[str] | None = None) -> Effect:
                 if base_attribute(k) in bases
                 or (isinstance(v, dict) and k.lower().startswith("urn:"))
             }
-        body = resource_writes(value)
+        if value is op.value and op.parsed is not None:
+            body = op.parsed.writes()  # read by the run's model already (patch.parsed)
+        else:
+            body = resource_writes(value)
         listed = resource_members(op.value)
         if listed is None:
             # a new resource has no members; a PUT without members may keep or clear them
@@ -306,10 +309,13 @@ def effect_of(op: Op, bases: frozenset[str] | None = None) -> Effect:
             bases=bases,
         )
     if op.kind == "patch":
-        writes = attribute_writes(op.value)
+        if op.parsed is not None:  # read by the run's model already (patch.parsed)
+            writes, changes = op.parsed.writes(), op.parsed.member_changes()
+        else:  # the last reader: nothing to keep for others
+            writes, changes = attribute_writes(op.value), member_changes(op.value)
         state: dict[str, bool] = {}
         other = NO_EFFECT
-        for change, member in member_changes(op.value):
+        for change, member in changes:
             if change == REPLACE_ALL:
                 state = dict.fromkeys(state, False)
                 other = False

@@ -29,6 +29,7 @@ created in the trial did not exist before).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from loadscim.checks import stored
@@ -70,23 +71,21 @@ def clean(trial: Trial, ops: list[Op], history: History, wanted: Any) -> bool:
         answers = stored.answers_of(ops, key)
         if not stored.all_shown(history, key, writes, answers, kept):
             return False
-        if any(
-            op.kind == "create" and op.type == "ok"
-            and not stored.create_shown(history, key, op, answers, kept)
-            for op in writes
-        ):  # fmt: skip
-            return False
+        created = named = False
+        user_name = None
+        for op in writes:
+            if op.kind == "create":
+                if op.type == "ok" and not stored.create_shown(history, key, op, answers, kept):
+                    return False
+                if not named and isinstance(op.value, dict):
+                    user_name, named = op.value.get("userName"), True  # the first body's
+                created = True
         if wanted is not None:
-            paths = {str(p).lower(): str(p) for p in wanted}
+            paths, same = _judged(tuple(wanted), kept)
         else:
             paths = history.attribute_paths(key, ("create", "replace", "patch"))
-        paths = {lower: p for lower, p in paths.items() if not kept.skip(key, p)}
-        created = any(op.kind == "create" for op in writes)
-        user_name = next(
-            (op.value.get("userName") for op in writes if op.kind == "create"
-             and isinstance(op.value, dict)),
-            None,
-        )  # fmt: skip
+            paths = {lower: p for lower, p in paths.items() if not kept.skip(key, p)}
+            same = {lower: same_for(p) for lower, p in paths.items()}
         lists: dict[int, tuple[Op, dict[str, Any] | None]] = {}
         if user_name:
             if searches is None:
@@ -99,27 +98,40 @@ def clean(trial: Trial, ops: list[Op], history: History, wanted: Any) -> bool:
                     "userName", filter_value(op, "userName"), user_name
                 ):
                     listing = next((r for r in listed(op) if r.get("id") == key[1]), None)
+                    if listing is None and filter_value(op, "userName") != user_name:
+                        return False  # a lookup in another case than the create's
                     lists[id(op)] = (op, listing)
-            if any(
-                listing is None and filter_value(op, "userName") != user_name
-                for op, listing in lists.values()
-            ):
-                return False  # a lookup in another case than the create: the general way
-        replay = _Replay(history, key, paths, initial=False if created else UNKNOWN)
+        replay = _Replay(history, key, paths, same, initial=False if created else UNKNOWN)
         if not replay.holds(ops, {id(op) for op in writes}, lists):
             return False
     return True
+
+
+def _judged(wanted: tuple[Any, ...], kept: stored.Kept) -> tuple[dict[str, str], dict[str, Same]]:
+    """The named paths judged (lower-cased -> as named) and their comparisons, when nothing
+    was found not stored: the same for every trial of a scenario (remembered)."""
+    return _judged_of(wanted, kept.unjudged_paths)
+
+
+@functools.lru_cache(maxsize=256)
+def _judged_of(
+    wanted: tuple[Any, ...], unjudged: frozenset[str]
+) -> tuple[dict[str, str], dict[str, Same]]:
+    kept = stored.Kept(set(unjudged), {})
+    paths = {str(p).lower(): str(p) for p in wanted}
+    paths = {lower: p for lower, p in paths.items() if not kept.skip(("", ""), p)}
+    return paths, {lower: same_for(p) for lower, p in paths.items()}
 
 
 class _Replay:
     """One resource's registers, the writes applied in order, each read compared."""
 
     def __init__(self, history: History, key: tuple[str, str], paths: dict[str, str],
-                 initial: Any) -> None:  # fmt: skip
+                 same: dict[str, Same], initial: Any) -> None:  # fmt: skip
         self.history = history
         self.key = key
         self.paths = paths
-        self.same: dict[str, Same] = {lower: same_for(p) for lower, p in paths.items()}
+        self.same = same
         self.exists: Any = initial
         self.attributes: dict[str, Any] = {}
         """Lower-cased path -> what the last ok write of it left (absent: none yet)."""

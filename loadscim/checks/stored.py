@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from loadscim.checks.common import Report, precedes, resource_key, resource_name
+from loadscim.checks.common import Report, precedes, resource_name
 from loadscim.checks.register import Effect, History, judge, same_for
 from loadscim.ops import Op, Trial
 from loadscim.scim.parse import member_ids
@@ -63,6 +63,11 @@ class Kept:
         unjudged = frozenset(self.unjudged)
         # one object per set of paths: the remembered answers of _hides compare it by identity
         self._unjudged = _SETS.setdefault(unjudged, unjudged) if len(_SETS) < 256 else unjudged
+
+    @property
+    def unjudged_paths(self) -> frozenset[str]:
+        """``unjudged`` as one shared frozenset (a key for remembered answers)."""
+        return self._unjudged
 
     def shows(self, answer: Op, path: str) -> bool:
         """Whether ``answer`` shows a value at ``path`` (remembered: both findings ask)."""
@@ -159,9 +164,10 @@ def create_shown(
     """The common case of a create, decided by its own answer: it shows every attribute
     (nothing can be missing from all the evidence) and no members were sent; then
     :func:`settle` finds no ``create-dropped`` for it."""
-    if not any(a is create for a in answers) or resource_members(create.value):
-        return False
     effect = history.effect(create)
+    # effect.members: the members the body sent (resource_members), until settle changes it
+    if not any(a is create for a in answers) or effect.members:
+        return False
     spellings = effect.spelled
     return all(
         kept.shows(create, spellings.get(lower, lower))
@@ -173,11 +179,13 @@ def create_shown(
 
 def answers_of(ops: list[Op], key: tuple[str, str]) -> list[Op]:
     """Ok answers of the server that show the resource (reads, and writes with a body)."""
+    rtype, rid = key  # resource_key(op) == key, for an id that is never empty
     return [
         op
         for op in ops
         if op.type == "ok"
-        and resource_key(op) == key
+        and op.resource_id == rid
+        and op.resource_type == rtype
         and op.kind in ("get", "create", "replace", "patch")
         and isinstance(op.observed, dict)
         and op.observed.get("id")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from histories import fail, info, ok
 
 from loadscim.checks.register import ANY, UNKNOWN, History, Write, effect_of, judge, same_value
 from loadscim.ops import Op, completions
+from loadscim.scim.patch import PatchError, parsed
 
 
 def w(call: list[Op], value: object) -> Write:
@@ -135,3 +137,31 @@ def test_history_of_named_paths_keeps_their_registers_exactly() -> None:
     assert "username" not in create.attributes and "emails" not in create.bases
     assert create.attributes["title"] == "T" and f"{ext}:department".lower() in create.attributes
     assert History(ops, ["a["]).effect(ops[0]).attributes == full.effect(ops[0]).attributes
+
+
+def test_an_effect_read_from_the_parsed_value_is_the_same() -> None:
+    """History reads a write's value as the run's model parsed it (Op.parsed), when it did:
+    the same effect as parsing again, and the same error for a value it cannot read."""
+    body = {"userName": "ada", "name": {"givenName": "Ada"}, "active": "False",
+            "members": [{"value": "m1"}]}  # fmt: skip
+    operations = [
+        {"op": "replace", "path": "title", "value": "x"},
+        {"op": "add", "path": "members", "value": [{"value": "m2"}]},
+        {"op": "Replace", "value": {"active": "True", "name.familyName": "L"}},
+    ]
+    for kind, value in (("create", body), ("replace", body), ("patch", operations)):
+        for bases in (None, frozenset({"name"})):
+            fresh, shared = (completions(ok(kind, 0, 10, on="User/u1", value=value))[0]
+                             for _ in range(2))  # fmt: skip
+            parsed(shared).writes()
+            assert effect_of(shared, bases) == effect_of(fresh, bases)
+    broken = [{"op": "move", "path": "title"}]
+    fresh, shared = (completions(ok("patch", 0, 10, on="User/u1", value=broken))[0]
+                     for _ in range(2))  # fmt: skip
+    with pytest.raises(PatchError) as made:
+        parsed(shared).writes()
+    with pytest.raises(PatchError) as again:
+        effect_of(shared)
+    with pytest.raises(PatchError) as first:
+        effect_of(fresh)
+    assert str(made.value) == str(again.value) == str(first.value)
