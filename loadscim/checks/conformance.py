@@ -66,6 +66,7 @@ Violation kinds: ``created-200``, ``no-location``, ``location-mismatch``,
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 from typing import Any
@@ -151,7 +152,14 @@ def _content_type(report: Report, op: Op, headers: dict[str, str], body: Any) ->
 
 
 def _media(headers: dict[str, str]) -> str:
-    return headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return _media_type(headers.get("content-type", ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _media_type(label: str) -> str:
+    """``application/scim+json`` of ``application/scim+json; charset=utf-8`` (a server
+    answers with few labels: remembered)."""
+    return label.split(";", 1)[0].strip().lower()
 
 
 def _error_body(report: Report, op: Op, headers: dict[str, str], body: Any) -> None:
@@ -210,7 +218,9 @@ def _resource(report: Report, op: Op, body: dict[str, Any], metas: set[str]) -> 
         else:
             metas.add(op.endpoint)
     if isinstance(meta, dict):
-        fields = {k: v for k, v in meta.items() if k in META_ATTRIBUTES}
+        fields = meta if meta.keys() <= META_ATTRIBUTES else {
+            k: v for k, v in meta.items() if k in META_ATTRIBUTES
+        }  # fmt: skip
         try:
             if not _surely_valid(fields):
                 Meta.model_validate(fields)
@@ -264,8 +274,10 @@ def _version(report: Report, op: Op, headers: dict[str, str], body: dict[str, An
 def _etag_changes(
     report: Report, op: Op, body: dict[str, Any], seen: dict[tuple[tuple[str, str], str], Op]
 ) -> None:
+    if not op.etag:
+        return
     key = resource_key(op)
-    if key is None or not op.etag or body.get("id") != key[1]:
+    if key is None or body.get("id") != key[1]:
         return
     first = seen.setdefault((key, op.etag), op)
     if first is op or not isinstance(first.observed, dict):
