@@ -105,22 +105,22 @@ class Bodies:
         identity provider's own request, which keeps what the target does not declare (the
         IdP sends it all the same: a refusal is a compatibility finding)."""
         if resource_type == "User":
-            values = user_values(body)
+            values = user_values
             template = self.user_template
         elif resource_type == "Group":
-            values = group_values(body)
+            values = group_values
             template = self.group_template
         else:
             return dict(body)
         if template is not None:
-            shaped = template.render(values)
+            shaped = template.render(values(body))
             if resource_type == "Group" and "members" in body:
                 shaped["members"] = body["members"]
         else:
             shaped = with_formatted_name(body) if resource_type == "User" else dict(body)
             if self.declared is not None and not literal:
                 shaped = self.declared.filter_body(resource_type, shaped)
-                shaped = self.declared.fill_required(resource_type, shaped, values)
+                shaped = self.declared.fill_required(resource_type, shaped, values(body))
         if "id" in body and "id" not in shaped:
             shaped = {"id": body["id"], **shaped}
         return shaped
@@ -223,12 +223,13 @@ _SHAPES = 1024
 def _shape(value: Any) -> Any:
     """The keys of an object at every level (lists item by item): what
     :func:`~loadscim.scim.templates.attribute_paths` depends on, as a hashable value (asked
-    of every body sent: scalars are told by their exact type, without a call)."""
-    if isinstance(value, list):
-        return tuple([None if i.__class__ in _SCALARS else _shape(i) for i in value])
-    if isinstance(value, Mapping):
+    of every body sent: JSON's own types are told by their exact class, without a call)."""
+    cls = value.__class__
+    if cls is dict or (cls is not list and isinstance(value, Mapping)):
         items = value.items()
         return tuple([(k, None if v.__class__ in _SCALARS else _shape(v)) for k, v in items])
+    if cls is list or isinstance(value, list):
+        return tuple([None if i.__class__ in _SCALARS else _shape(i) for i in value])
     return None
 
 
