@@ -33,15 +33,33 @@ from loadscim.summary import (
     EndpointStats,
     new_histogram,
     record_us,
-    record_value,
 )
 from loadscim.visibility import new_stats as new_visibility_stats
 from loadscim.visibility import record as record_visibility
 from loadscim.windows import Windows, encode
+from loadscim.windows import new_histogram as new_window_histogram
 
 _Line = tuple[EndpointStats, Any, HdrHistogram | None]
 """Where a request of one endpoint goes now: its stats, its open 5 s window, its drift
 window's histogram (None before the test started)."""
+
+
+def _layout(hist: HdrHistogram) -> tuple[int, int, int, int]:
+    """What a histogram's counts index depends on (:func:`loadscim.summary.record_value`)."""
+    return (
+        hist.sub_bucket_mask,
+        hist.unit_magnitude,
+        hist.sub_bucket_half_count_magnitude,
+        hist.sub_bucket_half_count,
+    )
+
+
+_RUN = _layout(new_histogram())
+_RUN_MASK, _RUN_UNIT, _RUN_HALF_MAGNITUDE, _RUN_HALF = _RUN
+_RUN_SHIFT = _RUN_UNIT + _RUN_HALF_MAGNITUDE + 1
+_WINDOW = _layout(new_window_histogram())
+_WINDOW_MASK, _WINDOW_UNIT, _WINDOW_HALF_MAGNITUDE, _WINDOW_HALF = _WINDOW
+_WINDOW_SHIFT = _WINDOW_UNIT + _WINDOW_HALF_MAGNITUDE + 1
 
 
 class Measurements:
@@ -85,9 +103,34 @@ class Measurements:
         if failed:
             stats.failures += 1
             window.failures += 1
-        value = min(max(value_us, HIST_LOWEST_US), HIST_HIGHEST_US)
-        record_value(stats.hist, value)
-        record_value(window.hist, value, drift)  # the same layout
+        value = value_us
+        if not HIST_LOWEST_US <= value <= HIST_HIGHEST_US:
+            value = HIST_LOWEST_US if value < HIST_LOWEST_US else HIST_HIGHEST_US
+        # record_value (loadscim.summary) in the run's histogram and in the window and drift
+        # histograms, inline: the counts index from the layouts' constants (_RUN, _WINDOW),
+        # one index for the two of the same layout; no call, no attribute read per request.
+        bucket = (value | _RUN_MASK).bit_length() - _RUN_SHIFT
+        index = ((bucket + 1) << _RUN_HALF_MAGNITUDE) + (value >> (bucket + _RUN_UNIT)) - _RUN_HALF
+        hist = stats.hist
+        hist.counts[index] += 1
+        hist.total_count += 1
+        if value < hist.min_value:
+            hist.min_value = value
+        if value > hist.max_value:
+            hist.max_value = value
+        bucket = (value | _WINDOW_MASK).bit_length() - _WINDOW_SHIFT
+        index = (
+            ((bucket + 1) << _WINDOW_HALF_MAGNITUDE)
+            + (value >> (bucket + _WINDOW_UNIT))
+            - _WINDOW_HALF
+        )
+        for hist in (window.hist,) if drift is None else (window.hist, drift):
+            hist.counts[index] += 1
+            hist.total_count += 1
+            if value < hist.min_value:
+                hist.min_value = value
+            if value > hist.max_value:
+                hist.max_value = value
         if lateness_us is not None:
             if stats.hist_corrected is None:
                 stats.hist_corrected = new_histogram()
@@ -100,7 +143,10 @@ class Measurements:
             self._lines.clear()
         window, self._wall_until = self.windows.open_window(name, wall)
         drift, self._mono_until = self.drift.window(name, mono)
-        line = self._lines[name] = (self.endpoint(name), window, drift)
+        stats = self.endpoint(name)
+        assert _layout(stats.hist) == _RUN and _layout(window.hist) == _WINDOW
+        assert drift is None or _layout(drift) == _WINDOW
+        line = self._lines[name] = (stats, window, drift)
         return line
 
     def _forget_lines(self) -> None:
