@@ -110,21 +110,15 @@ class Measurements:
         # histograms, inline: the counts index from the layouts' constants (_RUN, _WINDOW),
         # one index for the two of the same layout; no call, no attribute read per request.
         bucket = (value | _RUN_MASK).bit_length() - _RUN_SHIFT
-        index = ((bucket + 1) << _RUN_HALF_MAGNITUDE) + (value >> (bucket + _RUN_UNIT)) - _RUN_HALF
-        hist = stats.hist
-        hist.counts[index] += 1
-        hist.total_count += 1
-        if value < hist.min_value:
-            hist.min_value = value
-        if value > hist.max_value:
-            hist.max_value = value
+        run = ((bucket + 1) << _RUN_HALF_MAGNITUDE) + (value >> (bucket + _RUN_UNIT)) - _RUN_HALF
         bucket = (value | _WINDOW_MASK).bit_length() - _WINDOW_SHIFT
-        index = (
+        windowed = (
             ((bucket + 1) << _WINDOW_HALF_MAGNITUDE)
             + (value >> (bucket + _WINDOW_UNIT))
             - _WINDOW_HALF
         )
-        for hist in (window.hist,) if drift is None else (window.hist, drift):
+        into = ((stats.hist, run), (window.hist, windowed))
+        for hist, index in into if drift is None else (*into, (drift, windowed)):
             hist.counts[index] += 1
             hist.total_count += 1
             if value < hist.min_value:
