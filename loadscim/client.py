@@ -364,18 +364,24 @@ class ScimClient:
         if self.throttle is not None and self.throttle.until:
             self.throttle.wait()  # a 429 was seen: hold until its Retry-After has passed
 
-        invocation = Op(
-            type="invoke",
-            kind=kind,
-            seq=self._seq(),
-            trial=trial or self.trial,
-            process=self.process if process is None else process,
-            resource_type=resource_type,
-            resource_id=resource_id,
-            value=value,
-            if_match=if_match,
-            endpoint=name,
-            start_us=_now_us(),
+        invocation = Op(  # by position (Op's field order): one made per call
+            "invoke",
+            kind,
+            self._seq(),
+            trial or self.trial,
+            self.process if process is None else process,
+            resource_type,
+            resource_id,
+            value,
+            if_match,
+            None,  # status
+            None,  # scim_type
+            None,  # etag
+            None,  # observed
+            None,  # error
+            _now_us(),  # start_us
+            None,  # end_us
+            name,  # endpoint
         )
         if sink is not None:
             sink(invocation)
