@@ -72,8 +72,6 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
-from scim2_models import Meta
 
 from loadscim.checks.common import Report, listed, resource_key, resource_name, short
 from loadscim.ops import Op, Trial, Violation, completions
@@ -221,13 +219,9 @@ def _resource(report: Report, op: Op, body: dict[str, Any], metas: set[str]) -> 
         fields = meta if meta.keys() <= META_ATTRIBUTES else {
             k: v for k, v in meta.items() if k in META_ATTRIBUTES
         }  # fmt: skip
-        try:
-            if not _surely_valid(fields):
-                Meta.model_validate(fields)
-        except ValidationError as e:
-            first = e.errors()[0]
-            where = ".".join(str(part) for part in first.get("loc", ()))
-            problems.append(f"meta.{where}: {first.get('msg', '')}")
+        refused = None if _surely_valid(fields) else _meta_refused(fields)
+        if refused:
+            problems.append(refused)
     elif meta is not None:
         problems.append(f"meta {short(meta, 30)}")
     if problems:
@@ -238,6 +232,23 @@ def _resource(report: Report, op: Op, body: dict[str, Any], metas: set[str]) -> 
 
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
 _DATES = ("created", "lastModified")
+
+
+def _meta_refused(fields: dict[str, Any]) -> str | None:
+    """What scim2-models' ``Meta`` refuses in ``fields`` (``meta.<where>: <why>``), or None.
+    Imported on first use: scim2-models takes half a second to import, in every process that
+    imports loadscim (the CLI, each Locust process), and most runs never ask it (see
+    :func:`_surely_valid`)."""
+    from pydantic import ValidationError
+    from scim2_models import Meta
+
+    try:
+        Meta.model_validate(fields)
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return f"meta.{where}: {first.get('msg', '')}"
+    return None
 
 
 def _surely_valid(meta: dict[str, Any]) -> bool:
