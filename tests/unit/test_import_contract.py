@@ -112,3 +112,22 @@ def test_glue_and_users_import_at_the_top_only(module):
         if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in top
     ]
     assert nested == []
+
+
+def test_a_run_process_does_not_import_scim2_models():
+    """scim2-models costs half a second of CPU to import; the CLI and each Locust process of a
+    run import loadscim, and only the conformance checker's rare deep look at a ``meta`` needs
+    it (imported there on first use). Checked in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, loadscim.cli, loadscim.users.lifecycle; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('scim2_models', 'pydantic')))"
+    )
+    env = {"LOCUST_SKIP_MONKEY_PATCH": "1", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
