@@ -17,7 +17,8 @@ import orjson
 
 from loadscim.cadence import Seen
 from loadscim.errors import EXIT_FAIL, EXIT_PASS, EXIT_UNKNOWN, UsageError
-from loadscim.ops import Trial, loads_trial
+from loadscim.jsonl import loads_trial
+from loadscim.ops import Trial
 from loadscim.recorder import Recorder
 
 

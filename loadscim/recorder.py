@@ -28,8 +28,9 @@ from loadscim.cadence import PASSES_KEY, first_violation_note, passes_of
 from loadscim.checks import compatibility, conformance
 from loadscim.checks.kinds import SHOULD_KINDS
 from loadscim.drift import describe as describe_drift
+from loadscim.jsonl import dumps_trial
 from loadscim.measurements import Measurements
-from loadscim.ops import Op, Trial, Violation, dumps_trial
+from loadscim.ops import Op, Trial, Violation
 from loadscim.outcomes import outcome, outcomes_note
 from loadscim.resources import KEEP_DELETED, RunModel, Tracked, fold_create, fold_write
 from loadscim.summary import (

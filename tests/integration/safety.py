@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import psutil
 from runs import ROOT
 
-from loadscim.ops import loads_trial
+from loadscim.jsonl import loads_trial
 
 CANARIES = ["--canaries", "100,10"]
 SCENARIOS = sorted(p.stem for p in (ROOT / "scenarios").glob("*.py") if not p.name.startswith("_"))
@@ -142,7 +142,7 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
 
 def read_history(path: Path) -> list[dict]:
     """Every op of every trial in a JSONL history, every field restored (the lines are
-    compact: loadscim.ops.loads_trial reads them)."""
+    compact: loadscim.jsonl.loads_trial reads them)."""
     ops: list[dict] = []
     for line in path.read_bytes().splitlines():
         ops.extend(op.to_dict() for op in loads_trial(line).ops)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from runs import Targets, loadscim
 
-from loadscim.ops import completions, loads_trial
+from loadscim.jsonl import loads_trial
+from loadscim.ops import completions
 
 pytestmark = pytest.mark.integration
 

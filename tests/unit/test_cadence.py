@@ -126,7 +126,7 @@ def test_passes_travel_from_worker_to_master() -> None:
 
 def test_offline_recheck_names_a_reconcile_finding_once(tmp_path) -> None:
     from loadscim.history import check_history
-    from loadscim.ops import dumps_trial
+    from loadscim.jsonl import dumps_trial
 
     def pass_trial(number: int) -> Trial:
         expected = [{"resource_type": "User", "id": "u1", "userName": "a", "deleted": True}]

@@ -228,7 +228,8 @@ def test_a_writes_value_is_parsed_once_for_every_reader_and_never_written():
     """``parsed(op)``: what attribute_writes / member_changes / resource_writes give, made
     once and kept on the Op (the model and the checkers share it); not compared, not in
     the history; an unreadable value raises for every reader."""
-    from loadscim.ops import Op, Trial, dumps_trial, loads_trial
+    from loadscim.jsonl import dumps_trial, loads_trial
+    from loadscim.ops import Op, Trial
     from loadscim.scim.patch import parsed
 
     operations = orjson.loads(OKTA_MEMBERSHIP)["Operations"]

@@ -11,7 +11,8 @@ from histories import ok, trial
 import loadscim
 from loadscim import checks
 from loadscim.history import check_history
-from loadscim.ops import Trial, Violation, dumps_trial
+from loadscim.jsonl import dumps_trial
+from loadscim.ops import Trial, Violation
 from loadscim.recorder import Recorder
 
 

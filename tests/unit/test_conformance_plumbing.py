@@ -13,7 +13,8 @@ from loadscim.checks import CHECKERS
 from loadscim.client import Response, ScimClient
 from loadscim.config import parse_gate
 from loadscim.errors import GateError
-from loadscim.ops import Op, Trial, Violation, dumps_trial, loads_trial
+from loadscim.jsonl import dumps_trial, loads_trial
+from loadscim.ops import Op, Trial, Violation
 from loadscim.recorder import Recorder
 from loadscim.summary import RunSummary
 from loadscim.target.faults import Dice, FaultPlan

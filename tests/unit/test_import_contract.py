@@ -54,7 +54,8 @@ PURE = ("loadscim.checks", "loadscim.verdict", "loadscim.report", "loadscim.opti
         "loadscim.duration", "loadscim.config", "loadscim.summary", "loadscim.distributed",
         "loadscim.fallback", "loadscim.baseline", "loadscim.windows",
         "loadscim.cadence", "loadscim.probe", "loadscim.recorder", "loadscim.measurements",
-        "loadscim.resources", "loadscim.outcomes", "loadscim.drift")  # fmt: skip
+        "loadscim.resources", "loadscim.outcomes", "loadscim.drift", "loadscim.ops",
+        "loadscim.jsonl")  # fmt: skip
 
 
 @pytest.mark.parametrize("module", under(PURE))

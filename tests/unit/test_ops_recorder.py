@@ -1,5 +1,6 @@
 """The op model, the JSONL codec, and the recorder's counting and worker->master merge."""
 
+from loadscim.jsonl import dumps_trial, loads_trial
 from loadscim.ops import (
     Op,
     Trial,
@@ -7,8 +8,6 @@ from loadscim.ops import (
     classify_status,
     completions,
     describe,
-    dumps_trial,
-    loads_trial,
 )
 from loadscim.recorder import Recorder
 
@@ -238,165 +237,6 @@ def test_the_total_endpoint_is_the_merge_of_the_endpoints():
     assert total.hist.get_total_count() == 100
     assert total.hist.get_min_value() == endpoints["GET /Users/{id}"].hist.get_min_value()
     assert total.hist.get_max_value() == endpoints["POST /Users"].hist.get_max_value()
-
-
-def test_history_lines_are_compact_and_restore_every_field():
-    import orjson
-
-    body = {"userName": "ada", "title": "Engineer"}
-    invoke = Op(
-        "invoke", "create", 1, "t", "u1", "User", None, body, None, start_us=10,
-        endpoint="POST /Users",
-    )  # fmt: skip
-    done = Op(
-        "ok", "create", 1, "t", "u1", "User", "u-1", body, None, 201, None, 'W/"1"',
-        {"id": "u-1", **body}, None, 10, 30, "POST /Users",
-    )  # fmt: skip
-    read = Op("invoke", "get", 2, "t", "u1", "User", "u-1", start_us=40, endpoint="GET /Users/{id}")
-    lost = Op(
-        "info", "get", 2, "t", "u1", "User", "u-1", error="reset", start_us=40, end_us=None,
-        endpoint="GET /Users/{id}",
-    )  # fmt: skip
-    outsider = Op("ok", "get", 9, "", "finish", "User", "u-1", status=404, start_us=50, end_us=60)
-    trial = Trial("t", "lifecycle", ("read_your_writes",), {"attributes": ["title"]}, [
-        invoke, done, read, lost, outsider,
-    ])  # fmt: skip
-    line = dumps_trial(trial)
-    odd = Trial("x", "k", (), {}, [Op("ok", "get", 1, "x", observed={"@": 0})])
-    assert loads_trial(dumps_trial(odd)) == odd  # a body that looks like a reference
-    assert loads_trial(line) == trial
-    data = orjson.loads(line)
-    compact = data["ops"]
-    assert data["v"] == 3 and data["t0"] == 10 and data["s0"] == 1
-    # the completion: only what its invocation does not say; times and seq from t0 and s0
-    ref = compact[1].get("id")
-    assert compact[1] == {"t": "ok", "s": 0, "id": ref, "st": 201, "e": 'W/"1"',
-                          "o": {"id": "u-1", **body}, "z": 20}  # fmt: skip
-    assert data["values"][ref["@"]] == "u-1"  # an id used by several ops is written once
-    assert compact[4]["tr"] == ""  # not the trial's: kept
-    full = orjson.dumps({**trial.to_dict()}) + b"\n"  # the full form (older histories)
-    assert loads_trial(full) == trial
-    assert len(line) < len(full)
-
-
-def test_answers_that_differ_little_are_written_as_differences():
-    import orjson
-
-    from loadscim.ops import _diff, _patched
-
-    user = {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "id": "u-1",
-        "userName": "ada.lovelace@example.com",
-        "name": {"givenName": "Ada", "familyName": "Lovelace", "formatted": "Ada Lovelace"},
-        "emails": [{"value": "ada.lovelace@example.com", "type": "work", "primary": True}],
-        "active": True,
-        "meta": {"created": "2026-11-29T13:34:58.602367Z", "version": 'W/"1"'},
-    }
-    later = {**user, "active": False, "title": "Countess", "meta": {**user["meta"], "version": 2}}
-    del later["emails"]
-    reordered = {"active": 1, **{k: v for k, v in later.items() if k != "active"}}
-    ops = []
-    for seq, observed in enumerate((user, later, user, reordered, {"@": 1, "~": {}}), 1):
-        ops += [
-            Op("invoke", "get", seq, "t", "u1", "User", "u-1", start_us=seq * 10),
-            Op("ok", "get", seq, "t", "u1", "User", "u-1", status=200, observed=observed,
-               start_us=seq * 10, end_us=seq * 10 + 5),
-        ]  # fmt: skip
-    ops[4:4] = [  # an invocation on no resource, by another process, between two reads
-        Op("invoke", "search", 9, "t", "u2", "User", None, {"filter": "x"}, start_us=26),
-        Op("ok", "search", 9, "t", "u2", "User", None, {"filter": "x"}, status=200,
-           start_us=26, end_us=28),
-        Op("ok", "get", 99, "t", "", "", None, status=404, start_us=29, end_us=29),
-    ]  # fmt: skip
-    body = {k: v for k, v in user.items() if k not in ("id", "meta")}
-    ops[:0] = [  # a create: its answer is its body with id and meta (a difference of it)
-        Op("invoke", "create", 0, "t", "u1", "User", None, body, start_us=1),
-        Op("ok", "create", 0, "t", "u1", "User", "u-1", body, status=201,
-           observed={**user, "meta": {**user["meta"], "version": 0}}, start_us=1, end_us=2),
-    ]  # fmt: skip
-    trial = Trial("t", "lifecycle", ("read_your_writes",), {}, ops)
-    line = dumps_trial(trial)
-    again = loads_trial(line)
-    assert again == trial
-    for op, before in zip(again.ops, trial.ops, strict=True):  # bit for bit: order, types
-        assert orjson.dumps(op.observed) == orjson.dumps(before.observed)
-    data = orjson.loads(line)
-    later_ref = data["ops"][5]["o"]["@"]  # the third answer: a difference from the second
-    assert data["values"][later_ref] is None and str(later_ref) in data["d"]
-    assert len(orjson.dumps(data["d"][str(later_ref)])) < len(orjson.dumps(later)) / 2
-    # the difference of nested objects, removals, new keys and order
-    assert _patched(user, _diff(user, later)) == later
-    assert list(_patched(later, _diff(later, reordered))) == list(reordered)
-    assert orjson.dumps(_patched({"a": [True]}, _diff({"a": [True]}, {"a": [1]}))) == b'{"a":[1]}'
-    # strings sharing a beginning, and lists of objects item by item
-    a = {"location": "http://127.0.0.1:44579/v2/Users/1", "emails": [{"value": "x", "n": 1}]}
-    b = {"location": "http://127.0.0.1:44579/v2/Users/2", "emails": [{"value": "y", "n": 1}]}
-    diff = _diff(a, b)
-    assert diff["x"]["location"] == [len(a["location"]) - 1, "2"] and "l" in diff
-    assert orjson.dumps(_patched(a, diff)) == orjson.dumps(b)
-    c = {"location": "elsewhere", "emails": [{"value": "y"}, {"value": "z"}]}
-    assert orjson.dumps(_patched(a, _diff(a, c))) == orjson.dumps(c)  # set whole
-
-
-V2_LINE = (  # written by format 2 (bench/overhead_scim.py against the canned nginx)
-    '{"trial":"u3-2","kind":"bench","checks":["read_your_writes"],"meta":{"attributes":["'
-    'title","active","name.givenName"],"unjudged":["externalId","name.formatted"]},"ops":'
-    '[{"t":"invoke","k":"create","s":0,"p":{"@":0},"rt":"User","v":{"schemas":["urn:ietf:'
-    'params:scim:schemas:core:2.0:User"],"userName":"loadscim-3e6e001010-u3-1","name":{"f'
-    'amilyName":"Test","givenName":"Load"},"displayName":"Load Test","emails":[{"value":"'
-    'loadscim-3e6e001010-u3-1@example.com","type":"work","primary":true}],"active":true,"'
-    'title":"Engineer"},"b":0,"ep":"POST /Users"},{"t":"ok","s":0,"id":{"@":1},"st":201,"'
-    'o":{"@":2},"z":2438},{"t":"invoke","k":"get","s":3,"p":{"@":0},"rt":"User","id":{"@"'
-    ':1},"b":2490,"ep":"GET /Users/{id}"},{"t":"ok","s":3,"st":200,"o":{"@":2},"z":3259},'
-    '{"t":"invoke","k":"patch","s":8,"p":{"@":0},"rt":"User","id":{"@":1},"v":[{"op":"rep'
-    'lace","path":"title","value":"Engineer"}],"b":3289,"ep":"PATCH /Users/{id}"},{"t":"o'
-    'k","s":8,"st":200,"o":{"@":2},"z":4137}],"v":2,"t0":12572614340,"s0":3,"values":["u3'
-    '","df1d08ca619c9b3fa7c3b13a23535249",{"schemas":["urn:ietf:params:scim:schemas:core:'
-    '2.0:User"],"id":"df1d08ca619c9b3fa7c3b13a23535249","userName":"canned.user@example.c'
-    'om","name":{"givenName":"Load","familyName":"Test"},"displayName":"Load Test","email'
-    's":[{"value":"canned.user@example.com","type":"work","primary":true}],"active":true,'
-    '"title":"Engineer","meta":{"resourceType":"User","location":"/Users/df1d08ca619c9b3f'
-    'a7c3b13a23535249"}}]}'
-)
-
-
-def test_format_2_histories_still_read():
-    from loadscim.checks import read_your_writes
-
-    trial = loads_trial(V2_LINE)
-    assert [(op.type, op.kind) for op in trial.ops] == [
-        ("invoke", "create"), ("ok", "create"), ("invoke", "get"), ("ok", "get"),
-        ("invoke", "patch"), ("ok", "patch"),
-    ]  # fmt: skip
-    assert trial.ops[3].observed["id"] == trial.ops[3].resource_id == trial.ops[1].resource_id
-    assert trial.ops[0].process == "u3" and read_your_writes.check(trial) == []
-    assert loads_trial(dumps_trial(trial)) == trial
-
-
-def test_a_lone_completion_whose_answer_differs_little_from_its_body_is_written():
-    # A sampled answer outside a trial is written as a trial of one completion, with the
-    # body it sent and the answer: the answer is the body's difference, or the body the
-    # answer's, whatever order the fields are looked at (it once failed for half the
-    # PYTHONHASHSEEDs)
-    body = {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": "loadscim-x-u7-3",
-        "name": {"formatted": "Load Test", "familyName": "Test", "givenName": "Load"},
-        "emails": [{"value": "loadscim-x-u7-3@example.com", "type": "work", "primary": True}],
-        "active": True,
-        "externalId": "loadscim-x-x-u7-3",
-    }
-    answer = {
-        **body,
-        "id": "3e6b",
-        "meta": {"resourceType": "User", "location": "http://127.0.0.1/v2/Users/3e6b"},
-    }
-    for value, observed in ((body, answer), (answer, body)):
-        op = Op("ok", "create", 7, "", "u7", "User", "3e6b", value, status=201,
-                observed=observed, start_us=1, end_us=2)  # fmt: skip
-        trial = Trial("sample-7", "sample", ("conformance",), {}, [op])
-        assert loads_trial(dumps_trial(trial)) == trial
 
 
 def test_the_model_follows_what_the_scenarios_declare_from_the_create_on():
