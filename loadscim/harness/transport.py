@@ -93,7 +93,7 @@ class LocustTransport:
         try:
             answer = self._client().request(method, uri, body=body, headers=headers)
             content = answer.read()
-            if content and content[:1] not in b"{[":  # JSON never starts compressed
+            if content and content[0] not in _JSON_STARTS:  # JSON never starts compressed
                 encoding = answer.get("content-encoding")
                 if encoding:
                     content = _decode(content, str(encoding))
@@ -133,6 +133,9 @@ class LocustTransport:
         )
         return response
 
+
+_JSON_STARTS = frozenset(b"{[")
+"""The first byte of a JSON object or array answer (``{``, ``[``)."""
 
 _SAFE_URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 """A request URI that needs no quoting (ScimClient quotes ids and queries itself)."""
