@@ -42,7 +42,9 @@ The rules, by kind:
 - ``unknown-id-not-404`` (MUST): RFC 7644 3.12's status table, "404 (Not Found) ...
   Specified resource (e.g., User) or endpoint does not exist", under its MUST above. In a
   trial of kind ``unknown-id`` (one GET of an id no server issued, made once per load
-  process by :class:`loadscim.users.base.ScimUser`), an answer other than 404.
+  process by :class:`loadscim.users.base.ScimUser`), a readable 2xx or a 4xx other than
+  404 (a redirect, a 5xx, a 429 or an unreadable answer says nothing of the id: the
+  outcomes count it).
 - ``invalid-resource`` (MUST): RFC 7643 3, "schemas ... REQUIRED"; RFC 7643 3.1, "Each
   representation of the resource MUST include a non-empty "id" value", and ``meta``'s
   ``created`` and ``lastModified`` "MUST be a DateTime" (checked with scim2-models' ``Meta``,
@@ -105,7 +107,10 @@ def check(trial: Trial) -> list[Violation]:
         headers = op.headers
         if headers is None or op.status is None:
             continue
-        if trial.kind == UNKNOWN_ID_TRIAL and op.kind == "get" and op.status != 404:
+        if (
+            trial.kind == UNKNOWN_ID_TRIAL and op.kind == "get" and op.status != 404
+            and _speaks_of_the_resource(op)
+        ):
             _add(report, "unknown-id-not-404", op,
                  "404 with the SCIM Error for an id no server issued (RFC 7644 3.12)",
                  f"{op.status} {short(op.observed, 60)}")
@@ -131,6 +136,17 @@ def check(trial: Trial) -> list[Violation]:
             for resource in listed(op):
                 _resource(report, op, resource, metas)
     return report.violations
+
+
+def _speaks_of_the_resource(op: Op) -> bool:
+    """Whether an answer is the server's word on the resource: a readable 2xx, or a 4xx
+    (not 429). A redirect (not followed: a ``fail`` outcome, "fail (HTTP 302)"), a 5xx or an
+    unreadable 2xx (``info``, "info (HTTP 500)") and a 429 are named by the outcomes, not
+    here (one defect, one name)."""
+    status = op.status or 0
+    if 200 <= status < 300:
+        return op.type == "ok"
+    return 400 <= status < 500 and status not in NOT_JUDGED_ERRORS
 
 
 def _add(report: Report, kind: str, op: Op, expected: str, observed: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from histories import ERROR, fail, ok, trial
+from histories import ERROR, fail, info, ok, trial
 
 from loadscim.checks import conformance
 from loadscim.checks.kinds import KINDS, SHOULD_KINDS, is_warning
@@ -167,6 +167,24 @@ def test_unknown_id_not_404() -> None:
     assert kinds(trial(probe, kind=conformance.UNKNOWN_ID_TRIAL)) == ["unknown-id-not-404"]
     right = fail("get", 0, 10, 404, on="User/missing", observed=error("404"), headers=SCIM)
     assert kinds(trial(right, kind=conformance.UNKNOWN_ID_TRIAL)) == []
+    refused = fail("get", 0, 10, 400, on="User/missing", observed=error("400"), headers=SCIM)
+    assert kinds(trial(refused, kind=conformance.UNKNOWN_ID_TRIAL)) == ["unknown-id-not-404"]
+
+
+def test_an_unknown_id_answered_with_no_word_on_it_is_left_to_the_outcomes() -> None:
+    """A redirect (not followed), a 5xx, a 429 or an unreadable 2xx says nothing of the id:
+    the outcomes name it ("fail (HTTP 302)", "info (HTTP 500)"), conformance does not."""
+    moved = {"content-type": "text/plain", "location": "http://x/redirected/v2/Users/missing"}
+    answers = [
+        fail("get", 0, 10, 302, on="User/missing", headers=moved,
+             error="answer is not JSON (text/plain)"),
+        info("get", 0, 10, status=500, on="User/missing", observed=error("500"), headers=SCIM),
+        fail("get", 0, 10, 429, on="User/missing", observed=error("429"), headers=SCIM),
+        info("get", 0, 10, status=200, on="User/missing", headers={"content-type": "text/html"},
+             error="answer is not JSON (text/html)"),
+    ]
+    for answer in answers:
+        assert kinds(trial(answer, kind=conformance.UNKNOWN_ID_TRIAL)) == [], answer
 
 
 def test_invalid_resource() -> None:
