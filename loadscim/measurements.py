@@ -10,7 +10,7 @@ Every request Locust reports (the harness's request listener) is recorded once, 
 All requests together (``*``) are merged from the endpoints when asked for, not recorded.
 The window and drift histograms have the same layout (2 significant digits), so one counts
 index serves both, and the histograms a request goes to are looked up once per endpoint and
-window, not per request (:class:`_Lines`): the request path's cost (bench/README.md).
+window, not per request (``_Line``): the request path's cost (bench/README.md).
 
 Also time to visibility per kind and the open model's iteration lateness. In a distributed
 run each worker drains what it recorded to the master, which absorbs it; histograms merge
