@@ -13,6 +13,7 @@ import contextlib
 import json
 import subprocess
 import sys
+import time
 import urllib.request
 
 import psutil
@@ -71,6 +72,18 @@ def add_look_alikes(base: str) -> None:
         post(base, "/Groups", {"schemas": [GROUP], "displayName": group})
 
 
+def settled(url: str) -> list[str]:
+    """The run's names once two reads agree: a request the killed run had in flight may still
+    be applied by the target just after the kill."""
+    previous = None
+    while True:
+        names = sorted(in_namespace(snapshot(url), RUN))
+        if names == previous:
+            return names
+        previous = names
+        time.sleep(0.2)
+
+
 @pytest.mark.parametrize("listing", ["filter", "paging"])
 def test_cleanup_after_sigkill_removes_the_leftovers_and_nothing_else(listing, tmp_path):
     extra = list(CANARIES)
@@ -97,8 +110,11 @@ def test_cleanup_after_sigkill_removes_the_leftovers_and_nothing_else(listing, t
             psutil.wait_procs(children, timeout=30)
         finally:
             run.kill()
-        left = in_namespace(snapshot(url), RUN)
-        assert len(left) >= 15
+        # The run deletes what it made as it goes, so how many are left depends on when the
+        # kill lands (15 were there a moment before): what matters is that some are left
+        # (nothing cleaned up at the end) and that the command below removes exactly these.
+        left = settled(url)
+        assert left, "a run killed with SIGKILL left nothing behind"
 
         # A dry run lists them and removes nothing; it does not import locust or gevent.
         dry = subprocess.run(
