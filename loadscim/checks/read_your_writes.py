@@ -47,9 +47,10 @@ after the window) and ``flapping``; and, named once per trial before any read is
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from loadscim.checks import sequential, stored
+from loadscim.checks import plain, sequential, stored
 from loadscim.checks.common import (
     Report,
     filter_value,
@@ -91,13 +92,16 @@ def check(trial: Trial) -> list[Violation]:
     ``not-visible``; a read that goes back to an older state after the newer one was seen is
     ``flapping``" (issue 15).
     """
-    report = Report(NAME, trial)
     ops = completions(trial.ops)
     wanted = trial.meta.get("attributes")
-    history = History(ops, wanted)  # only the registers of the named paths (their bases)
     window_us = int(float(trial.meta.get(WINDOW_KEY) or 0) * 1e6)
-    if not window_us and _clean(trial, ops, history, wanted):
+    short = None if window_us else _short(plain.clean, trial, ops, wanted)
+    if short:
+        return []  # calls one after another, of plain shapes, each read showing its writes
+    history = History(ops, wanted)  # only the registers of the named paths (their bases)
+    if short is None and not window_us and _short(sequential.clean, trial, ops, history, wanted):
         return []  # calls one after another, each read showing its writes: nothing to name
+    report = Report(NAME, trial)
     kept = stored.settle(report, history, trial)
     judge_ = _Judge(report, history, window_us)
     searches = [
@@ -155,11 +159,11 @@ def check(trial: Trial) -> list[Violation]:
     return report.violations
 
 
-def _clean(trial: Trial, ops: list[Op], history: History, wanted: Any) -> bool:
-    """:func:`sequential.clean`; False (judge the general way, which raises its own error)
-    when it cannot read something."""
+def _short(way: Callable[..., bool | None], *args: Any) -> bool | None:
+    """A short way's answer (:func:`plain.clean`, :func:`sequential.clean`); False (judge
+    the general way, which raises its own error) when it cannot read something."""
     try:
-        return sequential.clean(trial, ops, history, wanted)
+        return way(*args)
     except Exception:
         return False
 

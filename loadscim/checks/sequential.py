@@ -110,13 +110,15 @@ def clean(trial: Trial, ops: list[Op], history: History, wanted: Any) -> bool:
 def _judged(wanted: tuple[Any, ...], kept: stored.Kept) -> tuple[dict[str, str], dict[str, Same]]:
     """The named paths judged (lower-cased -> as named) and their comparisons, when nothing
     was found not stored: the same for every trial of a scenario (remembered)."""
-    return _judged_of(wanted, kept.unjudged_paths)
+    return judged_of(wanted, kept.unjudged_paths)
 
 
 @functools.lru_cache(maxsize=256)
-def _judged_of(
+def judged_of(
     wanted: tuple[Any, ...], unjudged: frozenset[str]
 ) -> tuple[dict[str, str], dict[str, Same]]:
+    """The named paths judged (lower-cased -> as named) and their comparisons, for the
+    unjudged paths ``unjudged`` and nothing found not stored (shared: not to be changed)."""
     kept = stored.Kept(set(unjudged), {})
     paths = {str(p).lower(): str(p) for p in wanted}
     paths = {lower: p for lower, p in paths.items() if not kept.skip(("", ""), p)}

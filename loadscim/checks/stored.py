@@ -97,6 +97,22 @@ class Kept:
 _SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
+def hides(hidden: frozenset[str], lower: str) -> bool:
+    """Whether a path (lower-cased) is one of ``hidden``, in one, or holds one."""
+    return _hides(hidden, lower)
+
+
+def related(named: frozenset[str], lower: str) -> bool:
+    """Whether path ``lower`` is settled for ``named`` paths: one of them, holds one, or is
+    in one."""
+    return _related(named, lower)
+
+
+def shown(value: Any) -> bool:
+    """Whether an answer's value shows something (not absent, "" or {})."""
+    return _shown(value)
+
+
 @functools.lru_cache(maxsize=4096)
 def _hides(hidden: frozenset[str], lower: str) -> bool:
     """Whether a path (lower-cased) is one of ``hidden``, in one, or holds one."""
