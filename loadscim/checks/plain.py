@@ -69,7 +69,7 @@ def clean(trial: Trial, ops: list[Op], wanted: Any) -> bool | None:
     """True: nothing to report; False: judge the general way; None: not of plain shapes."""
     if not isinstance(wanted, list) or not ops:
         return None
-    plan = _plan(tuple(wanted), stored.kept_for(trial).unjudged_paths)
+    plan = _plan(tuple(wanted), stored.unjudged_of(tuple(trial.meta.get("unjudged") or ())))
     if plan is None:
         return None
     first = ops[0]
@@ -224,25 +224,22 @@ def _holds(ops: list[Op], writes: list[_Write], plan: _Plan, key: tuple[str, str
         and op.observed.get("id")
     ]  # fmt: skip
     unjudged = plan.unjudged
-    shows: dict[tuple[int, str], bool] = {}
-
-    def shown_by(answer: Op, path: str) -> bool:
-        index = (id(answer), path)
-        found = shows.get(index)
-        if found is None:
-            found = shows[index] = _shown(read_attribute(answer.observed, path))
-        return found
-
-    def left_alone(lower: str) -> bool:
-        return bool(unjudged) and stored.hides(unjudged, lower)
-
+    hides = stored.hides
+    shows: dict[tuple[int, str], bool] = {}  # (answer, path): whether the answer shows it
     first: dict[str, str] = {}
     for write in writes:
         if write.op.type == "ok":
             for lower, spelled in write.written:
-                first.setdefault(lower, spelled)
+                if lower not in first:
+                    first[lower] = spelled
     for lower, spelled in first.items():
-        if not left_alone(lower) and not any(shown_by(a, spelled) for a in answers):
+        if unjudged and hides(unjudged, lower):
+            continue
+        for answer in answers:
+            found = shows[(id(answer), spelled)] = _shown(read_attribute(answer.observed, spelled))
+            if found:
+                break
+        else:
             return False  # maybe not stored: the general way
     for write in writes:
         create = write.op
@@ -250,7 +247,10 @@ def _holds(ops: list[Op], writes: list[_Write], plan: _Plan, key: tuple[str, str
             if not any(a is create for a in answers):
                 return False
             for lower, spelled in write.written:
-                if not shown_by(create, spelled) and not left_alone(lower):
+                known = shows.get((id(create), spelled))
+                if known is None:
+                    known = _shown(read_attribute(create.observed, spelled))
+                if not known and not (unjudged and hides(unjudged, lower)):
                     return False  # maybe dropped by the create: the general way
     created = any(w.op.kind == "create" for w in writes)
     exists: Any = False if created else UNKNOWN

@@ -97,20 +97,10 @@ class Kept:
 _SETS: dict[frozenset[str], frozenset[str]] = {}
 
 
-def hides(hidden: frozenset[str], lower: str) -> bool:
-    """Whether a path (lower-cased) is one of ``hidden``, in one, or holds one."""
-    return _hides(hidden, lower)
-
-
-def related(named: frozenset[str], lower: str) -> bool:
-    """Whether path ``lower`` is settled for ``named`` paths: one of them, holds one, or is
-    in one."""
-    return _related(named, lower)
-
-
-def shown(value: Any) -> bool:
-    """Whether an answer's value shows something (not absent, "" or {})."""
-    return _shown(value)
+@functools.lru_cache(maxsize=256)
+def unjudged_of(paths: tuple[Any, ...]) -> frozenset[str]:
+    """``Kept(...).unjudged_paths`` of a trial's ``meta["unjudged"]`` (remembered)."""
+    return frozenset(str(p).lower() for p in paths)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -212,6 +202,15 @@ def _shown(value: Any) -> bool:
     if isinstance(value, list):
         return any(_shown(v) for v in value)
     return value is not None and value != "" and value != {}
+
+
+shown = _shown
+"""Whether an answer's value shows something (not absent, "" or {})."""
+related = _related
+"""Whether path ``lower`` is settled for ``named`` paths: one of them, holds one, or is in
+one (see the module)."""
+hides = _hides
+"""Whether a path (lower-cased) is one of ``hidden``, in one, or holds one."""
 
 
 def _shown_by_any(kept: Kept, answers: list[Op], path: str) -> bool:
