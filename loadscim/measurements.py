@@ -143,8 +143,15 @@ class Measurements:
         line = self._lines[name] = (stats, window, drift)
         return line
 
+    def start_drift(self, now: float) -> None:
+        """The test started at ``now`` (:attr:`monotonic`): the drift windows count from
+        there (:meth:`Drift.start`), also for the endpoints' windows looked up before."""
+        self.drift.start(now)
+        self._forget_lines()
+
     def _forget_lines(self) -> None:
-        """The windows or endpoints were replaced (drain, absorb): look them up again."""
+        """The windows or endpoints were replaced (drain, absorb, a new start): look them up
+        again."""
         self._lines.clear()
         self._wall_until = self._mono_until = 0.0
 

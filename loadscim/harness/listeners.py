@@ -186,7 +186,7 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
         webui.reset(rt)
     rt.started = time.monotonic()
     rt.stopped = None
-    rt.recorder.drift.start(rt.started)
+    rt.recorder.start_drift(rt.started)
     rt.recorder.counting_outcomes = True
     rt.judged = False
     if isinstance(environment.runner, MasterRunner):

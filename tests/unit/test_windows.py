@@ -158,3 +158,19 @@ def _absorbed(data: list) -> Windows:
     windows = Windows(Clock(0.0))
     windows.absorb(data)
     return windows
+
+
+def test_a_new_start_moves_the_drift_windows_of_endpoints_already_recorded():
+    recorder = Recorder("r")
+    mono = Clock(0.0)
+    recorder.monotonic = mono
+    recorder.start_drift(0.0)
+    for now in (0.5, 30.5):  # the windows coarsen to 4 s
+        mono.now = now
+        recorder.record_request("GET /Users", 1.0, False)
+    assert recorder.drift.width == 4.0
+    recorder.start_drift(31.0)  # a new run after Stop, inside the same 4 s window
+    mono.now = 31.5
+    recorder.record_request("GET /Users", 1.0, False)
+    counts = {i: h.get_total_count() for i, h in recorder.drift.windows["GET /Users"].items()}
+    assert counts == {0: 2, 7: 1}  # counted from the new start: window 0
