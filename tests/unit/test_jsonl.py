@@ -31,7 +31,7 @@ def test_history_lines_are_compact_and_restore_every_field():
     assert loads_trial(line) == trial
     data = orjson.loads(line)
     compact = data["ops"]
-    assert data["v"] == 3 and data["t0"] == 10 and data["s0"] == 1
+    assert data["v"] == 4 and data["t0"] == 10 and data["s0"] == 1
     # the completion: only what its invocation does not say; times and seq from t0 and s0
     ref = compact[1].get("id")
     assert compact[1] == {"t": "ok", "s": 0, "id": ref, "st": 201, "e": 'W/"1"',
@@ -41,6 +41,18 @@ def test_history_lines_are_compact_and_restore_every_field():
     full = orjson.dumps({**trial.to_dict()}) + b"\n"  # the full form (older histories)
     assert loads_trial(full) == trial
     assert len(line) < len(full)
+
+
+def written(trial: Trial) -> dict:
+    """The trial's line, read as JSON, after checking that it restores every op bit for bit
+    (the order of keys, 1 and True) and is written again the same."""
+    line = dumps_trial(trial)
+    again = loads_trial(line)
+    assert again == trial
+    for op, before in zip(again.ops, trial.ops, strict=True):
+        assert orjson.dumps(op.to_dict()) == orjson.dumps(before.to_dict())
+    assert dumps_trial(again) == line
+    return orjson.loads(line)
 
 
 def test_answers_that_differ_little_are_written_as_differences():
@@ -75,13 +87,7 @@ def test_answers_that_differ_little_are_written_as_differences():
         Op("ok", "create", 0, "t", "u1", "User", "u-1", body, status=201,
            observed={**user, "meta": {**user["meta"], "version": 0}}, start_us=1, end_us=2),
     ]  # fmt: skip
-    trial = Trial("t", "lifecycle", ("read_your_writes",), {}, ops)
-    line = dumps_trial(trial)
-    again = loads_trial(line)
-    assert again == trial
-    for op, before in zip(again.ops, trial.ops, strict=True):  # bit for bit: order, types
-        assert orjson.dumps(op.observed) == orjson.dumps(before.observed)
-    data = orjson.loads(line)
+    data = written(Trial("t", "lifecycle", ("read_your_writes",), {}, ops))
     later_ref = data["ops"][5]["o"]["@"]  # the third answer: a difference from the second
     assert data["values"][later_ref] is None and str(later_ref) in data["d"]
     assert len(orjson.dumps(data["d"][str(later_ref)])) < len(orjson.dumps(later)) / 2
@@ -157,3 +163,125 @@ def test_a_lone_completion_whose_answer_differs_little_from_its_body_is_written(
                 observed=observed, start_us=1, end_us=2)  # fmt: skip
         trial = Trial("sample-7", "sample", ("conformance",), {}, [op])
         assert loads_trial(dumps_trial(trial)) == trial
+
+
+def _user(uid: str, name: str, version: int, **more) -> dict:
+    return {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": uid,
+        "userName": f"loadscim-0a9e25fe9c-{name}",
+        "name": {"formatted": "Leaving Soon", "familyName": "Soon", "givenName": "Leaving"},
+        "active": True,
+        "emails": [{"value": f"loadscim-0a9e25fe9c-{name}@example.com", "primary": True}],
+        "meta": {
+            "resourceType": "User",
+            "created": "2026-11-29T17:07:28.853538Z",
+            "location": f"http://127.0.0.1:41347/v2/Users/{uid}",
+            "version": f'W/"{version}"',
+        },
+        **more,
+    }
+
+
+def _listing(*users: object, total: int = 4, start: int = 1) -> dict:
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": len(users),
+        "Resources": list(users),
+    }
+
+
+def test_listed_resources_are_written_as_differences_from_their_last_state():
+    # A listing's items are the last state of resources the trial made or read, with a few
+    # changes: each is written as a difference from the last answer or body about its id.
+    a, b = _user("a1", "u-1", 1), _user("b2", "u-2", 2)
+    a_later = {**a, "active": False, "meta": {**a["meta"], "version": 'W/"7"'}}
+    b_body = {k: v for k, v in b.items() if k != "meta"}  # a PUT's body names its id
+    c, d = _user("c3", "u-3", 3), _user("d4", "u-4", 4)
+    q = {"filter": 'userName sw "loadscim-0a9e25fe9c-"', "startIndex": "1", "count": "3"}
+    pages = [
+        _listing(a_later, b, c),  # seen in an answer, seen in a body, never seen
+        _listing(d, start=4),  # a page of one, never seen
+        _listing(b, c, total=2),  # a1 removed; the same items again
+        _listing(total=0),  # nothing listed
+        _listing("x", total=1),  # not a listing of objects: written whole
+        _listing({"@": 0}, {"userName": "no id"}, total=2),  # an item like a reference
+    ]
+    ops = [
+        Op("invoke", "create", 1, "t", "u1", "User", None, {"userName": a["userName"]},
+           start_us=1),
+        Op("ok", "create", 1, "t", "u1", "User", "a1", {"userName": a["userName"]},
+           status=201, observed=a, start_us=1, end_us=2),
+        Op("invoke", "replace", 2, "t", "u1", "User", "b2", b_body, start_us=3),
+        Op("ok", "replace", 2, "t", "u1", "User", "b2", b_body, status=204, start_us=3,
+           end_us=4),
+        Op("invoke", "delete", 3, "t", "u1", "User", "a1", start_us=5),
+        Op("ok", "delete", 3, "t", "u1", "User", "a1", status=204, start_us=5, end_us=6),
+    ]  # fmt: skip
+    for seq, page in enumerate(pages, 10):
+        ops += [
+            Op("invoke", "search", seq, "t", "u1", "User", None, q, start_us=seq * 10),
+            Op("ok", "search", seq, "t", "u1", "User", None, q, status=200, observed=page,
+               start_us=seq * 10, end_us=seq * 10 + 5),
+        ]  # fmt: skip
+    trial = Trial("t", "deprovision-storm", ("pagination",), {}, ops)
+    data = written(trial)
+    assert data["v"] == 4
+    values, differences, listings = data["values"], data["d"], data["r"]
+    listed = [data["ops"][i]["o"]["@"] for i in range(7, 7 + 2 * len(pages), 2)]
+    first, one, same = (listings[str(i)] for i in listed[:3])
+    assert [str(i) in listings for i in listed[3:]] == [False, False, True]
+    assert values[listed[0]]["Resources"] is None  # the items are values of their own
+    answer_a, body_b = data["ops"][1]["o"]["@"], data["ops"][2]["v"]["@"]
+    assert differences[str(first[0])][0] == answer_a  # a1 as answered by its create
+    assert differences[str(first[1])][0] == body_b  # b2 as sent in its PUT
+    assert len(orjson.dumps(differences[str(first[0])])) < len(orjson.dumps(a_later)) / 3
+    assert values[first[2]] is None or values[first[2]] == c  # c3: whole or from b2
+    assert len(one) == 1 and same == first[1:]  # the same items: the same values
+    assert len(orjson.dumps(data)) < len(orjson.dumps([op.observed for op in trial.ops]))
+
+
+V3_LINE = (  # written by format 3 (main at 5ed6134): a create, a PATCH, a listing of one
+    '{"trial":"t","kind":"lifecycle","checks":["read_your_writes"],"meta":{"attributes":['
+    '"active"]},"ops":[{"k":"create","s":0,"p":"u1","rt":"User","v":{"@":0},"b":0,"ep":"P'
+    'OST /Users"},{"t":"ok","s":0,"id":{"@":1},"st":201,"e":"W/\\"1\\"","o":{"@":2},"z":1'
+    '0},{"k":"patch","s":1,"id":{"@":1},"v":[{"op":"replace","path":"active","value":fals'
+    'e}],"b":20,"ep":"PATCH /Users/{id}"},{"t":"ok","s":1,"st":200,"e":"W/\\"2\\"","o":{"'
+    '@":3},"z":30},{"k":"search","s":2,"id":null,"v":{"filter":"userName eq \\"ada\\""},"'
+    'b":40,"ep":"GET /Users"},{"t":"ok","s":2,"st":200,"o":{"schemas":["urn:ietf:params:s'
+    'cim:api:messages:2.0:ListResponse"],"totalResults":1,"startIndex":1,"itemsPerPage":1'
+    ',"Resources":[{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"'
+    'ada","active":false,"id":"u-1","meta":{"version":"W/\\"2\\"","location":"http://127.'
+    '0.0.1:9/v2/Users/u-1"}}]},"z":50}],"v":3,"t0":100,"s0":1,"values":[{"schemas":["urn:'
+    'ietf:params:scim:schemas:core:2.0:User"],"userName":"ada","active":true},"u-1",null,'
+    'null],"d":{"2":[0,{"s":{"id":"u-1","meta":{"version":"W/\\"1\\"","location":"http://'
+    '127.0.0.1:9/v2/Users/u-1"}}}],"3":[2,{"s":{"active":false},"p":{"meta":{"s":{"versio'
+    'n":"W/\\"2\\""}}}}]}}'
+)
+
+
+def test_format_3_histories_still_read(tmp_path):
+    from loadscim.history import check_history
+
+    trial = loads_trial(V3_LINE)
+    assert [(op.type, op.kind, op.resource_id) for op in trial.ops] == [
+        ("invoke", "create", None), ("ok", "create", "u-1"), ("invoke", "patch", "u-1"),
+        ("ok", "patch", "u-1"), ("invoke", "search", None), ("ok", "search", None),
+    ]  # fmt: skip
+    created, patched, listing = (trial.ops[i].observed for i in (1, 3, 5))
+    assert created["active"] and created["meta"]["version"] == 'W/"1"'
+    meta = {**created["meta"], "version": 'W/"2"'}
+    assert patched == listing["Resources"][0] == {**created, "active": False, "meta": meta}
+    assert trial.ops[0].start_us == 100 and trial.ops[5].end_us == 150
+    line = dumps_trial(trial)  # written again as format 4: the listed user a difference
+    assert loads_trial(line) == trial and b'"r":' in line and len(line) < len(V3_LINE)
+    history = tmp_path / "h.jsonl"
+    history.write_bytes(V3_LINE.encode() + b"\n" + line)
+    code, text = check_history(str(history))
+    assert (
+        code == 0
+        and "2 trials" in text
+        and text.split()[-4:] == ["0", "violations", "verdict:", "PASS"]
+    ), text
