@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import time
 
+import orjson
+from overhead import USER
+
 from loadscim.checks import CHECKERS
 from loadscim.ops import Op, Trial
+from loadscim.scim import payloads
 
 
 def call(kind: str, start: int, end: int, seq: int, **fields) -> list[Op]:
@@ -80,6 +84,46 @@ def race(k: int) -> Trial:
     return Trial("d", "username-race", ("duplicate_create", "conflict_status"), {}, ops)
 
 
+JUDGED = ["title", "active", "name.givenName"]  # as bench/overhead_scim.py names them
+PATCH = [{"op": "replace", "path": "title", "value": "Engineer"}]
+
+
+def bench_trial(n: int) -> Trial:
+    """The trial of bench/overhead_scim.py as the canned nginx answers it (bench/overhead.py):
+    POST /Users, GET /Users/{id}, PATCH /Users/{id}, every answer the canned User."""
+    uid = f"{n:032x}"
+    seen = orjson.loads(USER.replace("ID", uid))
+    body = payloads.user(f"loadscim-bench-u1-{n}", title="Engineer")
+    sampled = {"content-type": "application/scim+json"}
+    ops = call("create", 0, 10_000, 1, resource_type="User", resource_id=uid, value=body,
+               status=201, observed=seen, endpoint="POST /Users",
+               headers={**sampled, "location": f"/Users/{uid}"})
+    ops += call("get", 10_050, 15_000, 2, resource_type="User", resource_id=uid, status=200,
+                observed=orjson.loads(USER.replace("ID", uid)), endpoint="GET /Users/{id}",
+                headers=sampled)
+    ops += call("patch", 15_050, 25_000, 3, resource_type="User", resource_id=uid,
+                value=PATCH, status=200,
+                observed=orjson.loads(USER.replace("ID", uid)), endpoint="PATCH /Users/{id}",
+                headers=sampled)
+    return Trial(f"u1-{n}", "bench", ("read_your_writes", "conformance"),
+                 {"attributes": JUDGED, "unjudged": ["externalId", "name.formatted"]}, ops)
+
+
+def timed_many(trials: list[Trial], rounds: int = 25) -> str:
+    """The least over ``rounds`` passes of the mean time per trial of each checker."""
+    parts = []
+    for name in trials[0].checks:
+        best = float("inf")
+        for _ in range(rounds):
+            started = time.process_time()
+            for trial in trials:
+                violations = CHECKERS[name](trial)
+            best = min(best, (time.process_time() - started) / len(trials))
+            assert violations == [], (name, violations)
+        parts.append(f"{name} {best * 1e6:.1f} us")
+    return ", ".join(parts)
+
+
 def timed(trial: Trial, repeat: int) -> str:
     parts = []
     for name in trial.checks:
@@ -97,3 +141,4 @@ if __name__ == "__main__":
     for k in (10, 50, 200):
         print(f"membership race K={k:<4} {timed(membership(k), 50 if k < 200 else 10)}")
     print(f"userName race K=10:       {timed(race(10), 500)}")
+    print(f"bench trial (3 calls):    {timed_many([bench_trial(n) for n in range(200)])}")
