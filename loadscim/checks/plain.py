@@ -75,21 +75,22 @@ def clean(trial: Trial, ops: list[Op], wanted: Any) -> bool | None:
     rtype, rid = first.resource_type, first.resource_id
     if not rid:
         return None
+    if not sequential.one_after_another(ops):
+        return None
+    steps: list[tuple[Op, _Write | None]] = []  # each op, with what it writes
     for op in ops:
         if op.kind not in _KINDS or op.resource_id != rid or op.resource_type != rtype:
             return None
-    if not sequential.one_after_another(ops):
-        return None
-    writes: list[_Write] = []
-    for op in ops:
         if op.kind != "get":
             write = _write(op, plan)
             if write is None:
                 return None
-            writes.append(write)
+            steps.append((op, write))
         elif op.type == "ok" and isinstance(op.observed, dict) and op.observed.get("members"):
             return None  # (whenever member_ids(op.observed) has one, and more often)
-    return _holds(ops, writes, plan, (rtype, rid))
+        else:
+            steps.append((op, None))
+    return _holds(steps, plan)
 
 
 @functools.lru_cache(maxsize=256)
@@ -214,14 +215,15 @@ def _patch(op: Op, plan: _Plan) -> _Write | None:
     return _Write(op, values, written)
 
 
-def _holds(ops: list[Op], writes: list[_Write], plan: _Plan, key: tuple[str, str]) -> bool:
+def _holds(steps: list[tuple[Op, _Write | None]], plan: _Plan) -> bool:
     """The stored questions (:func:`stored.all_shown`, :func:`stored.create_shown`), then
     the replay of :class:`loadscim.checks.sequential._Replay`, on the writes' values."""
     answers = [
-        op for op in ops
+        op for op, _ in steps
         if op.type == "ok" and op.kind != "delete" and isinstance(op.observed, dict)
         and op.observed.get("id")
     ]  # fmt: skip
+    writes = [write for _, write in steps if write is not None]
     unjudged = plan.unjudged
     hides = stored.hides
     shows: dict[tuple[int, str], bool] = {}  # (answer, path): whether the answer shows it
@@ -254,10 +256,8 @@ def _holds(ops: list[Op], writes: list[_Write], plan: _Plan, key: tuple[str, str
     created = any(w.op.kind == "create" for w in writes)
     exists: Any = False if created else UNKNOWN
     state: dict[str, Any] = {}
-    by_op = {id(w.op): w for w in writes}
     paths, same = plan.paths, plan.same
-    for op in ops:
-        made = by_op.get(id(op))
+    for op, made in steps:
         if made is not None:
             if op.type == "ok":
                 if op.kind == "create":
