@@ -231,7 +231,7 @@ def test_plain_trials_are_judged_the_same_every_way(monkeypatch: pytest.MonkeyPa
     ways: dict[Any, int] = {True: 0, False: 0, None: 0}
     found = errors = 0
     kinds: set[str] = set()
-    for seed in range(4000):
+    for seed in range(2000):
         t = generated(seed)
         first, second, third = answers(t, monkeypatch)
         assert first == second == third, seed
@@ -248,8 +248,8 @@ def test_plain_trials_are_judged_the_same_every_way(monkeypatch: pytest.MonkeyPa
             found += 1
             kinds.update(v.kind for v in third)
     # the plain way vouches for many trials, declines many, and the findings are varied
-    assert ways[True] > 1000 and ways[False] > 300 and ways[None] > 800, ways
-    assert found > 500 and errors > 10
+    assert ways[True] > 500 and ways[False] > 150 and ways[None] > 400, ways
+    assert found > 250 and errors > 5
     assert {"stale-read", "not-stored", "create-dropped", "not-found-after-write",
             "found-after-delete"} <= kinds, kinds  # fmt: skip
 
@@ -302,6 +302,11 @@ def _seen(**attributes: Any) -> dict[str, Any]:
          ["title"], "create-dropped"),
         ([ok("create", 0, 10, on=U, value=user("ada", name={"givenName": "Ada"}),
              observed=user("ada", name={"givenName": "Ada"})),
+          ok("get", 20, 30, on=U, observed=_seen(name={})),
+          ok("get", 40, 50, on=U, observed=_seen(name={"givenName": "Ada"}))],
+         ["name"], "create-dropped"),
+        ([ok("create", 0, 10, on=U, value=user("ada", name={"givenName": "Ada"}),
+             observed=_seen(name={})),
           ok("get", 20, 30, on=U, observed=_seen(name={})),
           ok("get", 40, 50, on=U, observed=_seen(name={"givenName": "Ada"}))],
          ["name"], "create-dropped"),
