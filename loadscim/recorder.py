@@ -152,8 +152,9 @@ class Recorder(Measurements, RunModel):
                 stats.errors += 1
                 log.exception("checker %s crashed on trial %s", name, trial.id)
                 continue
-            self.add_violations(name, select(violations) if select else violations)
-            found.extend(violations)
+            if violations:
+                self.add_violations(name, select(violations) if select else violations)
+                found.extend(violations)
         if self.history is not None:
             self.history.write(dumps_trial(trial))
         trial.ops.clear()
