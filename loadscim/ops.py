@@ -77,7 +77,7 @@ class Op:
     case names; those present), for the ``conformance`` checker; None when not sampled
     (:mod:`loadscim.client`: every op of a trial, every Nth otherwise)."""
     parsed: Any = field(default=None, compare=False, repr=False)
-    """A write's value as read once (:func:`loadscim.scim.patch.parsed`), for every reader
+    """A write's value as read once (:func:`loadscim.scim.parsed.parsed`), for every reader
     of this Op; not part of the op: not compared, not written to the history."""
 
     @property

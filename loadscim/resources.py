@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadscim.ops import Op
-from loadscim.scim.patch import PatchError, parsed
+from loadscim.scim.parsed import parsed
+from loadscim.scim.patch import PatchError
 
 KEEP_DELETED = 2000
 """Deleted resources kept in the run's model for reconciliation (the latest ones)."""

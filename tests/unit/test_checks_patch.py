@@ -230,7 +230,7 @@ def test_a_writes_value_is_parsed_once_for_every_reader_and_never_written():
     the history; an unreadable value raises for every reader."""
     from loadscim.jsonl import dumps_trial, loads_trial
     from loadscim.ops import Op, Trial
-    from loadscim.scim.patch import parsed
+    from loadscim.scim.parsed import parsed
 
     operations = orjson.loads(OKTA_MEMBERSHIP)["Operations"]
     patch = Op("ok", "patch", seq=2, resource_type="Group", resource_id="g1", value=operations)
