@@ -1,7 +1,7 @@
 """The JSONL history: one line per trial (:func:`dumps_trial`, :func:`loads_trial`).
 
 Lossless but compact: re-encoding a history read back gives the same trials, field for field
-and byte for byte. Formats 2 and 3 (and the full form of older versions) read back too.
+and byte for byte. Formats 2, 3 and 4 (and the full form of older versions) read back too.
 This module imports neither locust nor gevent: histories are checked offline too.
 """
 
@@ -50,17 +50,22 @@ _SHORT = {
     "end_us": "z",
     "endpoint": "ep",
     "headers": "h",
+    "headers_but_etag": "H",
 }
 """Field names in a history line (:func:`dumps_trial`)."""
 _LONG = {short: name for name, short in _SHORT.items()}
-_INTERNED = frozenset({"value", "observed", "resource_id", "endpoint", "process", "headers"})
+_INTERNED = frozenset(
+    {"value", "observed", "resource_id", "endpoint", "process", "headers", "headers_but_etag"}
+)
 """Fields whose values repeat within a trial (a race's bodies, ids): written once per line."""
 _TIMES = frozenset({"start_us", "end_us"})
-HISTORY_FORMAT = 4
-"""``4``: ``3`` and the items of a listing (``Resources``) written as values of their own
+HISTORY_FORMAT = 5
+"""``5``: ``4``, a difference's key order as places (``k``), and the header fields of an
+answer whose last one is its ETag written without it (``H``).
+``4``: ``3`` and the items of a listing (``Resources``) written as values of their own
 (``r``), each a difference from the last state of the same id when that is shorter.
 ``3``: ``2`` and answers and bodies written as differences (``d``)."""
-_READ = frozenset({2, 3, HISTORY_FORMAT})
+_READ = frozenset({2, 3, 4, HISTORY_FORMAT})
 _DELTA_SAVES = 24
 """Bytes a difference must save over the whole value to be written instead of it."""
 
@@ -68,7 +73,7 @@ _DELTA_SAVES = 24
 def dumps_trial(trial: Trial) -> bytes:
     """One JSONL line (with its newline) for a trial's history.
 
-    Lossless but compact (``"v": 4``; measured in bench/README.md): an op leaves out the
+    Lossless but compact (``"v": 5``; measured in bench/README.md): an op leaves out the
     fields that hold their default (None, "", 0) and its ``trial`` when it is the trial's; a
     completion leaves out what it repeats of its invocation (same ``seq``); field names are
     short (``t`` type, ``s`` seq, ``o`` observed ...); times and ``seq`` count from the
@@ -82,30 +87,37 @@ def dumps_trial(trial: Trial) -> bytes:
     ``values[i]`` is null and ``d`` maps ``i`` to ``[base index, difference]``
     (:func:`_diff`); a listing's items (``Resources``, each the last state of a resource
     with a few changes) are values of their own: the listing's ``Resources`` is null and
-    ``r`` maps its index to the items' indices.
+    ``r`` maps its index to the items' indices; header fields that end with the answer's
+    ETag are written without it (``H`` instead of ``h``).
     :func:`loads_trial` restores every field, and reads the full form (every field of every
-    op, as older versions wrote) and formats 2 and 3 too.
+    op, as older versions wrote) and formats 2, 3 and 4 too.
     """
     ops = _compact_ops(trial)
     t0 = min((op.start_us for op in trial.ops), default=0)
     s0 = min((op.seq for op in trial.ops), default=0)
     plan = _Plan()
-    keys = [
-        [
-            plan.see(name, value, op.resource_id)
-            for name, value in fields.items()
-            if name in _INTERNED
-        ]
-        for op, fields in zip(trial.ops, ops, strict=True)
-    ]  # in the order written below: bases come first
+    see = plan.see
+    keys = []  # every interned field's, in the order written below: bases come first
+    for op, fields in zip(trial.ops, ops, strict=True):
+        about = op.resource_id
+        for name, value in fields.items():
+            if name in _INTERNED:
+                keys.append(see(name, value, about))
+    seen, bases, deltas, items = plan.seen, plan.bases, plan.deltas, plan.items
+    interned = iter(keys)
     lines = []
-    for fields, op_keys in zip(ops, keys, strict=True):
+    for fields in ops:
         short: dict[str, Any] = {}
-        interned = iter(op_keys)
         for name, value in fields.items():
             if name in _INTERNED:
                 key = next(interned)
-                if plan.interned(key) or _looks_like_ref(value):
+                if (
+                    seen[key] > 1
+                    or key in bases
+                    or key in deltas
+                    or key in items
+                    or _looks_like_ref(value)
+                ):
                     value = {"@": plan.index(key, value)}
             elif name in _TIMES and isinstance(value, int):
                 value -= t0
@@ -122,11 +134,19 @@ def dumps_trial(trial: Trial) -> bytes:
     return orjson.dumps(data) + b"\n"
 
 
-_DIFFED = {"value": "body", "observed": "body", "headers": "headers"}
+_DIFFED = {"value": "body", "observed": "body", "headers": "headers", "headers_but_etag": "headers"}
 """Fields whose objects are written as a difference from an earlier one of the same group
 (a body sent or answered, the header fields kept) when that is shorter."""
-_FIELDS = {"body": ("value", "observed"), "headers": ("headers",)}
-"""The fields of each group, whose last objects are a new one's bases."""
+_SLOTS = {name: (group, "f", name) for name, group in _DIFFED.items()}
+"""The slot of the last object of a field (``("body", "f", "value")``); the last listed one
+is ``("body",)``, the last one about a resource ``("body", id)``, the last one of a schema
+``("body", "s", URN)``."""
+_LISTED_SLOT = ("body",)
+_CANDIDATES = {
+    group: tuple(_SLOTS[name] for name, of in _DIFFED.items() if of == group)
+    for group in _DIFFED.values()
+}
+"""The fields whose last objects are a new one's bases."""
 _LISTED = "Resources"
 """The key of a listing's items (RFC 7644 3.4.2: a ListResponse)."""
 
@@ -136,12 +156,23 @@ def _listing(value: dict[str, Any]) -> bool:
     return isinstance(items, list) and bool(items) and all(isinstance(i, dict) for i in items)
 
 
+def _shape(value: dict[str, Any], group: str) -> tuple[str, ...] | None:
+    """The slot of the last object of the same schema (a User, an Error, a ListResponse)."""
+    schemas = value.get("schemas")
+    if isinstance(schemas, list) and schemas and isinstance(schemas[0], str):
+        return (group, "s", schemas[0])
+    return None
+
+
 class _Plan:
     """What :func:`dumps_trial` writes once (``values``), and how: whole, as a difference
     (``d``) or as a listing of values (``r``).
 
     :meth:`see` is called for every interned field in the order written, first; then
     :meth:`index` gives a value its place (its bases and items first)."""
+
+    __slots__ = ("_facts", "_index", "bases", "deltas", "differences", "items", "last",
+                 "listings", "seen", "values")  # fmt: skip
 
     def __init__(self) -> None:
         self.seen: dict[bytes, int] = {}
@@ -150,12 +181,12 @@ class _Plan:
         self.items: dict[bytes, tuple[list[bytes], dict[str, Any]]] = {}
         """A listing's key: its items' keys and the listing with ``Resources`` null."""
         self.last: dict[tuple[str, ...], tuple[bytes, dict[str, Any]]] = {}
-        """The last object of a group (``body``, ``headers``) in a field (``("body", "f",
-        "value")``), about a resource (``("body", "id", id)``) and listed (``("body",)``)."""
+        """The last object (key, form) of each slot (:data:`_SLOTS`)."""
         self.values: list[Any] = []
         self.differences: dict[str, list[Any]] = {}
         self.listings: dict[str, list[int]] = {}
         self._index: dict[bytes, int] = {}
+        self._facts: dict[bytes, tuple[dict[str, Any], tuple[str, ...] | None, str | None]] = {}
 
     def see(self, name: str, value: Any, about: str | None) -> bytes:
         """Plan a field's value; its key (its JSON)."""
@@ -170,38 +201,57 @@ class _Plan:
         """Plan an object of ``group`` in field ``name`` (None: listed), about a resource."""
         key = orjson.dumps(value)
         count = self.seen[key] = self.seen.get(key, 0) + 1
-        listed = None
-        if count == 1 and group == "body" and _listing(value):
-            keys = [self._object(item, group, None, item.get("id")) for item in value[_LISTED]]
-            listed = self.items[key] = (keys, {**value, _LISTED: None})
-        elif key in self.items:
-            listed = self.items[key]
-        form = value if listed is None else listed[1]
-        if group == "body" and isinstance(value.get("id"), str):
-            about = value["id"]
-        own: tuple[str, ...] = (group,) if name is None else (group, "f", name)
-        mine = (group, "id", about) if isinstance(about, str) else None
-        slots: list[tuple[str, ...]] = (
-            [own] if name is None else [(group, "f", field) for field in _FIELDS[group]]
-        )
+        facts = self._facts[key] if count > 1 else self._learn(key, value, group)
+        form, shape, ident = facts
+        if ident is not None:
+            about = ident
+        mine = (group, about) if type(about) is str else None
+        own = _LISTED_SLOT if name is None else _SLOTS[name]
+        last = self.last
+        if count == 1:  # the same resource first, then the last of the fields, of the schema
+            candidates = [] if mine is None else [last.get(mine)]
+            candidates += [last.get(s) for s in (_CANDIDATES[group] if name else (own,))]
+            if shape is not None:
+                candidates.append(last.get(shape))
+            self._choose_base(key, form, key not in self.items, candidates)
+        entry = (key, form)
+        last[own] = entry
+        if shape is not None:
+            last[shape] = entry
         if mine is not None:
-            slots.append(mine)
-        if count == 1:
-            self._choose_base(key, form, listed is None, slots)
-        self.last[own] = (key, form)
-        if mine is not None:
-            self.last[mine] = (key, form)
+            last[mine] = entry
         return key
 
+    def _learn(
+        self, key: bytes, value: dict[str, Any], group: str
+    ) -> tuple[dict[str, Any], tuple[str, ...] | None, str | None]:
+        """What an object's difference depends on: the form it is written in (a listing
+        without its items, planned first), the slot of its schema, the id it states."""
+        form = value
+        if group == "body" and _listing(value):
+            keys = [self._object(item, group, None, item.get("id")) for item in value[_LISTED]]
+            form = {**value, _LISTED: None}
+            self.items[key] = (keys, form)
+        ident = value.get("id") if group == "body" else None
+        facts = self._facts[key] = (
+            form,
+            _shape(value, group),
+            ident if type(ident) is str else None,
+        )
+        return facts
+
     def _choose_base(
-        self, key: bytes, form: dict[str, Any], whole: bool, slots: list[tuple[str, ...]]
+        self,
+        key: bytes,
+        form: dict[str, Any],
+        whole: bool,
+        candidates: list[tuple[bytes, dict[str, Any]] | None],
     ) -> None:
-        """A difference from the last object of a slot, when it is the shortest and saves."""
+        """A difference from a candidate, when it is the shortest and saves."""
         size = len(key) if whole else len(orjson.dumps(form))
         best: tuple[int, bytes, dict[str, Any]] | None = None
         tried = {key}
-        for slot in reversed(slots):  # the same resource first
-            candidate = self.last.get(slot)
+        for candidate in candidates:
             if candidate is None or candidate[0] in tried:
                 continue
             tried.add(candidate[0])
@@ -212,9 +262,6 @@ class _Plan:
         if best is not None and best[0] + _DELTA_SAVES < size:
             self.deltas[key] = (best[1], best[2])
             self.bases.add(best[1])
-
-    def interned(self, key: bytes) -> bool:
-        return self.seen[key] > 1 or key in self.bases or key in self.deltas or key in self.items
 
     def index(self, key: bytes, value: Any) -> int:
         """The place of ``value`` in ``values``: given on first use, after its items'."""
@@ -249,7 +296,8 @@ def _diff(base: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
     objects differ (a difference of their own), ``l`` keys whose lists of objects differ
     item by item (same length: a difference per item), ``x`` keys whose strings share a
     beginning (``[length shared, rest]``), ``r`` keys removed, ``k`` the key order when it
-    is not base's order with new keys last (:func:`_patched`)."""
+    is not base's order with new keys last (each key's place in that order; format 3 and 4
+    wrote the keys) (:func:`_patched`)."""
     diff: dict[str, Any] = {}
     for key, item in value.items():
         if key not in base:
@@ -282,8 +330,11 @@ def _diff(base: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
     if removed:
         diff["r"] = removed
     keys = list(value)
-    if keys != list(base) and _order(base, diff) != keys:
-        diff["k"] = keys
+    if keys != list(base):
+        order = _order(base, diff)
+        if order != keys:
+            place = {key: i for i, key in enumerate(order)}
+            diff["k"] = [place[key] for key in keys]
     return diff
 
 
@@ -309,7 +360,9 @@ def _patched(base: dict[str, Any], diff: dict[str, Any]) -> dict[str, Any]:
         changed[key] = [_patched(a, sub) for a, sub in zip(base[key], subs, strict=True)]
     for key, (shared, rest) in diff.get("x", {}).items():
         changed[key] = base[key][:shared] + rest
-    order = diff.get("k") or _order(base, diff)
+    order = _order(base, diff)
+    if diff.get("k"):  # the keys (format 3 and 4) or their places in order (format 5)
+        order = [order[k] if type(k) is int else k for k in diff["k"]]
     return {key: changed[key] if key in changed else base[key] for key in order}
 
 
@@ -324,6 +377,16 @@ _CARRIED = ("process", "resource_type", "resource_id")
 _DEFAULTS = tuple((f.name, f.default) for f in _OP_FIELDS)
 _VALUES = operator.attrgetter(*(f.name for f in _OP_FIELDS))
 """Every written field of an Op, in order (a tuple)."""
+
+
+def _etag_last(headers: Any, etag: str | None) -> bool:
+    """Whether the header fields end with ``etag`` (written without it: ``H``, format 5)."""
+    return (
+        etag is not None
+        and isinstance(headers, dict)
+        and next(reversed(headers), None) == "etag"
+        and headers["etag"] == etag
+    )
 
 
 def _compact_ops(trial: Trial) -> list[dict[str, Any]]:
@@ -353,6 +416,8 @@ def _compact_ops(trial: Trial) -> list[dict[str, Any]]:
                     continue
             elif name != "type" and name != "kind" and value == default:
                 continue
+            if name == "headers" and _etag_last(value, op.etag):
+                name, value = "headers_but_etag", {k: v for k, v in value.items() if k != "etag"}
             fields[name] = value
         if invoke:
             invocations[op.seq] = values
@@ -376,7 +441,7 @@ def loads_trial(line: bytes | str) -> Trial:
         ):  # after every difference: those of a listing are of it without its items
             values[position] = {**values[position], _LISTED: [values[p] for p in places]}
         raw_ops = [_expand(o, data) for o in raw_ops]
-    if version in (3, HISTORY_FORMAT):
+    if version in (3, 4, HISTORY_FORMAT):
         carried: dict[str, Any] = {}
         for fields in raw_ops:
             fields.setdefault("type", "invoke")
@@ -415,4 +480,7 @@ def _expand(short: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
         elif name == "seq":
             value += data.get("s0", 0)
         fields[name] = value
+    headers = fields.pop("headers_but_etag", None)
+    if headers is not None:
+        fields["headers"] = {**headers, "etag": fields.get("etag")}
     return fields

@@ -31,7 +31,7 @@ def test_history_lines_are_compact_and_restore_every_field():
     assert loads_trial(line) == trial
     data = orjson.loads(line)
     compact = data["ops"]
-    assert data["v"] == 4 and data["t0"] == 10 and data["s0"] == 1
+    assert data["v"] == 5 and data["t0"] == 10 and data["s0"] == 1
     # the completion: only what its invocation does not say; times and seq from t0 and s0
     ref = compact[1].get("id")
     assert compact[1] == {"t": "ok", "s": 0, "id": ref, "st": 201, "e": 'W/"1"',
@@ -94,6 +94,7 @@ def test_answers_that_differ_little_are_written_as_differences():
     # the difference of nested objects, removals, new keys and order
     assert _patched(user, _diff(user, later)) == later
     assert list(_patched(later, _diff(later, reordered))) == list(reordered)
+    assert _diff(later, reordered)["k"] == [4, 0, 1, 2, 3, 5, 6]  # places in later's order
     assert orjson.dumps(_patched({"a": [True]}, _diff({"a": [True]}, {"a": [1]}))) == b'{"a":[1]}'
     # strings sharing a beginning, and lists of objects item by item
     a = {"location": "http://127.0.0.1:44579/v2/Users/1", "emails": [{"value": "x", "n": 1}]}
@@ -228,7 +229,7 @@ def test_listed_resources_are_written_as_differences_from_their_last_state():
         ]  # fmt: skip
     trial = Trial("t", "deprovision-storm", ("pagination",), {}, ops)
     data = written(trial)
-    assert data["v"] == 4
+    assert data["v"] == 5
     values, differences, listings = data["values"], data["d"], data["r"]
     listed = [data["ops"][i]["o"]["@"] for i in range(7, 7 + 2 * len(pages), 2)]
     first, one, same = (listings[str(i)] for i in listed[:3])
@@ -247,18 +248,20 @@ V3_LINE = (  # written by format 3 (main at 5ed6134): a create, a PATCH, a listi
     '{"trial":"t","kind":"lifecycle","checks":["read_your_writes"],"meta":{"attributes":['
     '"active"]},"ops":[{"k":"create","s":0,"p":"u1","rt":"User","v":{"@":0},"b":0,"ep":"P'
     'OST /Users"},{"t":"ok","s":0,"id":{"@":1},"st":201,"e":"W/\\"1\\"","o":{"@":2},"z":1'
-    '0},{"k":"patch","s":1,"id":{"@":1},"v":[{"op":"replace","path":"active","value":fals'
-    'e}],"b":20,"ep":"PATCH /Users/{id}"},{"t":"ok","s":1,"st":200,"e":"W/\\"2\\"","o":{"'
-    '@":3},"z":30},{"k":"search","s":2,"id":null,"v":{"filter":"userName eq \\"ada\\""},"'
-    'b":40,"ep":"GET /Users"},{"t":"ok","s":2,"st":200,"o":{"schemas":["urn:ietf:params:s'
-    'cim:api:messages:2.0:ListResponse"],"totalResults":1,"startIndex":1,"itemsPerPage":1'
-    ',"Resources":[{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"'
-    'ada","active":false,"id":"u-1","meta":{"version":"W/\\"2\\"","location":"http://127.'
-    '0.0.1:9/v2/Users/u-1"}}]},"z":50}],"v":3,"t0":100,"s0":1,"values":[{"schemas":["urn:'
-    'ietf:params:scim:schemas:core:2.0:User"],"userName":"ada","active":true},"u-1",null,'
-    'null],"d":{"2":[0,{"s":{"id":"u-1","meta":{"version":"W/\\"1\\"","location":"http://'
-    '127.0.0.1:9/v2/Users/u-1"}}}],"3":[2,{"s":{"active":false},"p":{"meta":{"s":{"versio'
-    'n":"W/\\"2\\""}}}}]}}'
+    '0,"h":{"@":3}},{"k":"patch","s":1,"id":{"@":1},"v":[{"op":"replace","path":"active",'
+    '"value":false}],"b":20,"ep":"PATCH /Users/{id}"},{"t":"ok","s":1,"st":200,"e":"W/\\"'
+    '2\\"","o":{"@":4},"z":30,"h":{"@":5}},{"k":"search","s":2,"id":null,"v":{"filter":"u'
+    'serName eq \\"ada\\""},"b":40,"ep":"GET /Users"},{"t":"ok","s":2,"st":200,"o":{"sche'
+    'mas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":1,"startI'
+    'ndex":1,"itemsPerPage":1,"Resources":[{"schemas":["urn:ietf:params:scim:schemas:core'
+    ':2.0:User"],"id":"u-1","meta":{"version":"W/\\"2\\"","location":"http://127.0.0.1:9/'
+    'v2/Users/u-1"},"userName":"ada","active":false}]},"z":50}],"v":3,"t0":100,"s0":1,"va'
+    'lues":[{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ada","a'
+    'ctive":true},"u-1",null,{"content-type":"application/scim+json","location":"http://1'
+    '27.0.0.1:9/v2/Users/u-1","etag":"W/\\"1\\""},null,null],"d":{"2":[0,{"s":{"id":"u-1"'
+    ',"meta":{"version":"W/\\"1\\"","location":"http://127.0.0.1:9/v2/Users/u-1"}},"k":["'
+    'schemas","id","meta","userName","active"]}],"4":[2,{"p":{"meta":{"s":{"version":"W/'
+    '\\"2\\""}}},"s":{"active":false}}],"5":[3,{"s":{"etag":"W/\\"2\\""}}]}}'
 )
 
 
@@ -271,12 +274,15 @@ def test_format_3_histories_still_read(tmp_path):
         ("ok", "patch", "u-1"), ("invoke", "search", None), ("ok", "search", None),
     ]  # fmt: skip
     created, patched, listing = (trial.ops[i].observed for i in (1, 3, 5))
+    assert list(created) == ["schemas", "id", "meta", "userName", "active"]  # k: the keys
     assert created["active"] and created["meta"]["version"] == 'W/"1"'
+    assert trial.ops[3].headers == {**trial.ops[1].headers, "etag": 'W/"2"'}
     meta = {**created["meta"], "version": 'W/"2"'}
     assert patched == listing["Resources"][0] == {**created, "active": False, "meta": meta}
     assert trial.ops[0].start_us == 100 and trial.ops[5].end_us == 150
-    line = dumps_trial(trial)  # written again as format 4: the listed user a difference
-    assert loads_trial(line) == trial and b'"r":' in line and len(line) < len(V3_LINE)
+    line = dumps_trial(trial)  # written again as format 5: the listed user a difference
+    assert b'"r":' in line and b'"H":' in line and len(line) < len(V3_LINE)
+    assert written(trial)["v"] == 5
     history = tmp_path / "h.jsonl"
     history.write_bytes(V3_LINE.encode() + b"\n" + line)
     code, text = check_history(str(history))
@@ -285,3 +291,23 @@ def test_format_3_histories_still_read(tmp_path):
         and "2 trials" in text
         and text.split()[-4:] == ["0", "violations", "verdict:", "PASS"]
     ), text
+
+
+def test_header_fields_that_end_with_the_answers_etag_are_written_without_it():
+    location = {"content-type": "application/scim+json", "location": "http://h/v2/Users/u-1"}
+    cases = [  # (the answer's ETag, its header fields, written without the ETag)
+        ('W/"1"', {**location, "etag": 'W/"1"'}, True),
+        ('W/"2"', {**location, "etag": 'W/"2"'}, True),  # the same as before but the ETag
+        ('W/"2"', {**location, "etag": 'W/"3"'}, False),  # not the answer's ETag
+        ('W/"2"', {"etag": 'W/"2"', **location}, False),  # not the last field
+        (None, dict(location), False),
+        ('W/"4"', {"etag": 'W/"4"'}, True),
+    ]
+    ops = [
+        Op("ok", "get", seq, "t", "u1", "User", "u-1", status=200, etag=etag, headers=headers,
+           start_us=seq, end_us=seq + 1)
+        for seq, (etag, headers, _) in enumerate(cases)
+    ]  # fmt: skip
+    data = written(Trial("t", "lifecycle", (), {}, ops))
+    assert ["H" in op for op in data["ops"]] == [without for *_, without in cases]
+    assert data["ops"][1]["H"] == data["ops"][0]["H"]  # the same fields: one value
