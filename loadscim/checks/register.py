@@ -288,7 +288,7 @@ def effect_of(op: Op, bases: frozenset[str] | None = None) -> Effect:
                 or (isinstance(v, dict) and k.lower().startswith("urn:"))
             }
         if value is op.value and op.parsed is not None:
-            body = op.parsed.writes()  # read by the run's model already (patch.parsed)
+            body = op.parsed.writes()  # read by the run's model already (scim.parsed)
         else:
             body = resource_writes(value)
         listed = resource_members(op.value)
@@ -309,7 +309,7 @@ def effect_of(op: Op, bases: frozenset[str] | None = None) -> Effect:
             bases=bases,
         )
     if op.kind == "patch":
-        if op.parsed is not None:  # read by the run's model already (patch.parsed)
+        if op.parsed is not None:  # read by the run's model already (scim.parsed)
             writes, changes = op.parsed.writes(), op.parsed.member_changes()
         else:  # the last reader: nothing to keep for others
             writes, changes = attribute_writes(op.value), member_changes(op.value)

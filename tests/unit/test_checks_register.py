@@ -7,7 +7,8 @@ from histories import fail, info, ok
 
 from loadscim.checks.register import ANY, UNKNOWN, History, Write, effect_of, judge, same_value
 from loadscim.ops import Op, completions
-from loadscim.scim.patch import PatchError, parsed
+from loadscim.scim.parsed import parsed
+from loadscim.scim.patch import PatchError
 
 
 def w(call: list[Op], value: object) -> Write:
