@@ -12,12 +12,11 @@ import base64
 import contextlib
 import re
 import secrets
-import time
 from pathlib import Path
 
 import pytest
 from runs import loadscim, verdict_line
-from safety import descendants, loadscim_popen
+from safety import descendants, loadscim_popen, wait_for
 
 from loadscim.cli import build_parser
 from loadscim.target.process import EmbeddedTarget
@@ -101,9 +100,15 @@ def test_a_token_appears_nowhere(source, tmp_path):
             env=env,
         )
         try:
-            time.sleep(3)
-            lines = cmdlines([run.pid, *(p.pid for p in descendants(run.pid)), target.pid or 0])
-            assert "locust" in lines and token not in lines
+            seen: list[str] = []  # the command lines, read until Locust's is among them
+
+            def locust_started() -> bool:
+                children = cmdlines([p.pid for p in descendants(run.pid)])
+                seen.append(cmdlines([run.pid, target.pid or 0]) + "\n" + children)
+                return "-m\0locust\0" in children
+
+            wait_for(locust_started, 60, "the Locust process")
+            assert not [lines for lines in seen if token in lines]
             stdout, stderr = run.communicate(timeout=90)
         finally:
             run.kill()
