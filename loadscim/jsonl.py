@@ -201,7 +201,7 @@ class _Plan:
         """Plan an object of ``group`` in field ``name`` (None: listed), about a resource."""
         key = orjson.dumps(value)
         count = self.seen[key] = self.seen.get(key, 0) + 1
-        facts = self._facts[key] if count > 1 else self._learn(key, value, group)
+        facts = self._facts.get(key) or self._learn(key, value, group)  # once per key
         form, shape, ident = facts
         if ident is not None:
             about = ident

@@ -311,3 +311,18 @@ def test_header_fields_that_end_with_the_answers_etag_are_written_without_it():
     data = written(Trial("t", "lifecycle", (), {}, ops))
     assert ["H" in op for op in data["ops"]] == [without for *_, without in cases]
     assert data["ops"][1]["H"] == data["ops"][0]["H"]  # the same fields: one value
+
+
+def test_the_same_json_in_fields_of_other_kinds_is_written_once_and_restored():
+    # Whatever a field holds (types are not checked when a history is written): an object
+    # seen first where no difference is looked for, then as an answer, and as header fields
+    page = _listing(_user("a1", "u-1", 1))
+    ops = [
+        Op("ok", "get", 1, "t", "u1", "User", "a1", endpoint=page, start_us=1),  # type: ignore[arg-type]
+        Op("ok", "search", 2, "t", "u1", "User", None, status=200, observed=page, start_us=2),
+        Op("ok", "get", 3, "t", "u1", "User", "a1", headers=page, start_us=3),
+        Op("ok", "get", 4, "t", "u1", "User", "a1", headers={"a": "b"}, start_us=4),
+        Op("ok", "get", 5, "t", "u1", "User", "a1", observed={"a": "b"}, start_us=5),
+    ]
+    data = written(Trial("t", "k", (), {}, ops))
+    assert data["ops"][0]["ep"] == data["ops"][1]["o"] == data["ops"][2]["h"]
