@@ -3,8 +3,8 @@
 For each fault of the embedded target, the matching scenario runs briefly against a target
 with that fault: the matching checker must report violations and the verdict must be FAIL
 (exit 1). Against the clean target every scenario of the library gives zero violations and
-PASS, with its own gate (gates/<scenario>.toml, latency limits looser) when it has one, five
-times each (``LOADSCIM_CLEAN_RUNS``). The clean runs share one target (tests/
+PASS, with its own gate (gates/<scenario>.toml, latency limits looser) when it has one, twice
+each (``LOADSCIM_CLEAN_RUNS``). The clean runs share one target (tests/
 integration/conftest.py).
 """
 
@@ -86,8 +86,8 @@ def run(
     token: bool = False,
     seconds: int = 5,
 ) -> tuple[int, str]:
-    """A run (5 s) of 3 users of ``scenario``: on a target of its own with ``faults``, else
-    on the shared clean target (tests/integration/conftest.py); with ``token``, one that
+    """A run (``seconds``) of 3 users of ``scenario``: on a target of its own with ``faults``,
+    else on the shared clean target (tests/integration/conftest.py); with ``token``, one that
     requires a bearer token."""
     split = [fault for spec in faults for fault in spec.split()]  # "replica-lag=300 flap"
     args = ["run", scenario, "--duration", f"{seconds}s", "--users", "3", "--seed", "7", *extra]
@@ -124,7 +124,9 @@ def clean_gate(scenario: str, directory: Path) -> Path | None:
 
 @pytest.mark.parametrize("row", MATRIX, ids=[f"{row.fault}-{row.scenario}" for row in MATRIX])
 def test_fault_is_caught(targets: Targets, row: Row) -> None:
-    code, output = run(targets, row.scenario, row.fault, extra=row.args, token=row.token)
+    code, output = run(
+        targets, row.scenario, row.fault, extra=row.args, token=row.token, seconds=row.seconds
+    )
     rows = checker_rows(output)
     assert code == 1, output
     assert verdict_line(output).startswith("verdict: FAIL")
@@ -179,7 +181,13 @@ def test_random_server_errors_are_no_compatibility_finding(targets: Targets):
     assert "compatibility: " not in output, output
 
 
-CLEAN_RUNS = int(os.environ.get("LOADSCIM_CLEAN_RUNS", "5"))
+CLEAN_RUNS = int(os.environ.get("LOADSCIM_CLEAN_RUNS", "2"))
+"""How many times each scenario runs against the clean target (``LOADSCIM_CLEAN_RUNS``; more
+for a soak against the checkers' false verdicts). Twice by default: a repeat shows that the
+PASS does not hang on one run's timing or on other runs sharing the target, and every scenario
+also PASSes, in runs of its own, a target lacking PATCH and one lacking filters
+(test_capabilities_honoured.py), an eventually consistent one (test_visibility.py) and a
+strict one (test_real_server_data.py)."""
 
 
 @pytest.mark.parametrize("attempt", range(1, CLEAN_RUNS + 1))
@@ -187,8 +195,8 @@ CLEAN_RUNS = int(os.environ.get("LOADSCIM_CLEAN_RUNS", "5"))
 def test_clean_target_passes(targets: Targets, tmp_path: Path, scenario: str, attempt: int):
     """Every scenario PASSes the clean target with its gate (latency limits looser:
     :data:`LATENCY_SLACK`), no checker reporting a violation, every one judging trials,
-    LOADSCIM_CLEAN_RUNS times (5 by default; each its own test, so that they spread over
-    pytest-xdist's workers). (3 s runs are too short: bulk_burst's gate wants 20 POST /Bulk.)"""
+    :data:`CLEAN_RUNS` times (each its own test, so that they spread over pytest-xdist's
+    workers). (3 s runs are too short: bulk_burst's gate wants 20 POST /Bulk.)"""
     code, output = run(targets, scenario, gate=clean_gate(scenario, tmp_path))
     rows = checker_rows(output)
     assert code == 0, output

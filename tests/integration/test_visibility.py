@@ -10,26 +10,35 @@ import json
 from pathlib import Path
 
 import pytest
-from runs import loadscim, verdict_line
+from runs import Targets, loadscim, verdict_line
 
 pytestmark = pytest.mark.integration
 
-LAGGING = ["--target-fault", "replica-lag=300", "--visibility-sample", "1"]
+LAG = "replica-lag=300"
 
 
-def run(*args: str) -> tuple[int, str]:
+def lagging(targets: Targets) -> list[str]:
+    """The options of a run on the shared target with ``replica-lag=300``
+    (tests/integration/conftest.py)."""
+    return ["--target", targets.url(LAG)]
+
+
+def run(targets: Targets, *args: str) -> tuple[int, str]:
     result = loadscim(
-        "run", "lifecycle", "--duration", "4s", "--users", "3", "--seed", "7", *LAGGING, *args
-    )
+        "run", "lifecycle", "--duration", "4s", "--users", "3", "--seed", "7",
+        "--visibility-sample", "1", *lagging(targets), *args,
+    )  # fmt: skip
     return result.returncode, result.stdout + result.stderr
 
 
-def test_within_the_window_an_eventually_consistent_server_passes(tmp_path: Path) -> None:
+def test_within_the_window_an_eventually_consistent_server_passes(
+    targets: Targets, tmp_path: Path
+) -> None:
     gate = tmp_path / "gate.toml"
     gate.write_text('errors = "rate < 1%"\nmin_samples = 10\n[visibility]\n'
                     '"create-by-filter" = "p99 < 2s"\n')  # fmt: skip
     summary, history = tmp_path / "s.json", tmp_path / "h.jsonl"
-    code, output = run("--consistency-window", "1s", "--gate", str(gate),
+    code, output = run(targets, "--consistency-window", "1s", "--gate", str(gate),
                        "--json", str(summary), "--history", str(history))  # fmt: skip
     assert code == 0 and verdict_line(output).startswith("verdict: PASS"), output
     assert '[visibility] "create-by-filter" p99 < 2s' in output
@@ -44,8 +53,8 @@ def test_within_the_window_an_eventually_consistent_server_passes(tmp_path: Path
     assert checked.returncode == 0 and "verdict: PASS" in checked.stdout, checked.stdout
 
 
-def test_without_a_window_the_lagging_filter_is_a_stale_read() -> None:
-    code, output = run()
+def test_without_a_window_the_lagging_filter_is_a_stale_read(targets: Targets) -> None:
+    code, output = run(targets)
     assert code == 1, output
     assert "read_your_writes" in verdict_line(output) and "stale-read" in output, output
 
@@ -56,10 +65,12 @@ SCENARIOS = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "scena
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_every_scenario_passes_an_eventually_consistent_target(scenario: str) -> None:
+def test_every_scenario_passes_an_eventually_consistent_target(
+    targets: Targets, scenario: str
+) -> None:
     """No false verdict: searches lagging up to 300 ms, a 1 s window, every scenario PASSes
     (measured here: all of them, 4 s with 2 users each)."""
     result = loadscim("run", scenario, "--duration", "3s", "--users", "2", "--seed", "7",
-                      *LAGGING[:2], "--consistency-window", "1s")  # fmt: skip
+                      *lagging(targets), "--consistency-window", "1s")  # fmt: skip
     output = result.stdout + result.stderr
     assert verdict_line(output).startswith("verdict: PASS"), output
