@@ -96,14 +96,18 @@ def dumps_trial(trial: Trial) -> bytes:
     t0 = min((op.start_us for op in trial.ops), default=0)
     s0 = min((op.seq for op in trial.ops), default=0)
     plan = _Plan()
-    see = plan.see
+    seen, bases, deltas, items = plan.seen, plan.bases, plan.deltas, plan.items
     keys = []  # every interned field's, in the order written below: bases come first
     for op, fields in zip(trial.ops, ops, strict=True):
-        about = op.resource_id
         for name, value in fields.items():
             if name in _INTERNED:
-                keys.append(see(name, value, about))
-    seen, bases, deltas, items = plan.seen, plan.bases, plan.deltas, plan.items
+                group = _DIFFED.get(name)
+                if group is not None and isinstance(value, dict):
+                    keys.append(plan.see(value, group, name, op.resource_id))
+                else:
+                    key = orjson.dumps(value)
+                    seen[key] = seen.get(key, 0) + 1
+                    keys.append(key)
     interned = iter(keys)
     lines = []
     for fields in ops:
@@ -137,11 +141,11 @@ def dumps_trial(trial: Trial) -> bytes:
 _DIFFED = {"value": "body", "observed": "body", "headers": "headers", "headers_but_etag": "headers"}
 """Fields whose objects are written as a difference from an earlier one of the same group
 (a body sent or answered, the header fields kept) when that is shorter."""
-_SLOTS = {name: (group, "f", name) for name, group in _DIFFED.items()}
+_SLOTS: dict[str, tuple[str, ...]] = {name: (group, "f", name) for name, group in _DIFFED.items()}
 """The slot of the last object of a field (``("body", "f", "value")``); the last listed one
 is ``("body",)``, the last one about a resource ``("body", id)``, the last one of a schema
 ``("body", "s", URN)``."""
-_LISTED_SLOT = ("body",)
+_LISTED_SLOT: tuple[str, ...] = ("body",)
 _CANDIDATES = {
     group: tuple(_SLOTS[name] for name, of in _DIFFED.items() if of == group)
     for group in _DIFFED.values()
@@ -168,7 +172,7 @@ class _Plan:
     """What :func:`dumps_trial` writes once (``values``), and how: whole, as a difference
     (``d``) or as a listing of values (``r``).
 
-    :meth:`see` is called for every interned field in the order written, first; then
+    :meth:`see` is called for every object to diff in the order written, first; then
     :meth:`index` gives a value its place (its bases and items first)."""
 
     __slots__ = ("_facts", "_index", "bases", "deltas", "differences", "items", "last",
@@ -188,16 +192,7 @@ class _Plan:
         self._index: dict[bytes, int] = {}
         self._facts: dict[bytes, tuple[dict[str, Any], tuple[str, ...] | None, str | None]] = {}
 
-    def see(self, name: str, value: Any, about: str | None) -> bytes:
-        """Plan a field's value; its key (its JSON)."""
-        group = _DIFFED.get(name)
-        if group is None or not isinstance(value, dict):
-            key = orjson.dumps(value)
-            self.seen[key] = self.seen.get(key, 0) + 1
-            return key
-        return self._object(value, group, name, about)
-
-    def _object(self, value: dict[str, Any], group: str, name: str | None, about: Any) -> bytes:
+    def see(self, value: dict[str, Any], group: str, name: str | None, about: Any) -> bytes:
         """Plan an object of ``group`` in field ``name`` (None: listed), about a resource."""
         key = orjson.dumps(value)
         count = self.seen[key] = self.seen.get(key, 0) + 1
@@ -208,12 +203,13 @@ class _Plan:
         mine = (group, about) if type(about) is str else None
         own = _LISTED_SLOT if name is None else _SLOTS[name]
         last = self.last
-        if count == 1:  # the same resource first, then the last of the fields, of the schema
-            candidates = [] if mine is None else [last.get(mine)]
-            candidates += [last.get(s) for s in (_CANDIDATES[group] if name else (own,))]
+        if count == 1 and last:  # the same resource first, the last of the fields, the schema
+            slots: tuple[tuple[str, ...], ...] = _CANDIDATES[group] if name else (own,)
+            if mine is not None:
+                slots = (mine, *slots)
             if shape is not None:
-                candidates.append(last.get(shape))
-            self._choose_base(key, form, key not in self.items, candidates)
+                slots = (*slots, shape)
+            self._choose_base(key, form, key not in self.items, slots)
         entry = (key, form)
         last[own] = entry
         if shape is not None:
@@ -229,7 +225,7 @@ class _Plan:
         without its items, planned first), the slot of its schema, the id it states."""
         form = value
         if group == "body" and _listing(value):
-            keys = [self._object(item, group, None, item.get("id")) for item in value[_LISTED]]
+            keys = [self.see(item, group, None, item.get("id")) for item in value[_LISTED]]
             form = {**value, _LISTED: None}
             self.items[key] = (keys, form)
         ident = value.get("id") if group == "body" else None
@@ -245,13 +241,13 @@ class _Plan:
         key: bytes,
         form: dict[str, Any],
         whole: bool,
-        candidates: list[tuple[bytes, dict[str, Any]] | None],
+        slots: tuple[tuple[str, ...], ...],
     ) -> None:
-        """A difference from a candidate, when it is the shortest and saves."""
-        size = len(key) if whole else len(orjson.dumps(form))
+        """A difference from the last object of a slot, when it is the shortest and saves."""
         best: tuple[int, bytes, dict[str, Any]] | None = None
         tried = {key}
-        for candidate in candidates:
+        for slot in slots:
+            candidate = self.last.get(slot)
             if candidate is None or candidate[0] in tried:
                 continue
             tried.add(candidate[0])
@@ -259,7 +255,10 @@ class _Plan:
             length = len(orjson.dumps(diff))
             if best is None or length < best[0]:
                 best = (length, candidate[0], diff)
-        if best is not None and best[0] + _DELTA_SAVES < size:
+        if best is None:
+            return
+        size = len(key) if whole else len(orjson.dumps(form))
+        if best[0] + _DELTA_SAVES < size:
             self.deltas[key] = (best[1], best[2])
             self.bases.add(best[1])
 
