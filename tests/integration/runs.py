@@ -76,15 +76,20 @@ class Targets:
     end (the ``targets`` fixture of tests/integration/conftest.py)."""
 
     def __init__(self) -> None:
-        self._started: dict[tuple[tuple[str, ...], int, str | None], EmbeddedTarget] = {}
+        self._started: dict[
+            tuple[tuple[str, ...], int, str | None, tuple[str, ...]], EmbeddedTarget
+        ] = {}
 
-    def url(self, *faults: str, seed: int = 7, token: str | None = None) -> str:
+    def url(
+        self, *faults: str, seed: int = 7, token: str | None = None, extra: tuple[str, ...] = ()
+    ) -> str:
         """The base URL of a target with these faults (none: the clean target); with
-        ``token``, one that requires it."""
-        key = (tuple(faults), seed, token)
+        ``token``, one that requires it; ``extra``: more options of the target
+        (``("--canaries", "100,10")``)."""
+        key = (tuple(faults), seed, token, tuple(extra))
         target = self._started.get(key)
         if target is None or target.returncode is not None:
-            target = EmbeddedTarget(faults=faults, seed=seed, token=token)
+            target = EmbeddedTarget(faults=faults, seed=seed, token=token, extra_args=extra)
             target.start()
             self._started[key] = target
         assert target.url is not None
