@@ -8,11 +8,11 @@ This module imports neither locust nor gevent: histories are checked offline too
 from __future__ import annotations
 
 import operator
-import os
 from typing import Any
 
 import orjson
 
+from loadscim.jsondiff import difference, patched
 from loadscim.ops import _OP_FIELDS, Op, Trial
 
 _REPEATED = frozenset(
@@ -85,10 +85,10 @@ def dumps_trial(trial: Trial) -> bytes:
     (the same User read after a PATCH: ``active``, ``meta.version``, ``meta.lastModified``;
     a create's answer: its body with ``id`` and ``meta``) is written as that difference:
     ``values[i]`` is null and ``d`` maps ``i`` to ``[base index, difference]``
-    (:func:`_diff`); a listing's items (``Resources``, each the last state of a resource
-    with a few changes) are values of their own: the listing's ``Resources`` is null and
-    ``r`` maps its index to the items' indices; header fields that end with the answer's
-    ETag are written without it (``H`` instead of ``h``).
+    (:func:`~loadscim.jsondiff.difference`); a listing's items (``Resources``, each the
+    last state of a resource with a few changes) are values of their own: the listing's
+    ``Resources`` is null and ``r`` maps its index to the items' indices; header fields that
+    end with the answer's ETag are written without it (``H`` instead of ``h``).
     :func:`loads_trial` restores every field, and reads the full form (every field of every
     op, as older versions wrote) and formats 2, 3 and 4 too.
     """
@@ -251,7 +251,7 @@ class _Plan:
             if candidate is None or candidate[0] in tried:
                 continue
             tried.add(candidate[0])
-            diff = _diff(candidate[1], form)
+            diff = difference(candidate[1], form)
             length = len(orjson.dumps(diff))
             if best is None or length < best[0]:
                 best = (length, candidate[0], diff)
@@ -283,86 +283,6 @@ class _Plan:
         if listed is not None:
             self.listings[str(position)] = places
         return position
-
-
-_PREFIX = 8
-"""A string shares at least this many first characters with the one it replaces: written
-as the length shared and the rest (``x``)."""
-
-
-def _diff(base: dict[str, Any], value: dict[str, Any]) -> dict[str, Any]:
-    """What turns ``base`` into ``value``: ``s`` keys set (changed or new), ``p`` keys whose
-    objects differ (a difference of their own), ``l`` keys whose lists of objects differ
-    item by item (same length: a difference per item), ``x`` keys whose strings share a
-    beginning (``[length shared, rest]``), ``r`` keys removed, ``k`` the key order when it
-    is not base's order with new keys last (each key's place in that order; format 3 and 4
-    wrote the keys) (:func:`_patched`)."""
-    diff: dict[str, Any] = {}
-    for key, item in value.items():
-        if key not in base:
-            diff.setdefault("s", {})[key] = item
-            continue
-        old = base[key]
-        if old is item or (type(old) is str and type(item) is str and old == item):
-            continue
-        if old == item and orjson.dumps(old) == orjson.dumps(item):
-            continue  # the same JSON (1 == True == 1.0, and objects in another order, are not)
-        if isinstance(old, dict) and isinstance(item, dict):
-            diff.setdefault("p", {})[key] = _diff(old, item)
-        elif (
-            isinstance(old, list)
-            and isinstance(item, list)
-            and len(old) == len(item)
-            and all(isinstance(x, dict) for x in (*old, *item))
-        ):
-            diff.setdefault("l", {})[key] = [_diff(a, b) for a, b in zip(old, item, strict=True)]
-        elif (
-            isinstance(old, str)
-            and isinstance(item, str)
-            and old[:_PREFIX] == item[:_PREFIX]
-            and (shared := _shared(old, item)) >= _PREFIX
-        ):
-            diff.setdefault("x", {})[key] = [shared, item[shared:]]
-        else:
-            diff.setdefault("s", {})[key] = item
-    removed = [key for key in base if key not in value]
-    if removed:
-        diff["r"] = removed
-    keys = list(value)
-    if keys != list(base):
-        order = _order(base, diff)
-        if order != keys:
-            place = {key: i for i, key in enumerate(order)}
-            diff["k"] = [place[key] for key in keys]
-    return diff
-
-
-def _shared(a: str, b: str) -> int:
-    """How many first characters ``a`` and ``b`` share."""
-    return len(os.path.commonprefix([a, b]))  # noqa: RUF071 (characters, not paths)
-
-
-def _order(base: dict[str, Any], diff: dict[str, Any]) -> list[str]:
-    removed = set(diff.get("r", ()))
-    keys = [key for key in base if key not in removed]
-    known = set(keys)
-    keys += [key for key in diff.get("s", {}) if key not in known]
-    return keys
-
-
-def _patched(base: dict[str, Any], diff: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with ``diff`` (:func:`_diff`) applied: a new object, ``base`` unchanged."""
-    changed: dict[str, Any] = {**diff.get("s", {})}
-    for key, sub in diff.get("p", {}).items():
-        changed[key] = _patched(base[key], sub)
-    for key, subs in diff.get("l", {}).items():
-        changed[key] = [_patched(a, sub) for a, sub in zip(base[key], subs, strict=True)]
-    for key, (shared, rest) in diff.get("x", {}).items():
-        changed[key] = base[key][:shared] + rest
-    order = _order(base, diff)
-    if diff.get("k"):  # the keys (format 3 and 4) or their places in order (format 5)
-        order = [order[k] if type(k) is int else k for k in diff["k"]]
-    return {key: changed[key] if key in changed else base[key] for key in order}
 
 
 def _looks_like_ref(value: Any) -> bool:
@@ -434,7 +354,7 @@ def loads_trial(line: bytes | str) -> Trial:
         for position, (base, diff) in sorted(
             ((int(i), d) for i, d in data.get("d", {}).items()), key=lambda x: x[0]
         ):
-            values[position] = _patched(values[base], diff)
+            values[position] = patched(values[base], diff)
         for position, places in sorted(
             ((int(i), p) for i, p in data.get("r", {}).items()), key=lambda x: x[0]
         ):  # after every difference: those of a listing are of it without its items

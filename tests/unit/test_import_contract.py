@@ -55,7 +55,7 @@ PURE = ("loadscim.checks", "loadscim.verdict", "loadscim.report", "loadscim.opti
         "loadscim.fallback", "loadscim.baseline", "loadscim.windows",
         "loadscim.cadence", "loadscim.probe", "loadscim.recorder", "loadscim.measurements",
         "loadscim.resources", "loadscim.outcomes", "loadscim.drift", "loadscim.ops",
-        "loadscim.jsonl")  # fmt: skip
+        "loadscim.jsonl", "loadscim.jsondiff")  # fmt: skip
 
 
 @pytest.mark.parametrize("module", under(PURE))

@@ -2,7 +2,8 @@
 
 import orjson
 
-from loadscim.jsonl import _diff, _patched, dumps_trial, loads_trial
+from loadscim.jsondiff import difference, patched
+from loadscim.jsonl import dumps_trial, loads_trial
 from loadscim.ops import Op, Trial
 
 
@@ -92,18 +93,20 @@ def test_answers_that_differ_little_are_written_as_differences():
     assert data["values"][later_ref] is None and str(later_ref) in data["d"]
     assert len(orjson.dumps(data["d"][str(later_ref)])) < len(orjson.dumps(later)) / 2
     # the difference of nested objects, removals, new keys and order
-    assert _patched(user, _diff(user, later)) == later
-    assert list(_patched(later, _diff(later, reordered))) == list(reordered)
-    assert _diff(later, reordered)["k"] == [4, 0, 1, 2, 3, 5, 6]  # places in later's order
-    assert orjson.dumps(_patched({"a": [True]}, _diff({"a": [True]}, {"a": [1]}))) == b'{"a":[1]}'
+    assert patched(user, difference(user, later)) == later
+    assert list(patched(later, difference(later, reordered))) == list(reordered)
+    assert difference(later, reordered)["k"] == [4, 0, 1, 2, 3, 5, 6]  # places in later's order
+    assert (
+        orjson.dumps(patched({"a": [True]}, difference({"a": [True]}, {"a": [1]}))) == b'{"a":[1]}'
+    )
     # strings sharing a beginning, and lists of objects item by item
     a = {"location": "http://127.0.0.1:44579/v2/Users/1", "emails": [{"value": "x", "n": 1}]}
     b = {"location": "http://127.0.0.1:44579/v2/Users/2", "emails": [{"value": "y", "n": 1}]}
-    diff = _diff(a, b)
+    diff = difference(a, b)
     assert diff["x"]["location"] == [len(a["location"]) - 1, "2"] and "l" in diff
-    assert orjson.dumps(_patched(a, diff)) == orjson.dumps(b)
+    assert orjson.dumps(patched(a, diff)) == orjson.dumps(b)
     c = {"location": "elsewhere", "emails": [{"value": "y"}, {"value": "z"}]}
-    assert orjson.dumps(_patched(a, _diff(a, c))) == orjson.dumps(c)  # set whole
+    assert orjson.dumps(patched(a, difference(a, c))) == orjson.dumps(c)  # set whole
 
 
 V2_LINE = (  # written by format 2 (bench/overhead_scim.py against the canned nginx)
