@@ -10,16 +10,19 @@ The public API, what a scenario imports (pinned by tests/unit/test_public_api.py
 - :class:`LoadscimShape`: a load shape from the command line (spike, steps, storm);
 - :class:`Op`, :class:`Trial`, :class:`Violation`: the op model; :class:`LoadscimError`.
 
-``ScimUser``, ``TrialRun`` and ``LoadscimShape`` load on first use: they import Locust, which
-patches the standard library with gevent, and the command line does not need that.
+Every name loads on first use: ``ScimUser``, ``TrialRun`` and ``LoadscimShape`` import Locust,
+which patches the standard library with gevent, and the command line does not need that; the
+checks and the op model are not needed by the embedded target, which imports this package
+too (``python -m loadscim.target``: 0.06 s of CPU less per start).
 """
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from loadscim.checks import Check, CheckerName, UserChecker, checker
-from loadscim.errors import LoadscimError
-from loadscim.ops import Op, Trial, Violation
+if TYPE_CHECKING:
+    from loadscim.checks import Check, CheckerName, UserChecker, checker
+    from loadscim.errors import LoadscimError
+    from loadscim.ops import Op, Trial, Violation
 
 __all__ = [
     "Check",
@@ -36,7 +39,15 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-_LOCUST_PARTS = {
+_PARTS = {
+    "Check": "loadscim.checks",
+    "CheckerName": "loadscim.checks",
+    "UserChecker": "loadscim.checks",
+    "checker": "loadscim.checks",
+    "LoadscimError": "loadscim.errors",
+    "Op": "loadscim.ops",
+    "Trial": "loadscim.ops",
+    "Violation": "loadscim.ops",
     "ScimUser": "loadscim.users.base",
     "TrialRun": "loadscim.users.trials",
     "LoadscimShape": "loadscim.users.shapes",
@@ -44,7 +55,9 @@ _LOCUST_PARTS = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _LOCUST_PARTS.get(name)
+    module = _PARTS.get(name)
     if module is None:
         raise AttributeError(f"module 'loadscim' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next look-up finds it without this function
+    return value
