@@ -3,7 +3,7 @@
 A run works only in its own namespace (``loadscim-<run id>-``) and cleans it up, so runs that
 need the same target (the clean one, or one with the same seeded faults) share one process
 instead of each starting its own (``loadscim run`` without ``--target`` starts a target per
-run: about 1.5 s of CPU and 2 s of wall time each). Tests that read or count what the target
+run: about 0.6 s of CPU and 1 to 2 s of wall time each). Tests that read or count what the target
 holds, or stop it, start their own. Under pytest-xdist each worker has its own session, so
 its own targets: nothing is shared between processes.
 """
