@@ -8,9 +8,12 @@ not compared and not written to the JSONL history. Pure code.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from loadscim.scim.patch import PatchError, attribute_writes, member_changes, resource_writes
+
+T = TypeVar("T")
 
 
 class Parsed:
@@ -34,27 +37,30 @@ class Parsed:
         """:func:`attribute_writes` of a PATCH's operations; of a create's or a PUT's body,
         :func:`resource_writes` (the same as a path-less ``replace`` of the body)."""
         if self._writes is None:
-            try:
-                if self.kind == "patch":
-                    self._writes = attribute_writes(self.value)
-                else:
-                    self._writes = resource_writes(self.value)
-            except PatchError as e:
-                self._writes = str(e)
-        if isinstance(self._writes, str):
-            raise PatchError(self._writes)
-        return self._writes
+            read = attribute_writes if self.kind == "patch" else resource_writes
+            self._writes = _read_once(read, self.value)
+        return _answer(self._writes)
 
     def member_changes(self) -> list[tuple[str, str]]:
         """:func:`member_changes` of a PATCH's operations."""
         if self._members is None:
-            try:
-                self._members = member_changes(self.value)
-            except PatchError as e:
-                self._members = str(e)
-        if isinstance(self._members, str):
-            raise PatchError(self._members)
-        return self._members
+            self._members = _read_once(member_changes, self.value)
+        return _answer(self._members)
+
+
+def _read_once(read: Callable[[Any], T], value: Any) -> T | str:
+    """What ``read(value)`` gives, or the text of the :class:`PatchError` it raises."""
+    try:
+        return read(value)
+    except PatchError as e:
+        return str(e)
+
+
+def _answer(kept: T | str) -> T:
+    """A part as :func:`_read_once` kept it: the value, or its PatchError raised again."""
+    if isinstance(kept, str):
+        raise PatchError(kept)
+    return kept
 
 
 def parsed(op: Any) -> Parsed:
